@@ -1,0 +1,146 @@
+/** Authorization server metadata discovery (RFC 8414, OpenID Connect Discovery 1.0) as MCP 2025-11-25 prescribes it. */
+import {
+  BlockedUrlError,
+  InvalidMetadataError,
+  IssuerMismatchError,
+  MetadataNotFoundError,
+  PkceNotSupportedError,
+} from '../errors.js';
+import { fetchDocument, Fields } from './document.js';
+import { openGuardedFetch } from './guarded-fetch.js';
+import { checkUrl, type FetchPolicy } from './policy.js';
+
+export interface AuthorizationServerMetadata {
+  issuer: string;
+  authorizationEndpoint: string;
+  tokenEndpoint: string;
+  registrationEndpoint?: string;
+  revocationEndpoint?: string;
+  scopesSupported?: string[];
+  /** Always contains "S256": discovery refuses servers that do not advertise it. */
+  codeChallengeMethodsSupported: string[];
+  clientIdMetadataDocumentSupported: boolean;
+  authorizationResponseIssParameterSupported: boolean;
+  tokenEndpointAuthMethodsSupported?: string[];
+  /** The whole document (e.g. for openid-client's `new Configuration(raw, ...)`); its endpoint URLs are all checked. */
+  raw: Record<string, unknown>;
+}
+
+/** Every metadata field that names a URL our client or the user's browser contacts (RFC 8414 section 2, OIDC Discovery section 3, RFC 8628, RFC 9126, RFC 9728). */
+const ENDPOINT_FIELDS = [
+  'authorization_endpoint',
+  'token_endpoint',
+  'registration_endpoint',
+  'revocation_endpoint',
+  'introspection_endpoint',
+  'jwks_uri',
+  'userinfo_endpoint',
+  'end_session_endpoint',
+  'device_authorization_endpoint',
+  'pushed_authorization_request_endpoint',
+  'backchannel_authentication_endpoint',
+] as const;
+
+/**
+ * Finds and validates the metadata of the authorization server whose issuer identifier is `issuer`. Candidates are
+ * tried in the MCP 2025-11-25 order; the first that answers with a document decides (an invalid document is an
+ * error, not a reason to try the next candidate).
+ */
+export async function discoverAuthorizationServer(issuer: string, policy: FetchPolicy): Promise<AuthorizationServerMetadata> {
+  const issuerUrl = parseIssuer(issuer, policy);
+  const candidates = candidateUrls(issuerUrl);
+  const fetcher = openGuardedFetch(policy);
+  try {
+    for (const candidate of candidates) {
+      const outcome = await fetchDocument(fetcher.fetch, candidate);
+      if (outcome.found) return validate(outcome.document, candidate, issuer, policy);
+    }
+  } finally {
+    await fetcher.close();
+  }
+  throw new MetadataNotFoundError('authorization server metadata', candidates);
+}
+
+function parseIssuer(issuer: string, policy: FetchPolicy): URL {
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new BlockedUrlError(issuer, 'invalid-url', 'the issuer is not a valid URL');
+  }
+  checkUrl(policy, url);
+  // RFC 8414 section 2: the issuer identifier has no query or fragment.
+  if (url.search !== '' || url.hash !== '' || issuer.includes('?') || issuer.includes('#')) {
+    throw new InvalidMetadataError(url, 'the issuer identifier must not have a query or fragment');
+  }
+  return url;
+}
+
+function candidateUrls(issuer: URL): URL[] {
+  // Built by concatenation on the origin: `new URL(path, origin)` would read a path starting with "//" as a host.
+  const origin = issuer.origin;
+  // RFC 8414 section 3.1: a terminating "/" of the issuer path is removed before inserting the well-known suffix.
+  const path = issuer.pathname.endsWith('/') ? issuer.pathname.slice(0, -1) : issuer.pathname;
+  if (path === '') {
+    return [new URL(`${origin}/.well-known/oauth-authorization-server`), new URL(`${origin}/.well-known/openid-configuration`)];
+  }
+  return [
+    new URL(`${origin}/.well-known/oauth-authorization-server${path}`), // RFC 8414 section 3.1
+    new URL(`${origin}/.well-known/openid-configuration${path}`), // RFC 8414 section 5 applied to OIDC
+    new URL(`${origin}${path}/.well-known/openid-configuration`), // OpenID Connect Discovery 1.0 section 4
+  ];
+}
+
+function validate(document: Record<string, unknown>, source: URL, issuer: string, policy: FetchPolicy): AuthorizationServerMetadata {
+  const fields = new Fields(document, source);
+  // RFC 8414 section 3.3 / OIDC Discovery section 4.3: the issuer must be identical, character for character, to the
+  // one we looked up; otherwise the document may impersonate another server (mix-up attacks).
+  const documentIssuer = fields.requiredString('issuer');
+  if (documentIssuer !== issuer) throw new IssuerMismatchError(issuer, documentIssuer, source);
+
+  // RFC 8414 section 2: authorization_endpoint and token_endpoint are required for the code grant we use.
+  const authorizationEndpoint = fields.requiredString('authorization_endpoint');
+  const tokenEndpoint = fields.requiredString('token_endpoint');
+
+  // MCP 2025-11-25 basic/authorization (Authorization Code Protection): clients MUST use PKCE S256 and MUST refuse
+  // to proceed when the server does not advertise it in code_challenge_methods_supported.
+  const codeChallengeMethodsSupported = fields.optionalStringArray('code_challenge_methods_supported');
+  if (codeChallengeMethodsSupported === undefined || !codeChallengeMethodsSupported.includes('S256')) {
+    throw new PkceNotSupportedError(issuer);
+  }
+
+  // Every endpoint is checked against the fetch policy now: a public server must not route the token request, the
+  // registration or the user's browser to a private address or a non-http scheme.
+  for (const name of ENDPOINT_FIELDS) {
+    const value = fields.optionalString(name);
+    if (value !== undefined) fields.endpoint(policy, name, value);
+  }
+  // RFC 8705 section 5: mTLS aliases are endpoints too.
+  const aliases = fields.optionalObject('mtls_endpoint_aliases');
+  if (aliases) {
+    const aliasFields = new Fields(aliases, source);
+    for (const name of Object.keys(aliases)) {
+      fields.endpoint(policy, `mtls_endpoint_aliases.${name.slice(0, 64)}`, aliasFields.requiredString(name));
+    }
+  }
+
+  const registrationEndpoint = fields.optionalString('registration_endpoint');
+  const revocationEndpoint = fields.optionalString('revocation_endpoint');
+  const scopesSupported = fields.optionalStringArray('scopes_supported');
+  const tokenEndpointAuthMethodsSupported = fields.optionalStringArray('token_endpoint_auth_methods_supported');
+  return {
+    issuer: documentIssuer,
+    authorizationEndpoint,
+    tokenEndpoint,
+    ...(registrationEndpoint !== undefined ? { registrationEndpoint } : {}),
+    ...(revocationEndpoint !== undefined ? { revocationEndpoint } : {}),
+    ...(scopesSupported !== undefined ? { scopesSupported } : {}),
+    codeChallengeMethodsSupported,
+    // draft-ietf-oauth-client-id-metadata-document section 4 / MCP 2025-11-25 (Client ID Metadata Documents).
+    clientIdMetadataDocumentSupported: fields.optionalBoolean('client_id_metadata_document_supported') ?? false,
+    // RFC 9207 section 3.
+    authorizationResponseIssParameterSupported: fields.optionalBoolean('authorization_response_iss_parameter_supported') ?? false,
+    ...(tokenEndpointAuthMethodsSupported !== undefined ? { tokenEndpointAuthMethodsSupported } : {}),
+    raw: document,
+  };
+}

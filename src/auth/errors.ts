@@ -1,0 +1,166 @@
+/**
+ * Failures of upstream authorization. Callers branch on the class, never on the message.
+ *
+ * Every URL in a message or a `url` field goes through `describeUrl`: userinfo, query and fragment are dropped (a
+ * query may carry an API key even in a URL we were handed by a hostile server) and the result is length-capped, so
+ * an error can be logged as is.
+ */
+
+const MAX_URL_IN_MESSAGE = 200;
+
+/** A URL fit for messages and logs: scheme, host, port and path only, at most 200 characters. */
+export function describeUrl(url: string | URL): string {
+  let parsed: URL;
+  try {
+    parsed = typeof url === 'string' ? new URL(url) : url;
+  } catch {
+    // An unparseable string is echoed by neither content nor length: it could be anything the upstream sent.
+    return '<invalid URL>';
+  }
+  // `origin` is "null" for non-special schemes (file:, javascript:); show the scheme alone for those.
+  const base = parsed.origin === 'null' ? `${parsed.protocol}` : `${parsed.origin}${parsed.pathname}`;
+  return base.length > MAX_URL_IN_MESSAGE ? `${base.slice(0, MAX_URL_IN_MESSAGE)}…` : base;
+}
+
+/** Base of every authorization-discovery failure. */
+export class DiscoveryError extends Error {
+  override name = 'DiscoveryError';
+  /** The URL involved, already stripped of query, fragment and credentials. */
+  readonly url: string | undefined;
+  constructor(message: string, url?: string | URL, options?: ErrorOptions) {
+    super(message, options);
+    this.url = url === undefined ? undefined : describeUrl(url);
+  }
+}
+
+export type BlockedUrlReason =
+  | 'invalid-url'
+  | 'scheme'
+  | 'credentials'
+  | 'insecure-http'
+  | 'private-address';
+
+/** The fetch policy refused a URL before any connection was made (scheme, plain http, private address). */
+export class BlockedUrlError extends DiscoveryError {
+  override name = 'BlockedUrlError';
+  constructor(
+    url: string | URL,
+    readonly reason: BlockedUrlReason,
+    readonly detail: string,
+  ) {
+    super(`refused to fetch ${describeUrl(url)}: ${detail}`, url);
+  }
+}
+
+/** The protected resource metadata names a different resource than the server we asked (RFC 9728 section 3.3). */
+export class ResourceMismatchError extends DiscoveryError {
+  override name = 'ResourceMismatchError';
+  readonly expected: string;
+  readonly actual: string;
+  constructor(expected: string, actual: string, metadataUrl: string | URL) {
+    super(
+      `protected resource metadata at ${describeUrl(metadataUrl)} is for ${describeUrl(actual)}, not ${describeUrl(expected)}`,
+      metadataUrl,
+    );
+    this.expected = describeUrl(expected);
+    this.actual = describeUrl(actual);
+  }
+}
+
+/** The authorization server metadata names a different issuer than the one we looked up (RFC 8414 section 3.3). */
+export class IssuerMismatchError extends DiscoveryError {
+  override name = 'IssuerMismatchError';
+  readonly expected: string;
+  readonly actual: string;
+  constructor(expected: string, actual: string, metadataUrl: string | URL) {
+    super(
+      `authorization server metadata at ${describeUrl(metadataUrl)} has issuer ${describeUrl(actual)}, expected ${describeUrl(expected)}`,
+      metadataUrl,
+    );
+    this.expected = describeUrl(expected);
+    this.actual = describeUrl(actual);
+  }
+}
+
+/** The authorization server does not advertise PKCE S256, which MCP requires (2025-11-25, basic/authorization). */
+export class PkceNotSupportedError extends DiscoveryError {
+  override name = 'PkceNotSupportedError';
+  constructor(issuer: string) {
+    super(`authorization server ${describeUrl(issuer)} does not advertise PKCE S256 in code_challenge_methods_supported`, issuer);
+  }
+}
+
+/** No candidate metadata URL answered with a document. `tried` lists every URL asked, in order. */
+export class MetadataNotFoundError extends DiscoveryError {
+  override name = 'MetadataNotFoundError';
+  readonly tried: readonly string[];
+  constructor(what: string, tried: readonly (string | URL)[]) {
+    const described = tried.map((u) => describeUrl(u));
+    super(`no ${what} found (tried ${described.join(', ')})`, tried[0]);
+    this.tried = described;
+  }
+}
+
+/** A metadata URL answered with a status that is neither a document nor "not here" (5xx, 1xx, unfollowed 3xx). */
+export class UnexpectedStatusError extends DiscoveryError {
+  override name = 'UnexpectedStatusError';
+  constructor(
+    url: string | URL,
+    readonly status: number,
+  ) {
+    super(`unexpected HTTP ${status} from ${describeUrl(url)}`, url);
+  }
+}
+
+/** A connection could not be made or broke: refused, DNS failure, TLS failure, reset. `code` is the system code. */
+export class FetchFailedError extends DiscoveryError {
+  override name = 'FetchFailedError';
+  constructor(
+    url: string | URL,
+    readonly code: string | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(`could not fetch ${describeUrl(url)}${code ? ` (${code})` : ''}`, url, options);
+  }
+}
+
+/** The response body exceeded the policy's byte limit; reading stopped there. */
+export class ResponseTooLargeError extends DiscoveryError {
+  override name = 'ResponseTooLargeError';
+  constructor(
+    url: string | URL,
+    readonly maxBytes: number,
+  ) {
+    super(`response from ${describeUrl(url)} exceeds ${maxBytes} bytes`, url);
+  }
+}
+
+/** The request (connection, headers and body, across redirects) took longer than the policy allows. */
+export class FetchTimeoutError extends DiscoveryError {
+  override name = 'FetchTimeoutError';
+  constructor(
+    url: string | URL,
+    readonly timeoutMs: number,
+  ) {
+    super(`no complete response from ${describeUrl(url)} within ${timeoutMs} ms`, url);
+  }
+}
+
+/** More redirects than the policy follows. */
+export class TooManyRedirectsError extends DiscoveryError {
+  override name = 'TooManyRedirectsError';
+  constructor(
+    url: string | URL,
+    readonly maxRedirects: number,
+  ) {
+    super(`more than ${maxRedirects} redirects starting at ${describeUrl(url)}`, url);
+  }
+}
+
+/** A metadata document is not JSON, not an object, or a field is missing or of the wrong type. */
+export class InvalidMetadataError extends DiscoveryError {
+  override name = 'InvalidMetadataError';
+  constructor(url: string | URL, detail: string) {
+    super(`invalid metadata from ${describeUrl(url)}: ${detail}`, url);
+  }
+}

@@ -1,0 +1,117 @@
+import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { UpstreamConnection } from '../upstream/index.js';
+import { collisionName, publicName, publicUri } from './naming.js';
+
+export interface Route {
+  connection: UpstreamConnection;
+  /** The name or URI as the upstream knows it. */
+  upstreamName: string;
+}
+
+export interface CatalogSource {
+  connection: UpstreamConnection;
+  prefix: boolean;
+}
+
+/**
+ * The merged view of one session's upstreams: public names and URIs, and the reverse maps that route requests.
+ * Rebuilt only when an upstream's catalog changes, so listing is a lookup, not a merge.
+ */
+export class SessionCatalog {
+  private toolsValue: Tool[] = [];
+  private promptsValue: Prompt[] = [];
+  private resourcesValue: Resource[] = [];
+  private templatesValue: ResourceTemplate[] = [];
+  private toolRoutes = new Map<string, Route>();
+  private promptRoutes = new Map<string, Route>();
+  private resourceRoutes = new Map<string, Route>();
+  /** `<server>+` URI prefixes of prefixed servers, for URIs expanded from templates. */
+  private uriPrefixes = new Map<string, UpstreamConnection>();
+  /** Original URIs that exactly one server lists, so links inside tool results can be read by their own URI. */
+  private originalUris = new Map<string, Route | null>();
+
+  constructor(private readonly maxNameLength: number) {}
+
+  get tools(): readonly Tool[] { return this.toolsValue; }
+  get prompts(): readonly Prompt[] { return this.promptsValue; }
+  get resources(): readonly Resource[] { return this.resourcesValue; }
+  get resourceTemplates(): readonly ResourceTemplate[] { return this.templatesValue; }
+
+  rebuild(sources: readonly CatalogSource[]): void {
+    const tools = this.mapNamed(sources, (c) => c.catalog.tools);
+    this.toolsValue = tools.items;
+    this.toolRoutes = tools.routes;
+    const prompts = this.mapNamed(sources, (c) => c.catalog.prompts);
+    this.promptsValue = prompts.items;
+    this.promptRoutes = prompts.routes;
+
+    const resources: Resource[] = [];
+    const templates: ResourceTemplate[] = [];
+    this.resourceRoutes = new Map();
+    this.uriPrefixes = new Map();
+    this.originalUris = new Map();
+    for (const { connection, prefix } of sources) {
+      if (prefix) this.uriPrefixes.set(`${connection.name}+`, connection);
+      for (const resource of connection.catalog.resources) {
+        const uri = publicUri(connection.name, resource.uri, prefix);
+        if (this.resourceRoutes.has(uri)) continue; // only possible for unprefixed servers: the first keeps it
+        this.resourceRoutes.set(uri, { connection, upstreamName: resource.uri });
+        this.originalUris.set(resource.uri, this.originalUris.has(resource.uri) ? null : { connection, upstreamName: resource.uri });
+        resources.push({ ...resource, uri });
+      }
+      for (const template of connection.catalog.resourceTemplates) {
+        templates.push({ ...template, uriTemplate: publicUri(connection.name, template.uriTemplate, prefix) });
+      }
+    }
+    this.resourcesValue = resources;
+    this.templatesValue = templates;
+  }
+
+  tool(name: string): Route | undefined {
+    return this.toolRoutes.get(name);
+  }
+
+  prompt(name: string): Route | undefined {
+    return this.promptRoutes.get(name);
+  }
+
+  /** Listed URIs route by the reverse map; template expansions by their server prefix; otherwise an original URI one server owns. */
+  resource(uri: string): Route | undefined {
+    const listed = this.resourceRoutes.get(uri);
+    if (listed) return listed;
+    const plus = uri.indexOf('+');
+    if (plus > 0) {
+      const connection = this.uriPrefixes.get(uri.slice(0, plus + 1));
+      if (connection) return { connection, upstreamName: uri.slice(plus + 1) };
+    }
+    return this.originalUris.get(uri) ?? undefined;
+  }
+
+  /** Which public name a server's tool has (for messages and tests). */
+  publicToolName(server: string, upstreamName: string): string | undefined {
+    for (const [name, route] of this.toolRoutes) if (route.connection.name === server && route.upstreamName === upstreamName) return name;
+    return undefined;
+  }
+
+  private mapNamed<T extends { name: string }>(sources: readonly CatalogSource[], items: (connection: UpstreamConnection) => readonly T[]) {
+    const routes = new Map<string, Route>();
+    const mapped: T[] = [];
+    for (const { connection, prefix } of sources) {
+      for (const item of items(connection)) {
+        const name = this.uniqueName(routes, connection.name, item.name, prefix);
+        routes.set(name, { connection, upstreamName: item.name });
+        mapped.push(name === item.name ? item : { ...item, name });
+      }
+    }
+    return { items: mapped, routes };
+  }
+
+  /** Two upstream names never map to one public name: the later server (in config order) gives way, deterministically. */
+  private uniqueName(taken: ReadonlyMap<string, Route>, server: string, name: string, prefix: boolean): string {
+    const first = publicName(server, name, prefix, this.maxNameLength);
+    if (!taken.has(first)) return first;
+    const prefixed = publicName(server, name, true, this.maxNameLength);
+    if (!taken.has(prefixed)) return prefixed;
+    return collisionName(server, name, this.maxNameLength);
+  }
+}

@@ -1,0 +1,2 @@
+export { SessionCatalog, type CatalogSource, type Route } from './catalog.js';
+export { publicName, publicUri } from './naming.js';

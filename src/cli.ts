@@ -1,0 +1,64 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfigFile } from './config/index.js';
+import { createLogger } from './log/index.js';
+import { serveHttp, serveStdio } from './switchboard.js';
+
+const USAGE = `Usage: switchboard serve --config <file> [--port <n>] [--host <addr>] [--stdio] [--log-level <level>] [--pretty]
+
+  --config, -c   YAML or JSON file with an mcpServers block (the format of Claude Desktop, Cursor and VS Code)
+  --port         HTTP port (default 8080, or http.port in the config; 0 picks a free one)
+  --host         address to bind (default 127.0.0.1)
+  --stdio        serve one session over stdin/stdout instead of HTTP (for IDEs that launch a command)
+  --log-level    trace | debug | info | warn | error | silent
+  --pretty       human-readable logs`;
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      stdio: { type: 'boolean', default: false },
+      'log-level': { type: 'string' },
+      pretty: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const command = positionals[0] ?? 'serve';
+  if (values.help || command !== 'serve' || !values.config) {
+    console.error(USAGE);
+    process.exitCode = values.help ? 0 : 2;
+    return;
+  }
+  const config = await loadConfigFile(values.config);
+  if (values.port !== undefined) {
+    const port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port: expected a port number, got "${values.port}"`);
+    config.http.port = port;
+  }
+  if (values.host) config.http.host = values.host;
+  if (values['log-level']) config.log.level = values['log-level'] as typeof config.log.level;
+  if (values.pretty !== undefined) config.log.pretty = values.pretty;
+  const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, destination: values.stdio ? 2 : 1 });
+
+  const running = values.stdio ? await serveStdio(config, logger) : await serveHttp(config, logger);
+  const stop = async (signal: string) => {
+    logger.info({ signal }, 'stopping');
+    await running.close();
+    logger.flush();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  if (values.stdio) process.stdin.once('end', () => void stop('stdin closed'));
+}
+
+// Stay up on stray errors from upstream connections; exit only for failures at start.
+process.on('unhandledRejection', (reason) => console.error('switchboard: unhandled rejection:', reason instanceof Error ? reason.message : reason));
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : `switchboard: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,2 @@
+export { loadConfigFile, parseConfig, ConfigError } from './load.js';
+export { isRemote, type Config, type ServerConfig, type RemoteServerConfig, type LocalServerConfig, type OAuthConfig } from './schema.js';

@@ -1,0 +1,70 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type Config } from './schema.js';
+
+/** A configuration that cannot be used; the message names the file, the key and what was expected. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Reads, interpolates and validates a YAML or JSON config file. */
+export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`${path}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  let raw: unknown;
+  try {
+    // YAML 1.2 is a superset of JSON, so one parser serves both formats.
+    raw = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(`${path}: not valid YAML or JSON: ${(error as Error).message}`);
+  }
+  return parseConfig(raw, path, env);
+}
+
+export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const interpolated = interpolate(raw, [], source, env);
+  const result = configSchema.safeParse(interpolated);
+  if (!result.success) throw new ConfigError(formatIssues(result.error.issues, source));
+  return result.data;
+}
+
+/** Replaces `${NAME}` in every string value; an unset variable is an error naming the key. */
+function interpolate(value: unknown, path: (string | number)[], source: string, env: NodeJS.ProcessEnv): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+      const found = env[name];
+      if (found === undefined) throw new ConfigError(`${source}: ${keyPath(path)}: environment variable ${name} is not set`);
+      return found;
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, index) => interpolate(item, [...path, index], source, env));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, interpolate(item, [...path, key], source, env)]));
+  }
+  return value;
+}
+
+function formatIssues(issues: z.core.$ZodIssue[], source: string): string {
+  const lines = issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return `${keyPath(issue.path)}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    }
+    if (issue.code === 'invalid_key') {
+      return `${keyPath(issue.path)}: invalid name: ${issue.issues.map((inner) => inner.message).join('; ')}`;
+    }
+    if (issue.code === 'invalid_union') {
+      return `${keyPath(issue.path)}: expected a remote server (url) or a local server (command)`;
+    }
+    return `${keyPath(issue.path)}: ${issue.message}`;
+  });
+  return `${source}: invalid configuration\n${lines.map((line) => `  - ${line}`).join('\n')}`;
+}
+
+function keyPath(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? '(top level)' : path.map(String).join('.');
+}

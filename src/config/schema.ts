@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+/** Server names become tool prefixes and URI scheme prefixes, so they are kept to a safe alphabet. */
+const serverName = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'a server name: lowercase letters, digits and "-", starting with a letter, at most 32 characters');
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+
+const headers = z.record(z.string(), z.string());
+
+const oauth = z.strictObject({
+  type: z.literal('oauth').default('oauth'),
+  clientId: z.string().min(1).optional(),
+  clientSecret: z.string().min(1).optional(),
+  scopes: z.array(z.string().min(1)).optional(),
+  /** Pins the authorization server instead of trusting the server's metadata. */
+  issuer: httpUrl.optional(),
+  /** For servers that publish no metadata: the endpoints outright. */
+  authorizationEndpoint: httpUrl.optional(),
+  tokenEndpoint: httpUrl.optional(),
+  /** A client metadata document hosted elsewhere, used as client_id where CIMD is supported. */
+  clientMetadataUrl: httpUrl.optional(),
+});
+
+const common = {
+  timeoutMs: z.number().int().positive().max(3_600_000).default(30_000),
+  /** false exposes the upstream's own names (useful for a single upstream). */
+  prefix: z.boolean().default(true),
+};
+
+const remoteServer = z.strictObject({
+  ...common,
+  url: httpUrl,
+  transport: z.enum(['streamable-http', 'sse']).optional(),
+  headers: headers.optional(),
+  auth: oauth.optional(),
+});
+
+const localServer = z.strictObject({
+  ...common,
+  command: z.string().min(1),
+  args: z.array(z.string()).default([]),
+  env: z.record(z.string(), z.string()).optional(),
+  cwd: z.string().optional(),
+});
+
+export const configSchema = z.strictObject({
+  mcpServers: z.record(serverName, z.union([remoteServer, localServer])),
+  /** Where browsers reach switchboard; the OAuth redirect URI is {publicUrl}/oauth/callback. */
+  publicUrl: httpUrl.optional(),
+  store: z.strictObject({ url: z.string().regex(/^(memory:|rediss?:\/\/)/, 'memory: or a redis:// URL') }).default({ url: 'memory:' }),
+  http: z.strictObject({
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8080),
+    /** Idle downstream sessions are closed after this long. */
+    sessionIdleMs: z.number().int().positive().default(30 * 60_000),
+    /** Browser origins allowed to call /mcp, in addition to the server's own. */
+    allowedOrigins: z.array(z.string()).default([]),
+    bodyLimitBytes: z.number().int().positive().default(4 * 1024 * 1024),
+  }).prefault({}),
+  naming: z.strictObject({
+    /** Many clients cap tool names at 64 characters. */
+    maxLength: z.number().int().min(16).max(128).default(64),
+  }).prefault({}),
+  security: z.strictObject({
+    /** Hosts that discovery may reach although they resolve to private addresses. */
+    allowPrivateHosts: z.array(z.string()).default([]),
+    /** Accept http:// authorization servers that are not on loopback. */
+    allowHttp: z.boolean().default(false),
+  }).prefault({}),
+  log: z.strictObject({
+    level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    pretty: z.boolean().default(false),
+  }).prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ServerConfig = Config['mcpServers'][string];
+export type RemoteServerConfig = z.infer<typeof remoteServer>;
+export type LocalServerConfig = z.infer<typeof localServer>;
+export type OAuthConfig = z.infer<typeof oauth>;
+
+export function isRemote(server: ServerConfig): server is RemoteServerConfig {
+  return 'url' in server;
+}

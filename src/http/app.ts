@@ -1,0 +1,92 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../log/index.js';
+import type { Metrics } from '../metrics/index.js';
+import { isLoopbackHost, originValidation } from './origin.js';
+import type { SessionRegistry } from './sessions.js';
+
+export interface Readiness {
+  ready: boolean;
+  [key: string]: unknown;
+}
+
+export interface HttpAppOptions {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  sessions: SessionRegistry;
+  readiness: () => Promise<Readiness>;
+  /** Routes mounted before /mcp (e.g. the OAuth callback). */
+  routes?: express.Router;
+}
+
+function jsonRpcError(res: Response, status: number, code: number, message: string): void {
+  res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
+}
+
+export function createHttpApp(options: HttpAppOptions): express.Express {
+  const { config, sessions } = options;
+  const app = express();
+  app.disable('x-powered-by');
+
+  // DNS rebinding: on a loopback bind only loopback Host names (and the public URL's) are accepted.
+  if (isLoopbackHost(config.http.host)) {
+    const hosts = ['localhost', '127.0.0.1', '[::1]'];
+    if (config.publicUrl) hosts.push(new URL(config.publicUrl).hostname);
+    app.use(hostHeaderValidation(hosts));
+  }
+
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/readyz', async (_req, res) => {
+    const readiness = await options.readiness();
+    res.status(readiness.ready ? 200 : 503).json(readiness);
+  });
+  app.get('/metrics', async (_req, res) => {
+    options.metrics.upstreamStates.reset();
+    for (const session of sessions.sessions()) {
+      for (const { name, state } of session.upstreamStates()) options.metrics.upstreamStates.inc({ server: name, state });
+    }
+    res.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
+  });
+  if (options.routes) app.use(options.routes);
+
+  const mcp = express.Router();
+  mcp.use(originValidation([...config.http.allowedOrigins, ...(config.publicUrl ? [new URL(config.publicUrl).origin] : [])]));
+  mcp.use(express.json({ limit: config.http.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
+
+  mcp.post('/', async (req, res) => {
+    const id = req.header('mcp-session-id');
+    if (id) {
+      const transport = sessions.touch(id);
+      // MCP 2025-11-25 basic/transports#session-management: an unknown or expired session id gets 404.
+      if (!transport) return jsonRpcError(res, 404, -32001, 'Session not found');
+      return transport.handleRequest(req, res, req.body);
+    }
+    if (!isInitializeRequest(req.body) && !(Array.isArray(req.body) && req.body.some(isInitializeRequest))) {
+      return jsonRpcError(res, 400, -32000, 'Bad Request: no Mcp-Session-Id header, and the request is not an initialize request');
+    }
+    await sessions.initialize((transport) => transport.handleRequest(req, res, req.body));
+  });
+  const existing = async (req: Request, res: Response) => {
+    const id = req.header('mcp-session-id');
+    if (!id) return jsonRpcError(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required');
+    const transport = sessions.touch(id);
+    if (!transport) return jsonRpcError(res, 404, -32001, 'Session not found');
+    await transport.handleRequest(req, res);
+  };
+  mcp.get('/', existing);
+  mcp.delete('/', existing);
+  app.use('/mcp', mcp);
+
+  // Parser errors (malformed JSON, oversized bodies) become JSON-RPC errors with the right HTTP status.
+  app.use((error: { status?: number; type?: string; message?: string }, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    if (error.type === 'entity.too.large') return jsonRpcError(res, 413, -32600, `Request body larger than ${config.http.bodyLimitBytes} bytes`);
+    if (error.type === 'entity.parse.failed') return jsonRpcError(res, 400, -32700, 'Parse error: the body is not valid JSON');
+    options.logger.error({ error: error.message }, 'unhandled HTTP error');
+    jsonRpcError(res, error.status ?? 500, -32603, 'Internal error');
+  });
+  return app;
+}

@@ -1,0 +1,2 @@
+export { createHttpApp, type HttpAppOptions, type Readiness } from './app.js';
+export { SessionRegistry } from './sessions.js';

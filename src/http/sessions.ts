@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../log/index.js';
+import type { Metrics } from '../metrics/index.js';
+import { Session } from '../session/index.js';
+
+interface Entry {
+  session: Session;
+  transport: StreamableHTTPServerTransport;
+  lastActivity: number;
+}
+
+/**
+ * Downstream HTTP sessions by Mcp-Session-Id. Ids are random UUIDs (MCP 2025-11-25 basic/transports#session-management:
+ * globally unique and cryptographically secure); they route requests and are never treated as authentication.
+ */
+export class SessionRegistry {
+  private readonly entries = new Map<string, Entry>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly config: Config, private readonly logger: Logger, private readonly metrics: Metrics) {
+    const idle = config.http.sessionIdleMs;
+    this.sweeper = setInterval(() => this.expireIdle(), Math.max(250, Math.min(idle / 4, 60_000)));
+    this.sweeper.unref();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  sessions(): IterableIterator<Session> {
+    return [...this.entries.values()].map((e) => e.session)[Symbol.iterator]();
+  }
+
+  /**
+   * Handles an initialize request on a new session. The session is registered only when the SDK accepted the
+   * initialize; a rejected one is closed again at once.
+   */
+  async initialize(handle: (transport: StreamableHTTPServerTransport) => Promise<void>): Promise<void> {
+    const id = randomUUID();
+    const session = new Session({ id, config: this.config, logger: this.logger, metrics: this.metrics });
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => id,
+      onsessioninitialized: () => {
+        this.entries.set(id, { session, transport, lastActivity: Date.now() });
+        this.metrics.sessions.set(this.entries.size);
+        this.logger.info({ session: id, client: session.clientInfo?.name }, 'session opened');
+      },
+      onsessionclosed: () => void this.close(id, 'the client ended the session'),
+    });
+    await session.server.connect(transport);
+    await handle(transport);
+    if (!this.entries.has(id)) await session.close();
+  }
+
+  /** Finds a live session and marks it active. */
+  touch(id: string): StreamableHTTPServerTransport | undefined {
+    const entry = this.entries.get(id);
+    if (!entry) return undefined;
+    entry.lastActivity = Date.now();
+    return entry.transport;
+  }
+
+  async close(id: string, reason: string): Promise<void> {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    this.entries.delete(id);
+    this.metrics.sessions.set(this.entries.size);
+    this.logger.info({ session: id, reason }, 'session closed');
+    await entry.session.close();
+    await entry.transport.close().catch(() => {});
+  }
+
+  async closeAll(): Promise<void> {
+    clearInterval(this.sweeper);
+    await Promise.all([...this.entries.keys()].map((id) => this.close(id, 'switchboard is stopping')));
+  }
+
+  private expireIdle(): void {
+    const cutoff = Date.now() - this.config.http.sessionIdleMs;
+    for (const [id, entry] of this.entries) if (entry.lastActivity < cutoff) void this.close(id, 'idle');
+  }
+}

@@ -1,0 +1,1 @@
+export { Session, type SessionOptions } from './session.js';

@@ -1,0 +1,298 @@
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import {
+  CallToolRequestSchema,
+  CompleteRequestSchema,
+  ErrorCode,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  McpError,
+  ReadResourceRequestSchema,
+  RootsListChangedNotificationSchema,
+  SetLevelRequestSchema,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
+  type CallToolResult,
+  type ClientCapabilities,
+  type Implementation,
+  type Notification,
+  type Request,
+  type RequestId,
+  type ServerNotification,
+  type ServerRequest,
+} from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { SessionCatalog, type CatalogSource, type Route } from '../catalog/index.js';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../log/index.js';
+import type { Metrics } from '../metrics/index.js';
+import { UpstreamConnection, UpstreamTimeoutError, UpstreamUnavailableError, type CatalogPart, type DownstreamPeer } from '../upstream/index.js';
+
+const PassThrough = z.looseObject({});
+
+/** How long the first list of a session waits for upstreams that are still connecting, before answering with what is there. */
+const FIRST_LIST_WAIT_MS = 2_000;
+/** Server-to-client requests (sampling, elicitation) may wait on a person. */
+const FORWARDED_REQUEST_TIMEOUT_MS = 10 * 60_000;
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+export interface SessionOptions {
+  id: string;
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/**
+ * One downstream client session: its MCP server face, its own connection to every upstream (so server-to-client
+ * requests, logs and credentials always belong to this session), and the merged catalog over them.
+ */
+export class Session implements DownstreamPeer {
+  readonly id: string;
+  readonly server: Server;
+  private readonly catalog: SessionCatalog;
+  private readonly connections: UpstreamConnection[] = [];
+  private readonly sources: CatalogSource[] = [];
+  private readonly logger: Logger;
+  private started = false;
+  private listWaitDone = false;
+  private closed = false;
+
+  constructor(private readonly options: SessionOptions) {
+    this.id = options.id;
+    this.logger = options.logger.child({ session: options.id });
+    this.catalog = new SessionCatalog(options.config.naming.maxLength);
+    this.server = new Server(
+      { name: 'switchboard', version: '0.1.0' },
+      {
+        capabilities: {
+          tools: { listChanged: true },
+          prompts: { listChanged: true },
+          resources: { listChanged: true, subscribe: true },
+          logging: {},
+          completions: {},
+        },
+        instructions: 'switchboard: the tools, prompts and resources of several MCP servers, each prefixed with its server name.',
+        // Several upstreams changing at once (reconnects, sign-ins) reach the client as one notification.
+        debouncedNotificationMethods: ['notifications/tools/list_changed', 'notifications/prompts/list_changed', 'notifications/resources/list_changed'],
+      },
+    );
+    this.server.oninitialized = () => this.startUpstreams();
+    this.registerHandlers();
+  }
+
+  get clientCapabilities(): ClientCapabilities {
+    return this.server.getClientCapabilities() ?? {};
+  }
+
+  get clientInfo(): Implementation | undefined {
+    return this.server.getClientVersion();
+  }
+
+  /** The state of each upstream for this session, in config order. */
+  upstreamStates(): { name: string; state: UpstreamConnection['state']; detail?: string }[] {
+    return this.connections.map((c) => ({ name: c.name, state: c.state, detail: c.stateDetail }));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.connections.map((c) => c.close()));
+    await this.server.close().catch(() => {});
+    this.logger.debug('session closed');
+  }
+
+  // --- DownstreamPeer: what upstream connections send toward the client ---
+
+  async forwardRequest(request: Request, options: { signal: AbortSignal; relatedRequestId?: RequestId }) {
+    return this.server.request(request as ServerRequest, PassThrough, {
+      signal: options.signal,
+      relatedRequestId: options.relatedRequestId,
+      timeout: FORWARDED_REQUEST_TIMEOUT_MS,
+    });
+  }
+
+  async forwardNotification(notification: Notification, options: { server: string; relatedRequestId?: RequestId }): Promise<void> {
+    if (this.closed) return;
+    let forwarded = notification;
+    if (notification.method === 'notifications/message') {
+      const params = notification.params ?? {};
+      forwarded = { ...notification, params: { ...params, logger: typeof params.logger === 'string' ? `${options.server}/${params.logger}` : options.server } };
+    } else if (notification.method === 'notifications/resources/updated') {
+      const prefix = this.sources.find((s) => s.connection.name === options.server)?.prefix ?? true;
+      const uri = String(notification.params?.uri ?? '');
+      forwarded = { ...notification, params: { ...notification.params, uri: prefix ? `${options.server}+${uri}` : uri } };
+    }
+    await this.server.notification(forwarded as ServerNotification, { relatedRequestId: options.relatedRequestId }).catch((error: unknown) => {
+      this.logger.debug({ server: options.server, error: String(error) }, 'could not forward a notification');
+    });
+  }
+
+  // --- upstream lifecycle ---
+
+  private startUpstreams(): void {
+    if (this.started || this.closed) return;
+    this.started = true;
+    for (const [name, serverConfig] of Object.entries(this.options.config.mcpServers)) {
+      const connection = new UpstreamConnection({
+        name,
+        config: serverConfig,
+        peer: this,
+        logger: this.logger,
+        onChange: (_connection, parts) => this.onUpstreamChange(parts),
+      });
+      this.connections.push(connection);
+      this.sources.push({ connection, prefix: serverConfig.prefix });
+    }
+    this.server.setNotificationHandler(RootsListChangedNotificationSchema, async () => {
+      await Promise.all(this.connectedUpstreams().map((c) => c.notifyRootsChanged()));
+    });
+    // All upstreams connect in parallel; none waits for another.
+    for (const connection of this.connections) connection.start();
+  }
+
+  private onUpstreamChange(parts: ReadonlySet<CatalogPart>): void {
+    if (this.closed) return;
+    this.catalog.rebuild(this.sources);
+    if (!this.listWaitDone) return; // the client has not listed yet; its first list will see the change
+    if (parts.has('tools')) void this.server.sendToolListChanged().catch(() => {});
+    if (parts.has('prompts')) void this.server.sendPromptListChanged().catch(() => {});
+    if (parts.has('resources') || parts.has('resourceTemplates')) void this.server.sendResourceListChanged().catch(() => {});
+  }
+
+  /** The first list of a session gives upstreams that are still connecting a moment, so a fresh client sees a full catalog. */
+  private async firstListWait(): Promise<void> {
+    if (this.listWaitDone) return;
+    this.startUpstreams();
+    await Promise.all(this.connections.map((c) => c.settled(FIRST_LIST_WAIT_MS)));
+    this.listWaitDone = true;
+  }
+
+  private connectedUpstreams(): UpstreamConnection[] {
+    return this.connections.filter((c) => c.state === 'connected');
+  }
+
+  // --- requests from the client ---
+
+  private registerHandlers(): void {
+    const server = this.server;
+    server.setRequestHandler(ListToolsRequestSchema, async () => {
+      await this.firstListWait();
+      return { tools: [...this.catalog.tools] };
+    });
+    server.setRequestHandler(CallToolRequestSchema, (request, extra) => this.callTool(request.params, extra));
+
+    server.setRequestHandler(ListPromptsRequestSchema, async () => {
+      await this.firstListWait();
+      return { prompts: [...this.catalog.prompts] };
+    });
+    server.setRequestHandler(GetPromptRequestSchema, async (request, extra) => {
+      const route = this.catalog.prompt(request.params.name);
+      if (!route) throw new McpError(ErrorCode.InvalidParams, `unknown prompt "${request.params.name}"`);
+      return this.relay(route, { method: 'prompts/get', params: { ...request.params, name: route.upstreamName } }, extra);
+    });
+
+    server.setRequestHandler(ListResourcesRequestSchema, async () => {
+      await this.firstListWait();
+      return { resources: [...this.catalog.resources] };
+    });
+    server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => {
+      await this.firstListWait();
+      return { resourceTemplates: [...this.catalog.resourceTemplates] };
+    });
+    server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => {
+      const route = this.resourceRoute(request.params.uri);
+      const result = await this.relay(route, { method: 'resources/read', params: { ...request.params, uri: route.upstreamName } }, extra);
+      // Contents name the URI the client asked for, not the upstream's own.
+      const contents = Array.isArray(result.contents) ? result.contents.map((c: { uri?: string }) => (c.uri === route.upstreamName ? { ...c, uri: request.params.uri } : c)) : result.contents;
+      return { ...result, contents } as never;
+    });
+    server.setRequestHandler(SubscribeRequestSchema, async (request, extra) => {
+      const route = this.resourceRoute(request.params.uri);
+      return this.relay(route, { method: 'resources/subscribe', params: { ...request.params, uri: route.upstreamName } }, extra) as never;
+    });
+    server.setRequestHandler(UnsubscribeRequestSchema, async (request, extra) => {
+      const route = this.resourceRoute(request.params.uri);
+      return this.relay(route, { method: 'resources/unsubscribe', params: { ...request.params, uri: route.upstreamName } }, extra) as never;
+    });
+
+    server.setRequestHandler(CompleteRequestSchema, async (request, extra) => {
+      const ref = request.params.ref;
+      const route = ref.type === 'ref/prompt' ? this.catalog.prompt(ref.name) : this.catalog.resource(ref.uri);
+      if (!route) return { completion: { values: [] } };
+      const upstreamRef = ref.type === 'ref/prompt' ? { ...ref, name: route.upstreamName } : { ...ref, uri: route.upstreamName };
+      return this.relay(route, { method: 'completion/complete', params: { ...request.params, ref: upstreamRef } }, extra) as never;
+    });
+
+    server.setRequestHandler(SetLevelRequestSchema, async (request) => {
+      await Promise.all(this.connectedUpstreams()
+        .filter((c) => c.serverCapabilities?.logging)
+        .map((c) => c.request({ method: 'logging/setLevel', params: request.params }).catch(() => undefined)));
+      return {};
+    });
+  }
+
+  private resourceRoute(uri: string): Route {
+    const route = this.catalog.resource(uri);
+    if (!route) throw new McpError(ErrorCode.InvalidParams, `unknown resource "${uri}"`, { uri });
+    return route;
+  }
+
+  private async callTool(params: { name: string; arguments?: Record<string, unknown>; _meta?: Record<string, unknown> }, extra: Extra): Promise<CallToolResult> {
+    const route = this.catalog.tool(params.name);
+    if (!route) return this.unknownTool(params.name);
+    try {
+      return (await this.relay(route, { method: 'tools/call', params: { ...params, name: route.upstreamName } }, extra)) as CallToolResult;
+    } catch (error) {
+      if (error instanceof UpstreamUnavailableError || error instanceof UpstreamTimeoutError) return toolError(error.message);
+      throw error;
+    }
+  }
+
+  /**
+   * Names are routed only through the reverse map. For the error message alone, a name that looks like it belongs to a
+   * server that is not connected says so: a tool of a server that is down is not "unknown", it is unavailable.
+   */
+  private unknownTool(name: string): CallToolResult {
+    const owner = this.sources.find((s) => s.prefix && name.startsWith(`${s.connection.name}_`) && s.connection.state !== 'connected');
+    if (owner) return toolError(new UpstreamUnavailableError(owner.connection.name, owner.connection.state, owner.connection.stateDetail).message);
+    // MCP 2025-11-25 server/tools#error-handling: unknown tools are a protocol error.
+    throw new McpError(ErrorCode.InvalidParams, `unknown tool "${name}"`, { tool: name });
+  }
+
+  /** Sends a request to the route's upstream on behalf of a client request: cancellation, progress and metrics follow it. */
+  private async relay(route: Route, request: Request, extra: Extra) {
+    const server = route.connection.name;
+    const progressToken = request.params?._meta?.progressToken;
+    const started = performance.now();
+    let outcome = 'ok';
+    try {
+      const result = await route.connection.request(request, {
+        signal: extra.signal,
+        downstreamRequestId: extra.requestId,
+        onprogress: progressToken === undefined ? undefined : (progress) => {
+          void extra.sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken } }).catch(() => {});
+        },
+      });
+      if (result.isError === true) outcome = 'tool_error';
+      return result;
+    } catch (error) {
+      outcome = error instanceof UpstreamTimeoutError ? 'timeout'
+        : error instanceof UpstreamUnavailableError ? 'unavailable'
+        : extra.signal.aborted ? 'cancelled' : 'error';
+      if (outcome === 'error') this.logger.debug({ server, method: request.method, error: String(error) }, 'upstream request failed');
+      throw error;
+    } finally {
+      this.options.metrics.upstreamCalls.inc({ server, method: request.method, outcome });
+      this.options.metrics.upstreamLatency.observe({ server, method: request.method }, (performance.now() - started) / 1000);
+    }
+  }
+}
+
+function toolError(text: string): CallToolResult {
+  return { content: [{ type: 'text', text }], isError: true };
+}

@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { StoreConfigError } from './errors.js';
+import { MemoryTokenStore } from './memory-store.js';
+import { RecordCodec } from './records.js';
+import { RedisConnection, redactUrl } from './redis-connection.js';
+import { RedisLock } from './redis-lock.js';
+import { RedisTokenStore } from './redis-store.js';
+import { Sealer } from './sealed.js';
+import type { TokenStore } from './types.js';
+
+export interface TokenStoreOptions {
+  /** `memory:`, or `redis://[user:password@]host:port[/db]` (`rediss://` for TLS). */
+  url: string;
+  /** SWITCHBOARD_SECRET. Required for Redis; the memory store makes a random one per process when absent. */
+  secret?: string;
+  logger: Logger;
+  /** How long withLock waits for a lock held by another caller before LockTimeoutError. Default 10 s. */
+  lockWaitMs?: number;
+  /** Redis only: how long a lock outlives a holder that crashed (a live holder extends it). Default 10 s. */
+  lockLeaseMs?: number;
+}
+
+// HKDF does not stretch a weak secret: anyone holding a Redis dump could guess a short one offline.
+const MIN_SECRET_LENGTH = 32;
+const DEFAULT_LOCK_WAIT_MS = 10_000;
+const DEFAULT_LOCK_LEASE_MS = 10_000;
+
+/** Chooses the store from the url. Throws StoreConfigError for an unusable url or secret; never falls back. */
+export function createTokenStore(options: TokenStoreOptions): TokenStore {
+  const logger = options.logger.child({ component: 'token-store' });
+  const url = parseStoreUrl(options.url);
+  const lockWaitMs = options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
+  if (url.protocol === 'memory:') {
+    // Records only live as long as this process, so a key that dies with it is enough.
+    const secret = options.secret ?? randomBytes(32).toString('base64url');
+    return new MemoryTokenStore(new RecordCodec(sealerFor(secret), logger), lockWaitMs);
+  }
+  if (options.secret === undefined) {
+    throw new StoreConfigError(
+      'SWITCHBOARD_SECRET is required with a Redis token store: tokens are encrypted at rest with a key derived from it, ' +
+        'and every switchboard instance sharing that Redis must use the same value',
+    );
+  }
+  const codec = new RecordCodec(sealerFor(options.secret), logger);
+  const connection = new RedisConnection(options.url, logger);
+  const lock = new RedisLock(connection, { waitMs: lockWaitMs, leaseMs: options.lockLeaseMs ?? DEFAULT_LOCK_LEASE_MS }, logger);
+  return new RedisTokenStore(connection, codec, lock);
+}
+
+function sealerFor(secret: string): Sealer {
+  if (secret.length < MIN_SECRET_LENGTH) {
+    throw new StoreConfigError(`SWITCHBOARD_SECRET must be at least ${MIN_SECRET_LENGTH} characters (for example: openssl rand -base64 32)`);
+  }
+  return new Sealer(secret);
+}
+
+function parseStoreUrl(raw: string): URL {
+  const expected = 'expected memory: or redis://host:port/db (rediss:// for TLS)';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    // The raw value may hold a Redis password, so it is not echoed.
+    throw new StoreConfigError(`token store url is not a URL; ${expected}`);
+  }
+  if (url.protocol === 'memory:') return url;
+  const isRedis = url.protocol === 'redis:' || url.protocol === 'rediss:';
+  if (!isRedis || url.hostname === '' || !/^(\/\d*)?$/.test(url.pathname)) {
+    throw new StoreConfigError(`token store url ${redactUrl(raw)} is not usable; ${expected}`);
+  }
+  return url;
+}

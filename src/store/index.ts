@@ -1,0 +1,3 @@
+export type { AccessToken, ClientRegistration, Grant, PendingSignIn, TokenStore } from './types.js';
+export { createTokenStore, type TokenStoreOptions } from './create.js';
+export { LockTimeoutError, StoreConfigError, StoreUnavailableError } from './errors.js';

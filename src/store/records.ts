@@ -1,0 +1,58 @@
+import type { Logger } from 'pino';
+import type { Sealer } from './sealed.js';
+import type { ClientRegistration, Grant, PendingSignIn } from './types.js';
+
+/** Who a record belongs to. Bound into its ciphertext, so a record only opens where it was written. */
+export type RecordOwner =
+  | { kind: 'grant'; principal: string; issuer: string }
+  | { kind: 'pending'; state: string }
+  | { kind: 'registration'; issuer: string; redirectUri: string };
+
+interface RecordTypes {
+  grant: Grant;
+  pending: PendingSignIn;
+  registration: ClientRegistration;
+}
+
+/** Seals records to JSON ciphertext bound to their owner, and opens them, for both store implementations. */
+export class RecordCodec {
+  constructor(
+    private readonly sealer: Sealer,
+    private readonly logger: Logger,
+  ) {}
+
+  seal<K extends RecordOwner['kind']>(owner: Extract<RecordOwner, { kind: K }>, record: RecordTypes[K]): string {
+    return this.sealer.seal(JSON.stringify(record), associatedData(owner));
+  }
+
+  /**
+   * Undefined, with a warning, when the record does not open: it was moved to another owner's key, tampered with, or
+   * written under another SWITCHBOARD_SECRET. Treating it as absent makes the caller sign in again, which heals it.
+   */
+  open<K extends RecordOwner['kind']>(owner: Extract<RecordOwner, { kind: K }>, sealed: string): RecordTypes[K] | undefined {
+    const json = this.sealer.open(sealed, associatedData(owner));
+    if (json === undefined) {
+      this.logger.warn({ record: loggable(owner) }, 'token store record did not decrypt (moved, tampered with, or another secret); treated as absent');
+      return undefined;
+    }
+    // Authenticated by GCM, so this is our own JSON; the v1 key prefix guards against a changed shape.
+    return JSON.parse(json) as RecordTypes[K];
+  }
+}
+
+/** A JSON array, not a joined string: `a|b` + `c` and `a` + `b|c` must not produce the same bytes. */
+function associatedData(owner: RecordOwner): string {
+  switch (owner.kind) {
+    case 'grant':
+      return JSON.stringify(['grant', owner.principal, owner.issuer]);
+    case 'pending':
+      return JSON.stringify(['pending', owner.state]);
+    case 'registration':
+      return JSON.stringify(['registration', owner.issuer, owner.redirectUri]);
+  }
+}
+
+/** The OAuth `state` is a CSRF secret until the callback arrives, so it never reaches a log. */
+function loggable(owner: RecordOwner): Record<string, string> {
+  return owner.kind === 'pending' ? { kind: 'pending' } : { ...owner };
+}

@@ -1,0 +1,116 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { StoreUnavailableError } from './errors.js';
+
+// A caller waits at most this long for a connection that is being (re)established, then gets StoreUnavailableError:
+// long enough to ride out a reconnect in progress, short enough that an outage never looks like a hang.
+const READY_WAIT_MS = 1_000;
+// A Redis that accepts the connection but stops answering (paused, swapping) must fail a call too.
+const COMMAND_TIMEOUT_MS = 2_000;
+const CONNECT_TIMEOUT_MS = 2_000;
+// Reconnect forever in the background, backing off to this; recovery is noticed within it.
+const MAX_RECONNECT_DELAY_MS = 2_000;
+
+/**
+ * One ioredis client that fails fast while Redis is unreachable and recovers by itself. Commands are never queued
+ * while disconnected and never resent after a connection drop: a resent GETDEL or SET NX may already have run, and
+ * the caller is better served by an error than by a late or doubled write. There is no fallback to memory: that
+ * would silently lose every token when Redis comes back.
+ */
+export class RedisConnection {
+  private readonly client: Redis;
+  private readonly logger: Logger;
+  private state: 'connecting' | 'up' | 'down' = 'connecting';
+  private closing = false;
+  private errorLoggedThisOutage = false;
+  private ready!: Promise<void>;
+  private markReady!: () => void;
+
+  constructor(url: string, logger: Logger) {
+    this.logger = logger.child({ redis: redactUrl(url) });
+    this.resetReady();
+    this.client = new Redis(url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: COMMAND_TIMEOUT_MS,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, MAX_RECONNECT_DELAY_MS) + Math.floor(Math.random() * 100),
+      connectionName: 'switchboard-token-store',
+    });
+    this.client.on('ready', () => this.onReady());
+    this.client.on('close', () => this.onClose());
+    this.client.on('error', (error: Error) => this.onError(error));
+  }
+
+  /** Runs one command (or MULTI/script) once the connection is ready; every failure becomes StoreUnavailableError. */
+  async run<T>(operation: string, command: (client: Redis) => Promise<T>): Promise<T> {
+    if (this.closing) throw new StoreUnavailableError(`token store ${operation}: the store is closed`);
+    await this.untilReady(operation);
+    try {
+      return await command(this.client);
+    } catch (error) {
+      throw new StoreUnavailableError(`token store ${operation} failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.client.status === 'ready') {
+      await this.client.quit().catch(() => this.client.disconnect());
+    } else {
+      this.client.disconnect();
+    }
+  }
+
+  private async untilReady(operation: string): Promise<void> {
+    if (this.client.status === 'ready') return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StoreUnavailableError(`token store ${operation}: Redis is not reachable`)), READY_WAIT_MS);
+    });
+    try {
+      // One shared promise per outage rather than a listener per waiting call, so a burst of callers during an outage
+      // piles no listeners onto the client.
+      await Promise.race([this.ready, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private onReady(): void {
+    if (this.state === 'down') this.logger.info('token store connection to Redis recovered');
+    else this.logger.info('token store connected to Redis');
+    this.state = 'up';
+    this.errorLoggedThisOutage = false;
+    this.markReady();
+  }
+
+  private onClose(): void {
+    if (this.closing || this.state !== 'up') return;
+    this.state = 'down';
+    this.resetReady();
+    this.logger.warn('token store connection to Redis lost; reconnecting in the background');
+  }
+
+  /** Once per outage: a reconnect loop would otherwise log the same refusal every two seconds. */
+  private onError(error: Error): void {
+    if (this.closing || this.errorLoggedThisOutage) return;
+    this.errorLoggedThisOutage = true;
+    this.logger.warn({ error: error.message }, 'token store cannot reach Redis');
+  }
+
+  private resetReady(): void {
+    this.ready = new Promise<void>((resolve) => (this.markReady = resolve));
+  }
+}
+
+/** The url may carry a password (redis://:password@host); logs get the rest of it. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = 'redacted';
+    return parsed.toString();
+  } catch {
+    return '(unparseable url)';
+  }
+}

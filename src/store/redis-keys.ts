@@ -1,0 +1,15 @@
+/**
+ * Redis key layout. The version segment lets a future record format live beside this one instead of misreading it.
+ * Each component is percent-encoded, so a colon inside an issuer URL or principal can never shift a key boundary.
+ */
+const PREFIX = 'switchboard:v1';
+
+const part = encodeURIComponent;
+
+export const redisKeys = {
+  /** One hash per principal, a field per issuer: deleting a principal is one DEL, with no SCAN and no index to keep in step. */
+  grants: (principal: string) => `${PREFIX}:grants:${part(principal)}`,
+  pending: (state: string) => `${PREFIX}:pending:${part(state)}`,
+  registration: (issuer: string, redirectUri: string) => `${PREFIX}:registration:${part(issuer)}:${part(redirectUri)}`,
+  lock: (key: string) => `${PREFIX}:lock:${part(key)}`,
+};

@@ -1,0 +1,78 @@
+/** An access token for one protected resource (RFC 8707 audience). */
+export interface AccessToken {
+  value: string;
+  tokenType: string;
+  /** Epoch milliseconds. */
+  expiresAt?: number;
+  scope?: string;
+  /** Whether the authorization server honoured the RFC 8707 `resource` and bound the token to that audience. */
+  audienceRestricted: boolean;
+}
+
+/**
+ * One sign-in of one principal at one authorization server. Single sign-on: one grant at an issuer serves every
+ * server behind that issuer, with an access token per resource.
+ */
+export interface Grant {
+  issuer: string;
+  clientId: string;
+  refreshToken?: string;
+  scope?: string;
+  /** Keyed by RFC 8707 resource URI. */
+  tokens: Record<string, AccessToken>;
+  updatedAt: number;
+}
+
+/** A sign-in that was started and waits for its OAuth callback. */
+export interface PendingSignIn {
+  state: string;
+  principal: string;
+  server: string;
+  issuer: string;
+  resource: string;
+  codeVerifier: string;
+  redirectUri: string;
+  clientId: string;
+  scope?: string;
+  createdAt: number;
+}
+
+/** How switchboard is known to an authorization server, per redirect URI. May hold a client secret. */
+export interface ClientRegistration {
+  issuer: string;
+  redirectUri: string;
+  clientId: string;
+  clientSecret?: string;
+  method: 'preregistered' | 'cimd' | 'dcr';
+  registeredAt: number;
+}
+
+/**
+ * Where upstream OAuth state lives. Every record is encrypted at rest and bound to its owner, so a record that was
+ * moved, tampered with or written under another secret reads as absent.
+ *
+ * Grants are kept per principal (today a downstream MCP session id) so one principal's tokens can never be served to
+ * another.
+ */
+export interface TokenStore {
+  readonly kind: 'memory' | 'redis';
+  getGrant(principal: string, issuer: string): Promise<Grant | undefined>;
+  putGrant(principal: string, grant: Grant): Promise<void>;
+  deleteGrant(principal: string, issuer: string): Promise<void>;
+  /** Deletes every grant of a principal (session ended). */
+  deletePrincipal(principal: string): Promise<void>;
+  putPending(pending: PendingSignIn, ttlMs: number): Promise<void>;
+  /** Atomic get-and-delete: a state can be taken once. Expired -> undefined. */
+  takePending(state: string): Promise<PendingSignIn | undefined>;
+  getRegistration(issuer: string, redirectUri: string): Promise<ClientRegistration | undefined>;
+  putRegistration(reg: ClientRegistration): Promise<void>;
+  /**
+   * Runs fn while holding an exclusive lock on key, across processes for Redis. Used to serialise token refresh per
+   * principal+issuer so a rotated refresh token is never replayed. Rejects with LockTimeoutError when the lock stays
+   * taken longer than the store's lock wait.
+   */
+  withLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
+  /** Resolves when the backend is reachable; rejects with StoreUnavailableError otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
