@@ -17,8 +17,9 @@ export function describeUrl(url: string | URL): string {
     // An unparseable string is echoed by neither content nor length: it could be anything the upstream sent.
     return '<invalid URL>';
   }
-  // `origin` is "null" for non-special schemes (file:, javascript:); show the scheme alone for those.
-  const base = parsed.origin === 'null' ? `${parsed.protocol}` : `${parsed.origin}${parsed.pathname}`;
+  // `origin` is "null" for opaque and file: URLs (javascript:, data:, file:); their rest is arbitrary text, so
+  // only the scheme is shown.
+  const base = parsed.origin === 'null' ? `${parsed.protocol}…` : `${parsed.origin}${parsed.pathname}`;
   return base.length > MAX_URL_IN_MESSAGE ? `${base.slice(0, MAX_URL_IN_MESSAGE)}…` : base;
 }
 

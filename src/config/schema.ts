@@ -51,11 +51,15 @@ export const configSchema = z.strictObject({
   http: z.strictObject({
     host: z.string().default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(8080),
-    /** Idle downstream sessions are closed after this long. */
-    sessionIdleMs: z.number().int().positive().default(30 * 60_000),
     /** Browser origins allowed to call /mcp, in addition to the server's own. */
     allowedOrigins: z.array(z.string()).default([]),
     bodyLimitBytes: z.number().int().positive().default(4 * 1024 * 1024),
+  }).prefault({}),
+  sessions: z.strictObject({
+    /** Idle downstream sessions are closed after this long. */
+    idleTimeoutMs: z.number().int().positive().default(30 * 60_000),
+    /** How long a session's first listing waits for upstreams that are still connecting before answering with what is there. */
+    firstListWaitMs: z.number().int().min(0).max(120_000).default(3_000),
   }).prefault({}),
   naming: z.strictObject({
     /** Many clients cap tool names at 64 characters. */
@@ -66,6 +70,11 @@ export const configSchema = z.strictObject({
     allowPrivateHosts: z.array(z.string()).default([]),
     /** Accept http:// authorization servers that are not on loopback. */
     allowHttp: z.boolean().default(false),
+  }).prefault({}),
+  /** Capped exponential backoff between reconnect attempts to an upstream that is down. */
+  reconnect: z.strictObject({
+    initialDelayMs: z.number().int().positive().default(500),
+    maxDelayMs: z.number().int().positive().default(30_000),
   }).prefault({}),
   log: z.strictObject({
     level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

@@ -20,7 +20,7 @@ export class SessionRegistry {
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly config: Config, private readonly logger: Logger, private readonly metrics: Metrics) {
-    const idle = config.http.sessionIdleMs;
+    const idle = config.sessions.idleTimeoutMs;
     this.sweeper = setInterval(() => this.expireIdle(), Math.max(250, Math.min(idle / 4, 60_000)));
     this.sweeper.unref();
   }
@@ -78,7 +78,7 @@ export class SessionRegistry {
   }
 
   private expireIdle(): void {
-    const cutoff = Date.now() - this.config.http.sessionIdleMs;
+    const cutoff = Date.now() - this.config.sessions.idleTimeoutMs;
     for (const [id, entry] of this.entries) if (entry.lastActivity < cutoff) void this.close(id, 'idle');
   }
 }

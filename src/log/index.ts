@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -15,14 +15,15 @@ export interface LogOptions {
   level: string;
   pretty: boolean;
   /** Defaults to stdout; stdio mode must log to stderr because stdout carries the protocol. */
-  destination?: 1 | 2;
+  destination?: 1 | 2 | DestinationStream;
 }
 
 export function createLogger(options: LogOptions): Logger {
-  const fd = options.destination ?? 1;
+  const destination = options.destination ?? 1;
   const redact = { paths: REDACTED_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]), censor: '[redacted]' };
+  if (typeof destination !== 'number') return pino({ level: options.level, redact }, destination);
   if (options.pretty) {
-    return pino({ level: options.level, redact }, pino.transport({ target: 'pino-pretty', options: { destination: fd, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' } }));
+    return pino({ level: options.level, redact }, pino.transport({ target: 'pino-pretty', options: { destination, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' } }));
   }
-  return pino({ level: options.level, redact }, pino.destination({ fd, sync: false }));
+  return pino({ level: options.level, redact }, pino.destination({ fd: destination, sync: false }));
 }

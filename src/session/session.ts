@@ -33,8 +33,6 @@ import { UpstreamConnection, UpstreamTimeoutError, UpstreamUnavailableError, typ
 
 const PassThrough = z.looseObject({});
 
-/** How long the first list of a session waits for upstreams that are still connecting, before answering with what is there. */
-const FIRST_LIST_WAIT_MS = 2_000;
 /** Server-to-client requests (sampling, elicitation) may wait on a person. */
 const FORWARDED_REQUEST_TIMEOUT_MS = 10 * 60_000;
 
@@ -144,6 +142,7 @@ export class Session implements DownstreamPeer {
         peer: this,
         logger: this.logger,
         onChange: (_connection, parts) => this.onUpstreamChange(parts),
+        backoff: { initialMs: this.options.config.reconnect.initialDelayMs, maxMs: this.options.config.reconnect.maxDelayMs },
       });
       this.connections.push(connection);
       this.sources.push({ connection, prefix: serverConfig.prefix });
@@ -167,9 +166,13 @@ export class Session implements DownstreamPeer {
   /** The first list of a session gives upstreams that are still connecting a moment, so a fresh client sees a full catalog. */
   private async firstListWait(): Promise<void> {
     if (this.listWaitDone) return;
-    this.startUpstreams();
-    await Promise.all(this.connections.map((c) => c.settled(FIRST_LIST_WAIT_MS)));
+    await this.settleConnecting();
     this.listWaitDone = true;
+  }
+
+  private async settleConnecting(): Promise<void> {
+    this.startUpstreams();
+    await Promise.all(this.connections.map((c) => c.settled(this.options.config.sessions.firstListWaitMs)));
   }
 
   private connectedUpstreams(): UpstreamConnection[] {
@@ -243,7 +246,12 @@ export class Session implements DownstreamPeer {
   }
 
   private async callTool(params: { name: string; arguments?: Record<string, unknown>; _meta?: Record<string, unknown> }, extra: Extra): Promise<CallToolResult> {
-    const route = this.catalog.tool(params.name);
+    let route = this.catalog.tool(params.name);
+    if (!route && this.connections.some((c) => c.state === 'connecting')) {
+      // A client may call a tool it knows before listing: give connecting upstreams the same moment a first list gets.
+      await this.settleConnecting();
+      route = this.catalog.tool(params.name);
+    }
     if (!route) return this.unknownTool(params.name);
     try {
       return (await this.relay(route, { method: 'tools/call', params: { ...params, name: route.upstreamName } }, extra)) as CallToolResult;
@@ -267,6 +275,7 @@ export class Session implements DownstreamPeer {
   /** Sends a request to the route's upstream on behalf of a client request: cancellation, progress and metrics follow it. */
   private async relay(route: Route, request: Request, extra: Extra) {
     const server = route.connection.name;
+    if (route.connection.state === 'connecting') await route.connection.settled(this.options.config.sessions.firstListWaitMs);
     const progressToken = request.params?._meta?.progressToken;
     const started = performance.now();
     let outcome = 'ok';

@@ -18,7 +18,7 @@ import {
 import { z } from 'zod';
 import type { ServerConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
+import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import { UpstreamTimeoutError, UpstreamUnavailableError } from './errors.js';
 import type { AuthChallenge, UpstreamFetchOptions } from './fetch.js';
 import { EMPTY_CATALOG, type CatalogPart, type UpstreamCatalog, type UpstreamState } from './state.js';
@@ -51,7 +51,7 @@ export interface UpstreamConnectionOptions {
   onChange: (connection: UpstreamConnection, parts: ReadonlySet<CatalogPart>) => void;
   /** Per-request credentials; when absent the server is reached with its static headers only. */
   credentials?: UpstreamFetchOptions['credentials'];
-  backoff?: BackoffPolicy;
+  backoff: BackoffPolicy;
 }
 
 export interface CallOptions {
@@ -220,7 +220,7 @@ export class UpstreamConnection {
       return;
     }
     const state = isNetworkError(lastError) ? 'unreachable' : 'failed';
-    const delay = backoffDelay(this.attempt++, this.options.backoff ?? DEFAULT_BACKOFF);
+    const delay = backoffDelay(this.attempt++, this.options.backoff);
     // One warning when the server goes down; the retries after it are debug noise.
     const level = state === this.stateValue ? 'debug' : 'warn';
     this.logger[level]({ state, error: describe(lastError), retryInMs: delay }, 'upstream connection failed');
@@ -360,7 +360,7 @@ export class UpstreamConnection {
     this.logger.warn({ reason }, 'upstream connection lost; reconnecting');
     this.setState('unreachable', reason, EMPTY_CATALOG);
     void this.teardown().then(() => {
-      const delay = backoffDelay(this.attempt++, this.options.backoff ?? DEFAULT_BACKOFF);
+      const delay = backoffDelay(this.attempt++, this.options.backoff);
       this.retryTimer = setTimeout(() => void this.connect(), delay);
       this.retryTimer.unref();
     });

@@ -28,6 +28,7 @@ export class ServerMonitor {
       peer: NO_CLIENT,
       logger: logger.child({ monitor: true }),
       onChange: () => {},
+      backoff: { initialMs: config.reconnect.initialDelayMs, maxMs: config.reconnect.maxDelayMs },
     }));
   }
 

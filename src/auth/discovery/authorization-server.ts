@@ -102,8 +102,8 @@ function validate(document: Record<string, unknown>, source: URL, issuer: string
   const authorizationEndpoint = fields.requiredString('authorization_endpoint');
   const tokenEndpoint = fields.requiredString('token_endpoint');
 
-  // MCP 2025-11-25 basic/authorization (Authorization Code Protection): clients MUST use PKCE S256 and MUST refuse
-  // to proceed when the server does not advertise it in code_challenge_methods_supported.
+  // MCP 2025-11-25 Authorization Code Protection: clients MUST verify PKCE support from metadata and refuse to
+  // proceed when code_challenge_methods_supported is absent (for OIDC Discovery too); S256 is the method we use.
   const codeChallengeMethodsSupported = fields.optionalStringArray('code_challenge_methods_supported');
   if (codeChallengeMethodsSupported === undefined || !codeChallengeMethodsSupported.includes('S256')) {
     throw new PkceNotSupportedError(issuer);
@@ -136,7 +136,7 @@ function validate(document: Record<string, unknown>, source: URL, issuer: string
     ...(revocationEndpoint !== undefined ? { revocationEndpoint } : {}),
     ...(scopesSupported !== undefined ? { scopesSupported } : {}),
     codeChallengeMethodsSupported,
-    // draft-ietf-oauth-client-id-metadata-document section 4 / MCP 2025-11-25 (Client ID Metadata Documents).
+    // MCP 2025-11-25 Client ID Metadata Documents (Discovery).
     clientIdMetadataDocumentSupported: fields.optionalBoolean('client_id_metadata_document_supported') ?? false,
     // RFC 9207 section 3.
     authorizationResponseIssParameterSupported: fields.optionalBoolean('authorization_response_iss_parameter_supported') ?? false,

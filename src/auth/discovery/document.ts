@@ -7,8 +7,9 @@ export type JsonObject = Record<string, unknown>;
 export type DocumentOutcome = { found: true; document: JsonObject } | { found: false; status: number };
 
 /**
- * GETs `url`. A 4xx means "not published here" (the caller tries its next candidate, as RFC 8414 section 3 and
- * RFC 9728 section 3 clients do); 200 must carry a JSON object; anything else is an UnexpectedStatusError.
+ * GETs `url`. A 4xx means "not published here": MCP 2025-11-25 has clients try the well-known candidates in order,
+ * and servers answer a missing one with 404 (some with 401/403/405). 200 must carry a JSON object; anything else
+ * (5xx, an unfollowed 3xx) is an UnexpectedStatusError rather than a silent fallback.
  */
 export async function fetchDocument(fetchFn: typeof fetch, url: URL, headers: Record<string, string> = {}): Promise<DocumentOutcome> {
   const response = await fetchFn(url, { headers: { accept: 'application/json', ...headers } });

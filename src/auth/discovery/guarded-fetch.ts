@@ -155,7 +155,8 @@ async function normalizeRequest(input: string | URL | Request, init: RequestInit
 }
 
 /**
- * One deadline for the whole exchange (all hops and the body), plus the caller's own signal. Listeners are removed
+ * One deadline for the whole exchange (all hops and the body), plus the caller's own signal (MCP 2025-11-25 security
+ * best practices, Bound Resource Usage: apply timeouts to outbound requests). Listeners are removed
  * when the exchange ends, so a signal the caller shares across many requests does not accumulate them.
  */
 class RequestBounds {

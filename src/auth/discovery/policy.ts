@@ -115,19 +115,21 @@ export function checkUrl(policy: FetchPolicy, input: string | URL): URL {
   const host = normalizeHost(url.hostname);
   const addressClass = classifyAddress(host);
   const isLoopback = isLocalhostName(host) || addressClass === 'loopback';
-  // RFC 8414 section 2 / RFC 9728 section 2 require https URLs; MCP 2025-11-25 (Communication Security) allows
-  // http only for loopback redirect and development setups, which `allowHttp` opts into explicitly.
-  if (url.protocol === 'http:' && !isLoopback && !policy.allowHttp) {
-    throw new BlockedUrlError(url, 'insecure-http', 'plain http is only allowed to loopback hosts (set allowHttp to permit)');
-  }
-  // MCP 2025-11-25 Security Considerations (SSRF): URLs from an upstream must not lead a public upstream's traffic
-  // into loopback, private or link-local networks (cloud metadata at 169.254.169.254).
+  // SSRF: every discovery URL comes from the upstream. A public upstream must not lead our traffic into loopback,
+  // private or link-local networks (cloud metadata at 169.254.169.254) - the risk MCP 2025-11-25 (Client ID Metadata
+  // Document Security) describes for authorization servers fetching client URLs, here with the roles reversed.
   if ((isLoopback || (addressClass !== undefined && isRestrictedClass(addressClass))) && !mayReachPrivate(policy, host)) {
     throw new BlockedUrlError(
       url,
       'private-address',
       `${host} is a ${addressClass ?? 'loopback'} address and the upstream is public (add it to allowPrivateHosts to permit)`,
     );
+  }
+  // MCP 2025-11-25 Communication Security (OAuth 2.1 section 1.5): authorization server endpoints MUST use HTTPS;
+  // RFC 8414 section 2 and RFC 9728 section 2 define https URLs. Loopback is the development exception; `allowHttp`
+  // is an explicit operator opt-in.
+  if (url.protocol === 'http:' && !isLoopback && !policy.allowHttp) {
+    throw new BlockedUrlError(url, 'insecure-http', 'plain http is only allowed to loopback hosts (set allowHttp to permit)');
   }
   return url;
 }

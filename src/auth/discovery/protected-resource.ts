@@ -49,7 +49,8 @@ export async function discoverProtectedResource(
 }
 
 function candidateUrls(server: URL, challenge: BearerChallenge | undefined, policy: FetchPolicy): URL[] {
-  // RFC 9728 section 5.1 / MCP 2025-11-25: the URL in the challenge takes precedence over well-known locations.
+  // RFC 9728 section 5.1 / MCP 2025-11-25 (Protected Resource Metadata Discovery Requirements): the URL in the
+  // challenge is used when present; the well-known locations only otherwise.
   if (challenge?.resourceMetadata !== undefined) {
     let url: URL;
     try {
@@ -59,7 +60,9 @@ function candidateUrls(server: URL, challenge: BearerChallenge | undefined, poli
     }
     return [checkUrl(policy, url)];
   }
-  // RFC 9728 section 3.1: the well-known suffix goes between the host and the path, without a terminating slash.
+  // RFC 9728 section 3.1 and MCP 2025-11-25 (Protected Resource Metadata Discovery Requirements): the well-known
+  // suffix goes between the host and the path (a trailing slash of the path is dropped, as RFC 8414 section 3.1 does
+  // for issuers); then the root. The query is not carried over: it may hold a credential.
   // Built by concatenation on the origin: `new URL(path, origin)` would read a path starting with "//" as a host.
   const path = server.pathname.endsWith('/') ? server.pathname.slice(0, -1) : server.pathname;
   const urls: URL[] = [];
@@ -77,7 +80,7 @@ function validate(document: Record<string, unknown>, source: URL, server: URL, p
   } catch {
     throw new InvalidMetadataError(source, 'resource is not a valid URL');
   }
-  // RFC 9728 section 1.2: a resource identifier has no fragment.
+  // RFC 8707 section 2: a resource identifier has no fragment.
   if (resource.includes('#')) throw new InvalidMetadataError(source, 'resource must not have a fragment');
   // RFC 9728 section 3.3: the resource in the metadata must be the resource we asked about, or the document must
   // not be used (it may have been planted to send our tokens elsewhere).
@@ -106,9 +109,9 @@ function validate(document: Record<string, unknown>, source: URL, server: URL, p
 }
 
 /**
- * Canonical comparison (MCP 2025-11-25, Canonical Server URI; RFC 3986 section 6.2.2-6.2.3): the URL parser lowercases
- * scheme and host and drops default ports; fragments are ignored. The metadata may name the server URL exactly or
- * without its trailing slash.
+ * Canonical comparison (MCP 2025-11-25 Canonical Server URI, which asks to accept uppercase scheme and host; RFC 3986
+ * sections 6.2.2-6.2.3): the URL parser lowercases scheme and host and drops default ports; fragments are ignored.
+ * Path and query compare exactly. The metadata may name the server URL exactly or without its trailing slash.
  */
 function sameResource(resource: URL, server: URL): boolean {
   const canonical = (u: URL) => {

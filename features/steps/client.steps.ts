@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { Given, When, Then } from '@cucumber/cucumber';
+import type { SwitchboardWorld } from '../support/world.js';
+import { eventually } from '../support/wait.js';
+
+function names(list: string): string[] {
+  return list.split(',').map((n) => n.trim()).filter(Boolean);
+}
+
+Given('switchboard is running', async function (this: SwitchboardWorld) {
+  await this.startSwitchboard();
+});
+
+Given('a client is connected', async function (this: SwitchboardWorld) {
+  await this.connect();
+});
+
+Given('client {string} is connected', async function (this: SwitchboardWorld, name: string) {
+  await this.connect(name);
+});
+
+Given('{int} more clients are connected', async function (this: SwitchboardWorld, count: number) {
+  for (let i = 1; i <= count; i++) await this.connect(`extra-${i}`);
+});
+
+Then('the client sees exactly the tools {string}', async function (this: SwitchboardWorld, list: string) {
+  assert.deepEqual((await this.client().toolNames()).sort(), names(list).sort());
+});
+
+Then('the client sees the tool {string}', async function (this: SwitchboardWorld, tool: string) {
+  assert.ok((await this.client().toolNames()).includes(tool), `${tool} is not listed`);
+});
+
+Then('the client does not see the tool {string}', async function (this: SwitchboardWorld, tool: string) {
+  assert.ok(!(await this.client().toolNames()).includes(tool), `${tool} is listed`);
+});
+
+Then('the client sees exactly the prompts {string}', async function (this: SwitchboardWorld, list: string) {
+  const prompts = (await this.client().client.listPrompts()).prompts.map((p) => p.name);
+  assert.deepEqual(prompts.sort(), names(list).sort());
+});
+
+Then('the client sees {int} resources', async function (this: SwitchboardWorld, count: number) {
+  assert.equal((await this.client().client.listResources()).resources.length, count);
+});
+
+When('the client calls {string} with text {string}', async function (this: SwitchboardWorld, tool: string, text: string) {
+  await this.client().call(tool, { text });
+});
+
+When('client {string} calls {string} with text {string}', async function (this: SwitchboardWorld, client: string, tool: string, text: string) {
+  await this.client(client).call(tool, { text });
+});
+
+When('the client calls {string}', async function (this: SwitchboardWorld, tool: string) {
+  await this.client().call(tool, {});
+});
+
+Then('the result is {string}', function (this: SwitchboardWorld, text: string) {
+  assert.equal(this.client().resultText(), text);
+  assert.notEqual(this.client().lastResult?.isError, true);
+});
+
+Then('the call fails with a tool error mentioning {string}', function (this: SwitchboardWorld, words: string) {
+  const result = this.client().lastResult;
+  assert.ok(result, `expected a tool error, got a protocol error: ${this.client().lastError?.message}`);
+  assert.equal(result.isError, true, `expected isError, got ${JSON.stringify(result)}`);
+  assert.match(this.client().resultText(), new RegExp(words.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+});
+
+Then('the call fails with a protocol error mentioning {string}', function (this: SwitchboardWorld, words: string) {
+  const error = this.client().lastError;
+  assert.ok(error, `expected a protocol error, got a result: ${JSON.stringify(this.client().lastResult)}`);
+  assert.ok(error.message.includes(words), `"${error.message}" does not mention "${words}"`);
+});
+
+When('the client gets the prompt {string}', async function (this: SwitchboardWorld, name: string) {
+  const result = await this.client().client.getPrompt({ name });
+  this.promptText = result.messages.map((m) => (m.content.type === 'text' ? m.content.text : '')).join('\n');
+});
+
+Then('the prompt text mentions {string}', function (this: SwitchboardWorld, words: string) {
+  assert.ok(this.promptText?.includes(words), `"${this.promptText}" does not mention "${words}"`);
+});
+
+When('the client reads the resource {string}', async function (this: SwitchboardWorld, uri: string) {
+  const result = await this.client().client.readResource({ uri });
+  const first = result.contents[0];
+  this.resourceText = first && 'text' in first ? String(first.text) : undefined;
+});
+
+Then('the resource text is {string}', function (this: SwitchboardWorld, text: string) {
+  assert.equal(this.resourceText, text);
+});
+
+When('every client calls {string} {int} times concurrently with its own text', async function (this: SwitchboardWorld, tool: string, times: number) {
+  this.concurrentResults = new Map();
+  await Promise.all([...this.clients].map(async ([name, client]) => {
+    const results = await Promise.all(Array.from({ length: times }, async (_, i) => {
+      const result = await client.client.callTool({ name: tool, arguments: { text: `${name}#${i}` } });
+      return (result.content as { text: string }[])[0]!.text;
+    }));
+    this.concurrentResults!.set(name, results);
+  }));
+});
+
+Then('every client got back exactly its own texts', function (this: SwitchboardWorld) {
+  assert.ok(this.concurrentResults && this.concurrentResults.size > 1);
+  for (const [name, results] of this.concurrentResults) {
+    assert.deepEqual(results, results.map((_, i) => `${name}#${i}`));
+  }
+});
+
+When('the client lists its tools {int} times concurrently', async function (this: SwitchboardWorld, times: number) {
+  this.listings = await Promise.all(Array.from({ length: times }, () => this.client().toolNames()));
+});
+
+Then('all {int} listings contain {int} tools', function (this: SwitchboardWorld, times: number, count: number) {
+  assert.equal(this.listings?.length, times);
+  for (const listing of this.listings!) assert.equal(listing.length, count);
+});
+
+Then('the client is told that the tool list changed', async function (this: SwitchboardWorld) {
+  await eventually(() => this.client().count('notifications/tools/list_changed') > 0, 'notifications/tools/list_changed');
+});
+
+Then('the client is told that the prompt list changed', async function (this: SwitchboardWorld) {
+  await eventually(() => this.client().count('notifications/prompts/list_changed') > 0, 'notifications/prompts/list_changed');
+});
+
+Then('client {string} is told that the tool list changed', async function (this: SwitchboardWorld, name: string) {
+  await eventually(() => this.client(name).count('notifications/tools/list_changed') > 0, `notifications/tools/list_changed on ${name}`);
+});
+
+Then('the client eventually sees the tool {string}', async function (this: SwitchboardWorld, tool: string) {
+  await eventually(async () => (await this.client().toolNames()).includes(tool), `${tool} to be listed`);
+});
+
+Then('the client eventually no longer sees the tool {string}', async function (this: SwitchboardWorld, tool: string) {
+  await eventually(async () => !(await this.client().toolNames()).includes(tool), `${tool} to disappear`);
+});

@@ -1,0 +1,485 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { pino, type Logger } from 'pino';
+import {
+  createTokenStore,
+  LockTimeoutError,
+  StoreConfigError,
+  StoreUnavailableError,
+  type ClientRegistration,
+  type Grant,
+  type PendingSignIn,
+  type TokenStore,
+  type TokenStoreOptions,
+} from '../src/store/index.js';
+import { Sealer } from '../src/store/sealed.js';
+import { startRedis, type RedisServer } from './support/redis.js';
+
+const SECRET = 'test-secret-that-is-long-enough-0123456789';
+const OTHER_SECRET = 'another-secret-that-is-long-enough-987654';
+const ISSUER = 'https://as.example:8443/tenant:1';
+
+/** A logger whose lines the test can read, to check what was (and was not) logged. */
+function capturingLogger(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  return { logger: pino({ level: 'debug' }, { write: (line: string) => lines.push(line) }), lines };
+}
+
+function grant(issuer = ISSUER): Grant {
+  return {
+    issuer,
+    clientId: 'switchboard-client',
+    refreshToken: `rt-${randomUUID()}`,
+    scope: 'read write',
+    tokens: {
+      'https://mcp.example/a': { value: `at-${randomUUID()}`, tokenType: 'Bearer', expiresAt: Date.now() + 60_000, scope: 'read', audienceRestricted: true },
+      'https://mcp.example/b': { value: `at-${randomUUID()}`, tokenType: 'Bearer', audienceRestricted: false },
+    },
+    updatedAt: Date.now(),
+  };
+}
+
+function pending(state = randomUUID()): PendingSignIn {
+  return {
+    state,
+    principal: `session-${randomUUID()}`,
+    server: 'notes',
+    issuer: ISSUER,
+    resource: 'https://mcp.example/a',
+    codeVerifier: `verifier-${randomUUID()}`,
+    redirectUri: 'http://127.0.0.1:8080/oauth/callback',
+    clientId: 'switchboard-client',
+    scope: 'read',
+    createdAt: Date.now(),
+  };
+}
+
+function registration(issuer = `https://as-${randomUUID()}.example`): ClientRegistration {
+  return {
+    issuer,
+    redirectUri: 'http://127.0.0.1:8080/oauth/callback',
+    clientId: `client-${randomUUID()}`,
+    clientSecret: `secret-${randomUUID()}`,
+    method: 'dcr',
+    registeredAt: Date.now(),
+  };
+}
+
+/** Counts how many fns run at once under withLock. */
+function overlapProbe(holdMs: number) {
+  let active = 0;
+  let maxActive = 0;
+  return {
+    get maxActive() {
+      return maxActive;
+    },
+    run: async <T>(value: T): Promise<T> => {
+      active += 1;
+      maxActive = Math.max(maxActive, active);
+      await sleep(holdMs);
+      active -= 1;
+      return value;
+    },
+  };
+}
+
+async function timed<T>(promise: Promise<T>): Promise<{ ms: number; outcome: PromiseSettledResult<T> }> {
+  const started = Date.now();
+  const [outcome] = await Promise.allSettled([promise]);
+  return { ms: Date.now() - started, outcome: outcome! };
+}
+
+interface Backend {
+  name: 'memory' | 'redis';
+  setUp(): Promise<void>;
+  tearDown(): Promise<void>;
+  open(options?: Partial<TokenStoreOptions>): TokenStore;
+}
+
+const open: TokenStore[] = [];
+function track(store: TokenStore): TokenStore {
+  open.push(store);
+  return store;
+}
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((store) => store.close()));
+});
+
+let redis: RedisServer | undefined;
+const backends: Backend[] = [
+  {
+    name: 'memory',
+    setUp: async () => {},
+    tearDown: async () => {},
+    open: (options) => track(createTokenStore({ url: 'memory:', logger: pino({ level: 'silent' }), ...options })),
+  },
+  {
+    name: 'redis',
+    setUp: async () => {
+      redis = await startRedis();
+    },
+    tearDown: async () => {
+      await redis?.stop();
+    },
+    open: (options) => track(createTokenStore({ url: redis!.url, secret: SECRET, logger: pino({ level: 'silent' }), ...options })),
+  },
+];
+
+for (const backend of backends) {
+  describe(`TokenStore contract: ${backend.name}`, () => {
+    before(() => backend.setUp());
+    after(() => backend.tearDown());
+
+    it('reports its kind and answers ping', async () => {
+      const store = backend.open();
+      assert.equal(store.kind, backend.name);
+      await store.ping();
+    });
+
+    it('keeps a grant per principal and issuer, and deletes one issuer only', async () => {
+      const { logger, lines } = capturingLogger();
+      const store = backend.open({ logger });
+      const principal = `session-${randomUUID()}`;
+      const first = grant();
+      const second = grant('https://other-as.example');
+      await store.putGrant(principal, first);
+      await store.putGrant(principal, second);
+
+      assert.deepEqual(await store.getGrant(principal, ISSUER), first);
+      assert.deepEqual(await store.getGrant(principal, second.issuer), second);
+      assert.equal(await store.getGrant(`session-${randomUUID()}`, ISSUER), undefined);
+      assert.equal(await store.getGrant(principal, 'https://unknown.example'), undefined);
+
+      const rotated = { ...first, refreshToken: 'rt-rotated', updatedAt: first.updatedAt + 1 };
+      await store.putGrant(principal, rotated);
+      assert.deepEqual(await store.getGrant(principal, ISSUER), rotated);
+
+      await store.deleteGrant(principal, ISSUER);
+      assert.equal(await store.getGrant(principal, ISSUER), undefined);
+      assert.deepEqual(await store.getGrant(principal, second.issuer), second);
+
+      const logged = lines.join('\n');
+      for (const secret of [first.refreshToken!, first.tokens['https://mcp.example/a']!.value]) assert.ok(!logged.includes(secret));
+    });
+
+    it('does not confuse principals and issuers that contain colons', async () => {
+      const store = backend.open();
+      await store.putGrant('a:b', grant('c'));
+      assert.equal(await store.getGrant('a', 'b:c'), undefined);
+      assert.equal((await store.getGrant('a:b', 'c'))?.issuer, 'c');
+    });
+
+    it('deletePrincipal removes every grant of that principal and no other', async () => {
+      const store = backend.open();
+      const [gone, kept] = [`session-${randomUUID()}`, `session-${randomUUID()}`];
+      await store.putGrant(gone, grant());
+      await store.putGrant(gone, grant('https://other-as.example'));
+      const keptGrant = grant();
+      await store.putGrant(kept, keptGrant);
+
+      await store.deletePrincipal(gone);
+
+      assert.equal(await store.getGrant(gone, ISSUER), undefined);
+      assert.equal(await store.getGrant(gone, 'https://other-as.example'), undefined);
+      assert.deepEqual(await store.getGrant(kept, ISSUER), keptGrant);
+    });
+
+    it('a pending sign-in can be taken once', async () => {
+      const store = backend.open();
+      const sign = pending();
+      await store.putPending(sign, 60_000);
+      assert.deepEqual(await store.takePending(sign.state), sign);
+      assert.equal(await store.takePending(sign.state), undefined);
+      assert.equal(await store.takePending(randomUUID()), undefined);
+    });
+
+    it('of many parallel takes of one state, exactly one gets it', async () => {
+      const store = backend.open();
+      const sign = pending();
+      await store.putPending(sign, 60_000);
+      const taken = await Promise.all(Array.from({ length: 20 }, () => store.takePending(sign.state)));
+      assert.equal(taken.filter((value) => value !== undefined).length, 1);
+    });
+
+    it('an expired pending sign-in cannot be taken', async () => {
+      const store = backend.open();
+      const sign = pending();
+      await store.putPending(sign, 100);
+      await sleep(250);
+      assert.equal(await store.takePending(sign.state), undefined);
+    });
+
+    it('keeps a client registration per issuer and redirect URI', async () => {
+      const store = backend.open();
+      const reg = registration();
+      await store.putRegistration(reg);
+      assert.deepEqual(await store.getRegistration(reg.issuer, reg.redirectUri), reg);
+      assert.equal(await store.getRegistration(reg.issuer, 'http://127.0.0.1:9999/other'), undefined);
+      const replaced = { ...reg, clientId: 'client-2', method: 'cimd' as const, clientSecret: undefined };
+      await store.putRegistration(replaced);
+      assert.equal((await store.getRegistration(reg.issuer, reg.redirectUri))?.clientId, 'client-2');
+    });
+
+    it('withLock never overlaps holders of one key and returns what fn returns', async () => {
+      const store = backend.open();
+      const probe = overlapProbe(30);
+      const key = `lock-${randomUUID()}`;
+      const results = await Promise.all([1, 2, 3, 4, 5].map((n) => store.withLock(key, () => probe.run(n))));
+      assert.deepEqual(results, [1, 2, 3, 4, 5]);
+      assert.equal(probe.maxActive, 1);
+    });
+
+    it('withLock runs holders of different keys in parallel', async () => {
+      const store = backend.open();
+      const probe = overlapProbe(150);
+      await Promise.all([store.withLock(`lock-${randomUUID()}`, () => probe.run(1)), store.withLock(`lock-${randomUUID()}`, () => probe.run(2))]);
+      assert.equal(probe.maxActive, 2);
+    });
+
+    it('withLock releases the lock when fn throws', async () => {
+      const store = backend.open();
+      const key = `lock-${randomUUID()}`;
+      await assert.rejects(store.withLock(key, async () => Promise.reject(new Error('refresh failed'))), /refresh failed/);
+      const { ms, outcome } = await timed(store.withLock(key, async () => 'next'));
+      assert.deepEqual(outcome, { status: 'fulfilled', value: 'next' });
+      assert.ok(ms < 1_000, `second holder waited ${ms} ms`);
+    });
+
+    it('withLock gives up with LockTimeoutError when the lock stays taken past the wait', async () => {
+      const store = backend.open({ lockWaitMs: 150 });
+      const key = `lock-${randomUUID()}`;
+      const holder = store.withLock(key, () => sleep(600));
+      await sleep(20);
+      const { ms, outcome } = await timed(store.withLock(key, async () => 'entered'));
+      assert.equal(outcome.status, 'rejected');
+      const reason = (outcome as PromiseRejectedResult).reason;
+      assert.ok(reason instanceof LockTimeoutError && reason instanceof StoreUnavailableError);
+      assert.ok(ms < 600, `gave up after ${ms} ms`);
+      await holder;
+      // The waiter that gave up must not have left the key locked.
+      assert.equal(await store.withLock(key, async () => 'after'), 'after');
+    });
+  });
+}
+
+describe('TokenStore on Redis: encryption at rest and sharing', () => {
+  let server: RedisServer;
+  let raw: Redis;
+  before(async () => {
+    server = await startRedis();
+    raw = new Redis(server.url);
+  });
+  after(async () => {
+    await raw.quit();
+    await server.stop();
+  });
+  const openRedis = (options: Partial<TokenStoreOptions> = {}) =>
+    track(createTokenStore({ url: server.url, secret: SECRET, logger: pino({ level: 'silent' }), ...options }));
+  const grantsKey = (principal: string) => `switchboard:v1:grants:${encodeURIComponent(principal)}`;
+
+  it('stores no plaintext token, verifier or client secret', async () => {
+    const store = openRedis();
+    const principal = `session:${randomUUID()}`;
+    const g = grant();
+    const sign = pending();
+    const reg = registration();
+    await store.putGrant(principal, g);
+    await store.putPending(sign, 60_000);
+    await store.putRegistration(reg);
+
+    const sealedGrant = await raw.hget(grantsKey(principal), ISSUER);
+    const sealedPending = await raw.get(`switchboard:v1:pending:${encodeURIComponent(sign.state)}`);
+    const sealedReg = await raw.get(`switchboard:v1:registration:${encodeURIComponent(reg.issuer)}:${encodeURIComponent(reg.redirectUri)}`);
+    assert.ok(sealedGrant && sealedPending && sealedReg, 'records are under the documented keys');
+    for (const secret of [g.tokens['https://mcp.example/a']!.value, g.refreshToken!]) assert.ok(!sealedGrant.includes(secret));
+    assert.ok(!sealedPending.includes(sign.codeVerifier));
+    assert.ok(!sealedReg.includes(reg.clientSecret!));
+    const ttl = await raw.pttl(`switchboard:v1:pending:${encodeURIComponent(sign.state)}`);
+    assert.ok(ttl > 0 && ttl <= 60_000, `pending expires in Redis (pttl ${ttl})`);
+  });
+
+  it('another instance with the same secret reads the same records', async () => {
+    const writer = openRedis();
+    const reader = openRedis();
+    const principal = `session-${randomUUID()}`;
+    const g = grant();
+    await writer.putGrant(principal, g);
+    assert.deepEqual(await reader.getGrant(principal, ISSUER), g);
+  });
+
+  it('a grant copied under another principal does not decrypt, and the warning holds no secret', async () => {
+    const { logger, lines } = capturingLogger();
+    const store = openRedis({ logger });
+    const [victim, thief] = [`session-${randomUUID()}`, `session-${randomUUID()}`];
+    const g = grant();
+    await store.putGrant(victim, g);
+    await raw.hset(grantsKey(thief), ISSUER, (await raw.hget(grantsKey(victim), ISSUER))!);
+
+    assert.equal(await store.getGrant(thief, ISSUER), undefined);
+    assert.deepEqual(await store.getGrant(victim, ISSUER), g);
+    const logged = lines.join('\n');
+    assert.match(logged, /did not decrypt/);
+    assert.ok(!logged.includes(g.tokens['https://mcp.example/a']!.value) && !logged.includes(g.refreshToken!) && !logged.includes(SECRET));
+  });
+
+  it('a pending sign-in copied under another state does not decrypt', async () => {
+    const store = openRedis();
+    const sign = pending();
+    const stolenState = randomUUID();
+    await store.putPending(sign, 60_000);
+    await raw.set(`switchboard:v1:pending:${stolenState}`, (await raw.get(`switchboard:v1:pending:${sign.state}`))!);
+    assert.equal(await store.takePending(stolenState), undefined);
+  });
+
+  it('a store with another secret cannot read the records', async () => {
+    const { logger, lines } = capturingLogger();
+    const store = openRedis();
+    const stranger = openRedis({ secret: OTHER_SECRET, logger });
+    const principal = `session-${randomUUID()}`;
+    const reg = registration();
+    await store.putGrant(principal, grant());
+    await store.putRegistration(reg);
+    assert.equal(await stranger.getGrant(principal, ISSUER), undefined);
+    assert.equal(await stranger.getRegistration(reg.issuer, reg.redirectUri), undefined);
+    assert.ok(!lines.join('\n').includes(OTHER_SECRET));
+  });
+
+  it('withLock serialises two store instances on the same Redis', async () => {
+    const [a, b] = [openRedis(), openRedis()];
+    const probe = overlapProbe(40);
+    const key = `refresh|session-${randomUUID()}|${ISSUER}`;
+    await Promise.all([1, 2, 3, 4].map((n) => (n % 2 === 0 ? a : b).withLock(key, () => probe.run(n))));
+    assert.equal(probe.maxActive, 1);
+  });
+
+  it('a live holder keeps the lock past its lease', async () => {
+    const [a, b] = [openRedis({ lockLeaseMs: 300 }), openRedis({ lockLeaseMs: 300, lockWaitMs: 3_000 })];
+    const key = `lock-${randomUUID()}`;
+    const order: string[] = [];
+    const holder = a.withLock(key, async () => {
+      await sleep(1_000);
+      order.push('first done');
+    });
+    await sleep(30);
+    await b.withLock(key, async () => void order.push('second entered'));
+    await holder;
+    assert.deepEqual(order, ['first done', 'second entered']);
+  });
+});
+
+describe('TokenStore on Redis: outages', () => {
+  let server: RedisServer;
+  before(async () => {
+    server = await startRedis();
+  });
+  after(() => server.stop());
+
+  it('fails fast while Redis is down, never hangs, and recovers after Redis returns', async () => {
+    const { logger, lines } = capturingLogger();
+    const store = track(createTokenStore({ url: server.url, secret: SECRET, logger }));
+    await store.ping();
+    const principal = `session-${randomUUID()}`;
+
+    await server.stop();
+    const operations: (() => Promise<unknown>)[] = [
+      () => store.ping(),
+      () => store.getGrant(principal, ISSUER),
+      () => store.putGrant(principal, grant()),
+      () => store.takePending(randomUUID()),
+      () => store.withLock(`lock-${randomUUID()}`, async () => 'entered'),
+    ];
+    for (const operation of operations) {
+      const { ms, outcome } = await timed(operation());
+      assert.equal(outcome.status, 'rejected');
+      assert.ok((outcome as PromiseRejectedResult).reason instanceof StoreUnavailableError);
+      assert.ok(ms < 3_000, `failed after ${ms} ms`);
+    }
+
+    await server.restart();
+    const deadline = Date.now() + 10_000;
+    while (!(await store.ping().then(() => true, () => false))) {
+      assert.ok(Date.now() < deadline, 'store did not recover within 10 s');
+      await sleep(100);
+    }
+    const g = grant();
+    await store.putGrant(principal, g);
+    assert.deepEqual(await store.getGrant(principal, ISSUER), g);
+    const logged = lines.join('\n');
+    assert.match(logged, /connection to Redis lost/);
+    assert.match(logged, /connection to Redis recovered/);
+  });
+
+  it('keeps data across a Redis restart that saves it', async () => {
+    const store = track(createTokenStore({ url: server.url, secret: SECRET, logger: pino({ level: 'silent' }) }));
+    const principal = `session-${randomUUID()}`;
+    const g = grant();
+    await store.putGrant(principal, g);
+    await server.restart({ keepData: true });
+    const reader = track(createTokenStore({ url: server.url, secret: SECRET, logger: pino({ level: 'silent' }) }));
+    await reader.ping();
+    assert.deepEqual(await reader.getGrant(principal, ISSUER), g);
+  });
+
+  it('a store whose Redis never answered rejects ping with StoreUnavailableError', async () => {
+    const unused = await startRedis();
+    await unused.stop();
+    const store = track(createTokenStore({ url: unused.url, secret: SECRET, logger: pino({ level: 'silent' }) }));
+    const { ms, outcome } = await timed(store.ping());
+    assert.ok(outcome.status === 'rejected' && outcome.reason instanceof StoreUnavailableError);
+    assert.ok(ms < 3_000, `failed after ${ms} ms`);
+  });
+});
+
+describe('createTokenStore configuration', () => {
+  const logger = pino({ level: 'silent' });
+
+  it('refuses a Redis url without a secret, naming SWITCHBOARD_SECRET', () => {
+    assert.throws(() => createTokenStore({ url: 'redis://127.0.0.1:6379/0', logger }), (error: unknown) => {
+      return error instanceof StoreConfigError && /SWITCHBOARD_SECRET/.test(error.message);
+    });
+  });
+
+  it('refuses a short secret', () => {
+    assert.throws(() => createTokenStore({ url: 'rediss://127.0.0.1:6379', secret: 'short', logger }), StoreConfigError);
+    assert.throws(() => createTokenStore({ url: 'memory:', secret: 'short', logger }), StoreConfigError);
+  });
+
+  it('refuses unknown schemes and malformed urls without echoing a password', () => {
+    for (const url of ['postgres://db/1', 'not a url', 'redis://127.0.0.1:6379/zero', 'redis://:hunter2@/']) {
+      assert.throws(
+        () => createTokenStore({ url, secret: SECRET, logger }),
+        (error: unknown) => error instanceof StoreConfigError && !error.message.includes('hunter2'),
+        url,
+      );
+    }
+  });
+
+  it('opens a memory store without a secret', async () => {
+    const store = track(createTokenStore({ url: 'memory:', logger }));
+    assert.equal(store.kind, 'memory');
+  });
+});
+
+describe('Sealer', () => {
+  const sealer = new Sealer(SECRET);
+
+  it('opens what it sealed for the same owner only', () => {
+    const sealed = sealer.seal('access-token-value', 'owner-a');
+    assert.equal(sealer.open(sealed, 'owner-a'), 'access-token-value');
+    assert.equal(sealer.open(sealed, 'owner-b'), undefined);
+    assert.equal(new Sealer(OTHER_SECRET).open(sealed, 'owner-a'), undefined);
+  });
+
+  it('uses a fresh IV per record and rejects tampering', () => {
+    const [one, two] = [sealer.seal('same', 'owner'), sealer.seal('same', 'owner')];
+    assert.notEqual(one, two);
+    const body = Buffer.from(one.slice(3), 'base64url');
+    body[body.length - 1]! ^= 1;
+    assert.equal(sealer.open(`v1.${body.toString('base64url')}`, 'owner'), undefined);
+    assert.equal(sealer.open('v1.AAAA', 'owner'), undefined);
+    assert.equal(sealer.open('plaintext', 'owner'), undefined);
+  });
+});
