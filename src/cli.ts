@@ -41,9 +41,11 @@ async function main(argv: string[]): Promise<void> {
   if (values.host) config.http.host = values.host;
   if (values['log-level']) config.log.level = values['log-level'] as typeof config.log.level;
   if (values.pretty !== undefined) config.log.pretty = values.pretty;
+  if (process.env.SWITCHBOARD_STORE_URL) config.store.url = process.env.SWITCHBOARD_STORE_URL;
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, destination: values.stdio ? 2 : 1 });
 
-  const running = values.stdio ? await serveStdio(config, logger) : await serveHttp(config, logger);
+  const options = { secret: process.env.SWITCHBOARD_SECRET };
+  const running = values.stdio ? await serveStdio(config, logger, options) : await serveHttp(config, logger, options);
   const stop = async (signal: string) => {
     logger.info({ signal }, 'stopping');
     await running.close();

@@ -1,24 +1,71 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import express from 'express';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { AuthManager, authRoutes } from './auth/index.js';
 import type { Config } from './config/index.js';
-import { createHttpApp, SessionRegistry } from './http/index.js';
+import { createHttpApp, SessionRegistry, type Readiness } from './http/index.js';
 import type { Logger } from './log/index.js';
 import { Metrics } from './metrics/index.js';
 import { Session } from './session/index.js';
+import { createTokenStore, type TokenStore } from './store/index.js';
 import { ServerMonitor } from './upstream/index.js';
+
+export interface ServeOptions {
+  /** SWITCHBOARD_SECRET: the key material for tokens at rest (required with Redis). */
+  secret?: string;
+}
 
 export interface RunningHttp {
   /** The MCP endpoint, e.g. http://127.0.0.1:8080/mcp */
   url: string;
   port: number;
+  auth: AuthManager;
   close(): Promise<void>;
 }
 
-/** Serves switchboard over Streamable HTTP: one session per client, plus health, readiness and metrics. */
-export async function serveHttp(config: Config, logger: Logger): Promise<RunningHttp> {
+/** The token store, checked once at start: an unreachable Redis is reported loudly and never replaced by memory. */
+async function openStore(config: Config, options: ServeOptions, logger: Logger): Promise<TokenStore> {
+  const store = createTokenStore({ url: config.store.url, secret: options.secret, logger });
+  await store.ping().catch((error: unknown) => {
+    logger.error({ store: store.kind, error: error instanceof Error ? error.message : String(error) }, 'token store unreachable: sign-ins will fail until it is back (not ready)');
+  });
+  return store;
+}
+
+async function storeReadiness(store: TokenStore): Promise<{ kind: string; ok: boolean; error?: string }> {
+  try {
+    await store.ping();
+    return { kind: store.kind, ok: true };
+  } catch (error) {
+    return { kind: store.kind, ok: false, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+async function listen(server: HttpServer, config: Config): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.http.port, config.http.host, () => resolve());
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+function origin(config: Config, port: number): string {
+  const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
+  return `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
+}
+
+async function stopServer(server: HttpServer): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/** Serves switchboard over Streamable HTTP: one session per client, plus OAuth callback, health, readiness and metrics. */
+export async function serveHttp(config: Config, logger: Logger, options: ServeOptions = {}): Promise<RunningHttp> {
   const metrics = new Metrics();
-  const sessions = new SessionRegistry(config, logger, metrics);
+  const store = await openStore(config, options, logger);
+  const auth = new AuthManager(config, store, logger);
+  const sessions = new SessionRegistry(config, logger, metrics, auth);
   const monitor = new ServerMonitor(config, logger);
   monitor.start();
   const app = createHttpApp({
@@ -26,35 +73,52 @@ export async function serveHttp(config: Config, logger: Logger): Promise<Running
     logger,
     metrics,
     sessions,
-    readiness: async () => ({ ready: true, sessions: sessions.size, servers: monitor.states() }),
+    routes: authRoutes(auth, logger),
+    readiness: async (): Promise<Readiness> => {
+      const storeState = await storeReadiness(store);
+      return { ready: storeState.ok, store: storeState, sessions: sessions.size, servers: monitor.states() };
+    },
   });
-  const server: HttpServer = createServer(app);
+  const server = createServer(app);
   // Long tool calls stream over SSE; Node's default 5-minute request timeout would cut them.
   server.requestTimeout = 0;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.http.port, config.http.host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
-  const url = `http://${host}:${port}/mcp`;
-  logger.info({ url, servers: Object.keys(config.mcpServers) }, 'switchboard listening');
+  const port = await listen(server, config);
+  if (!config.publicUrl) auth.setPublicUrl(origin(config, port));
+  const url = `${origin(config, port)}/mcp`;
+  logger.info({ url, servers: Object.keys(config.mcpServers), store: store.kind }, 'switchboard listening');
   return {
     url,
     port,
+    auth,
     close: async () => {
       await Promise.all([sessions.closeAll(), monitor.close()]);
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stopServer(server);
+      await store.close();
     },
   };
 }
 
-/** Serves one session over stdio, for IDEs that launch MCP servers as commands. Logs must go to stderr. */
-export async function serveStdio(config: Config, logger: Logger): Promise<{ close(): Promise<void> }> {
-  const session = new Session({ id: 'stdio', config, logger, metrics: new Metrics() });
-  const transport = new StdioServerTransport();
-  await session.server.connect(transport);
-  logger.info({ servers: Object.keys(config.mcpServers) }, 'switchboard serving on stdio');
-  return { close: () => session.close() };
+/**
+ * Serves one session over stdio, for IDEs that launch MCP servers as commands. Logs go to stderr. The OAuth callback
+ * still needs a browser-reachable HTTP listener, so a small one serves only /oauth/*.
+ */
+export async function serveStdio(config: Config, logger: Logger, options: ServeOptions = {}): Promise<{ close(): Promise<void> }> {
+  const store = await openStore(config, options, logger);
+  const auth = new AuthManager(config, store, logger);
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(authRoutes(auth, logger));
+  const callbackServer = createServer(app);
+  const port = await listen(callbackServer, config);
+  if (!config.publicUrl) auth.setPublicUrl(origin(config, port));
+  const session = new Session({ id: 'stdio', config, logger, metrics: new Metrics(), auth });
+  await session.server.connect(new StdioServerTransport());
+  logger.info({ servers: Object.keys(config.mcpServers), callback: auth.redirectUri }, 'switchboard serving on stdio');
+  return {
+    close: async () => {
+      await session.close();
+      await stopServer(callbackServer);
+      await store.close();
+    },
+  };
 }

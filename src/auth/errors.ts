@@ -165,3 +165,61 @@ export class InvalidMetadataError extends DiscoveryError {
     super(`invalid metadata from ${describeUrl(url)}: ${detail}`, url);
   }
 }
+
+/**
+ * A sign-in that cannot go on. Its message is shown to the person on the callback page or to the agent in a tool
+ * result, so it never carries a token, code, verifier or secret.
+ */
+export class SignInError extends Error {
+  override name = 'SignInError';
+}
+
+/** The callback's state is unknown: expired (10 minutes), already used, or never issued (RFC 6749 §10.12). */
+export class UnknownStateError extends SignInError {
+  override name = 'UnknownStateError';
+  constructor() {
+    super('This sign-in link has expired or was already used. Ask the agent to start the sign-in again.');
+  }
+}
+
+/** The authorization server answered the authorization request with an error (RFC 6749 §4.1.2.1), e.g. access_denied. */
+export class AuthorizationDeniedError extends SignInError {
+  override name = 'AuthorizationDeniedError';
+  constructor(readonly error: string, description?: string) {
+    super(`The authorization server refused the sign-in: ${error}${description ? ` (${description.slice(0, 200)})` : ''}.`);
+  }
+}
+
+/** The callback's `iss` is missing or names another authorization server (RFC 9207 §2.4): a mix-up attack or a misrouted response. */
+export class CallbackIssuerError extends SignInError {
+  override name = 'CallbackIssuerError';
+  constructor(expected: string, actual: string | undefined) {
+    super(actual === undefined
+      ? `The authorization response carries no issuer although ${describeUrl(expected)} promises one (RFC 9207).`
+      : `The authorization response comes from ${describeUrl(actual)}, not from ${describeUrl(expected)} (RFC 9207).`);
+  }
+}
+
+/** The token endpoint refused a grant (RFC 6749 §5.2). `invalid_grant` on refresh means the grant is gone for good. */
+export class TokenRequestError extends SignInError {
+  override name = 'TokenRequestError';
+  constructor(readonly error: string, readonly status: number | undefined, description?: string) {
+    super(`The token endpoint refused the request: ${error}${description ? ` (${description.slice(0, 200)})` : ''}.`);
+  }
+}
+
+/** No way to identify switchboard to this authorization server: no pre-registered client, no CIMD support, no DCR endpoint. */
+export class NoClientIdentityError extends SignInError {
+  override name = 'NoClientIdentityError';
+  constructor(issuer: string) {
+    super(`${describeUrl(issuer)} offers neither client ID metadata documents nor dynamic client registration; configure auth.clientId for this server.`);
+  }
+}
+
+/** The server names an authorization server other than the one the operator pinned. */
+export class IssuerNotAllowedError extends SignInError {
+  override name = 'IssuerNotAllowedError';
+  constructor(pinned: string, offered: readonly string[]) {
+    super(`The server's metadata names ${offered.map(describeUrl).join(', ') || 'no authorization server'}, not the pinned issuer ${describeUrl(pinned)}.`);
+  }
+}

@@ -37,9 +37,10 @@ export class SessionCatalog {
   get resources(): readonly Resource[] { return this.resourcesValue; }
   get resourceTemplates(): readonly ResourceTemplate[] { return this.templatesValue; }
 
-  rebuild(sources: readonly CatalogSource[]): void {
-    const tools = this.mapNamed(sources, (c) => c.catalog.tools);
-    this.toolsValue = tools.items;
+  /** `reservedTools` are switchboard's own tools; their names are taken first, so an upstream tool gives way to them. */
+  rebuild(sources: readonly CatalogSource[], reservedTools: readonly Tool[] = []): void {
+    const tools = this.mapNamed(sources, (c) => c.catalog.tools, new Set(reservedTools.map((t) => t.name)));
+    this.toolsValue = [...reservedTools, ...tools.items];
     this.toolRoutes = tools.routes;
     const prompts = this.mapNamed(sources, (c) => c.catalog.prompts);
     this.promptsValue = prompts.items;
@@ -93,12 +94,12 @@ export class SessionCatalog {
     return undefined;
   }
 
-  private mapNamed<T extends { name: string }>(sources: readonly CatalogSource[], items: (connection: UpstreamConnection) => readonly T[]) {
+  private mapNamed<T extends { name: string }>(sources: readonly CatalogSource[], items: (connection: UpstreamConnection) => readonly T[], reserved: ReadonlySet<string> = new Set()) {
     const routes = new Map<string, Route>();
     const mapped: T[] = [];
     for (const { connection, prefix } of sources) {
       for (const item of items(connection)) {
-        const name = this.uniqueName(routes, connection.name, item.name, prefix);
+        const name = this.uniqueName((candidate) => routes.has(candidate) || reserved.has(candidate), connection.name, item.name, prefix);
         routes.set(name, { connection, upstreamName: item.name });
         mapped.push(name === item.name ? item : { ...item, name });
       }
@@ -107,11 +108,11 @@ export class SessionCatalog {
   }
 
   /** Two upstream names never map to one public name: the later server (in config order) gives way, deterministically. */
-  private uniqueName(taken: ReadonlyMap<string, Route>, server: string, name: string, prefix: boolean): string {
+  private uniqueName(taken: (name: string) => boolean, server: string, name: string, prefix: boolean): string {
     const first = publicName(server, name, prefix, this.maxNameLength);
-    if (!taken.has(first)) return first;
+    if (!taken(first)) return first;
     const prefixed = publicName(server, name, true, this.maxNameLength);
-    if (!taken.has(prefixed)) return prefixed;
+    if (!taken(prefixed)) return prefixed;
     return collisionName(server, name, this.maxNameLength);
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { AuthManager } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
@@ -19,7 +20,7 @@ export class SessionRegistry {
   private readonly entries = new Map<string, Entry>();
   private readonly sweeper: NodeJS.Timeout;
 
-  constructor(private readonly config: Config, private readonly logger: Logger, private readonly metrics: Metrics) {
+  constructor(private readonly config: Config, private readonly logger: Logger, private readonly metrics: Metrics, private readonly auth?: AuthManager) {
     const idle = config.sessions.idleTimeoutMs;
     this.sweeper = setInterval(() => this.expireIdle(), Math.max(250, Math.min(idle / 4, 60_000)));
     this.sweeper.unref();
@@ -39,7 +40,7 @@ export class SessionRegistry {
    */
   async initialize(handle: (transport: StreamableHTTPServerTransport) => Promise<void>): Promise<void> {
     const id = randomUUID();
-    const session = new Session({ id, config: this.config, logger: this.logger, metrics: this.metrics });
+    const session = new Session({ id, config: this.config, logger: this.logger, metrics: this.metrics, auth: this.auth });
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
       onsessioninitialized: () => {

@@ -25,11 +25,13 @@ import {
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { SessionAuth, type AuthManager } from '../auth/index.js';
 import { SessionCatalog, type CatalogSource, type Route } from '../catalog/index.js';
-import type { Config } from '../config/index.js';
+import { isRemote, type Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { UpstreamConnection, UpstreamTimeoutError, UpstreamUnavailableError, type CatalogPart, type DownstreamPeer } from '../upstream/index.js';
+import { AuthTools, AUTH_STATUS_URI } from './auth-tools.js';
 
 const PassThrough = z.looseObject({});
 
@@ -43,6 +45,8 @@ export interface SessionOptions {
   config: Config;
   logger: Logger;
   metrics: Metrics;
+  /** Upstream OAuth; without it a 401 still shows as auth_required, but no sign-in can be offered. */
+  auth?: AuthManager;
 }
 
 /**
@@ -56,9 +60,15 @@ export class Session implements DownstreamPeer {
   private readonly connections: UpstreamConnection[] = [];
   private readonly sources: CatalogSource[] = [];
   private readonly logger: Logger;
+  private readonly auth: SessionAuth | undefined;
+  private readonly authTools: AuthTools | undefined;
+  private readonly subscriptions = new Set<string>();
   private started = false;
   private listWaitDone = false;
   private closed = false;
+  /** While above zero, catalog changes are collected and announced once at the end (see batch()). */
+  private batchDepth = 0;
+  private readonly pendingParts = new Set<CatalogPart>();
 
   constructor(private readonly options: SessionOptions) {
     this.id = options.id;
@@ -79,8 +89,27 @@ export class Session implements DownstreamPeer {
         debouncedNotificationMethods: ['notifications/tools/list_changed', 'notifications/prompts/list_changed', 'notifications/resources/list_changed'],
       },
     );
+    if (options.auth) {
+      this.auth = new SessionAuth(options.auth, options.id, {
+        state: (server) => this.connection(server)?.state,
+        reconnect: (servers) => this.batch(() => Promise.all(servers.map((name) => this.connection(name)?.reconnect())).then(() => {})),
+        requireAuth: (server, state) => this.connection(server)?.requireAuth(state, 'signed out'),
+        completeElicitation: (id) => void this.server.createElicitationCompletionNotifier(id)().catch(() => {}),
+      }, this.logger);
+      this.authTools = new AuthTools(this.auth, {
+        server: this.server,
+        servers: () => this.connections.map((c) => c.name),
+        maxNameLength: options.config.naming.maxLength,
+        state: (name) => this.connection(name)?.state,
+        stateDetail: (name) => this.connection(name)?.stateDetail,
+      });
+    }
     this.server.oninitialized = () => this.startUpstreams();
     this.registerHandlers();
+  }
+
+  private connection(name: string): UpstreamConnection | undefined {
+    return this.connections.find((c) => c.name === name);
   }
 
   get clientCapabilities(): ClientCapabilities {
@@ -100,6 +129,7 @@ export class Session implements DownstreamPeer {
     if (this.closed) return;
     this.closed = true;
     await Promise.all(this.connections.map((c) => c.close()));
+    await this.auth?.close();
     await this.server.close().catch(() => {});
     this.logger.debug('session closed');
   }
@@ -142,6 +172,7 @@ export class Session implements DownstreamPeer {
         peer: this,
         logger: this.logger,
         onChange: (_connection, parts) => this.onUpstreamChange(parts),
+        credentials: this.auth && isRemote(serverConfig) ? this.auth.credentials(name) : undefined,
         backoff: { initialMs: this.options.config.reconnect.initialDelayMs, maxMs: this.options.config.reconnect.maxDelayMs },
       });
       this.connections.push(connection);
@@ -156,11 +187,32 @@ export class Session implements DownstreamPeer {
 
   private onUpstreamChange(parts: ReadonlySet<CatalogPart>): void {
     if (this.closed) return;
-    this.catalog.rebuild(this.sources);
+    this.catalog.rebuild(this.sources, this.authTools?.tools() ?? []);
+    if (this.subscriptions.has(AUTH_STATUS_URI)) {
+      void this.server.sendResourceUpdated({ uri: AUTH_STATUS_URI }).catch(() => {});
+    }
     if (!this.listWaitDone) return; // the client has not listed yet; its first list will see the change
+    for (const part of parts) this.pendingParts.add(part);
+    if (this.batchDepth === 0) this.announceChanges();
+  }
+
+  private announceChanges(): void {
+    const parts = this.pendingParts;
     if (parts.has('tools')) void this.server.sendToolListChanged().catch(() => {});
     if (parts.has('prompts')) void this.server.sendPromptListChanged().catch(() => {});
     if (parts.has('resources') || parts.has('resourceTemplates')) void this.server.sendResourceListChanged().catch(() => {});
+    parts.clear();
+  }
+
+  /** Several upstream changes (e.g. the servers of one issuer connecting after a sign-in) reach the client as one list_changed. */
+  private async batch(work: () => Promise<void>): Promise<void> {
+    this.batchDepth++;
+    try {
+      await work();
+    } finally {
+      this.batchDepth--;
+      if (this.batchDepth === 0 && !this.closed) this.announceChanges();
+    }
   }
 
   /** The first list of a session gives upstreams that are still connecting a moment, so a fresh client sees a full catalog. */
@@ -185,7 +237,7 @@ export class Session implements DownstreamPeer {
     const server = this.server;
     server.setRequestHandler(ListToolsRequestSchema, async () => {
       await this.firstListWait();
-      return { tools: [...this.catalog.tools] };
+      return this.withAuthMeta({ tools: [...this.catalog.tools] });
     });
     server.setRequestHandler(CallToolRequestSchema, (request, extra) => this.callTool(request.params, extra));
 
@@ -201,13 +253,15 @@ export class Session implements DownstreamPeer {
 
     server.setRequestHandler(ListResourcesRequestSchema, async () => {
       await this.firstListWait();
-      return { resources: [...this.catalog.resources] };
+      const own = this.authTools ? [this.authTools.statusResource] : [];
+      return { resources: [...own, ...this.catalog.resources] };
     });
     server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => {
       await this.firstListWait();
       return { resourceTemplates: [...this.catalog.resourceTemplates] };
     });
     server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => {
+      if (this.authTools && request.params.uri === AUTH_STATUS_URI) return this.authTools.readStatus();
       const route = this.resourceRoute(request.params.uri);
       const result = await this.relay(route, { method: 'resources/read', params: { ...request.params, uri: route.upstreamName } }, extra);
       // Contents name the URI the client asked for, not the upstream's own.
@@ -215,10 +269,18 @@ export class Session implements DownstreamPeer {
       return { ...result, contents } as never;
     });
     server.setRequestHandler(SubscribeRequestSchema, async (request, extra) => {
+      if (request.params.uri === AUTH_STATUS_URI) {
+        this.subscriptions.add(AUTH_STATUS_URI);
+        return {};
+      }
       const route = this.resourceRoute(request.params.uri);
       return this.relay(route, { method: 'resources/subscribe', params: { ...request.params, uri: route.upstreamName } }, extra) as never;
     });
     server.setRequestHandler(UnsubscribeRequestSchema, async (request, extra) => {
+      if (request.params.uri === AUTH_STATUS_URI) {
+        this.subscriptions.delete(AUTH_STATUS_URI);
+        return {};
+      }
       const route = this.resourceRoute(request.params.uri);
       return this.relay(route, { method: 'resources/unsubscribe', params: { ...request.params, uri: route.upstreamName } }, extra) as never;
     });
@@ -246,19 +308,36 @@ export class Session implements DownstreamPeer {
   }
 
   private async callTool(params: { name: string; arguments?: Record<string, unknown>; _meta?: Record<string, unknown> }, extra: Extra): Promise<CallToolResult> {
+    const own = this.authTools?.handles(params.name);
+    if (own) return this.withAuthMeta(await own(params.arguments ?? {}, extra.requestId));
     let route = this.catalog.tool(params.name);
     if (!route && this.connections.some((c) => c.state === 'connecting')) {
       // A client may call a tool it knows before listing: give connecting upstreams the same moment a first list gets.
       await this.settleConnecting();
       route = this.catalog.tool(params.name);
     }
-    if (!route) return this.unknownTool(params.name);
+    if (!route) return this.withAuthMeta(this.unknownTool(params.name));
     try {
-      return (await this.relay(route, { method: 'tools/call', params: { ...params, name: route.upstreamName } }, extra)) as CallToolResult;
+      return this.withAuthMeta((await this.relay(route, { method: 'tools/call', params: { ...params, name: route.upstreamName } }, extra)) as CallToolResult);
     } catch (error) {
-      if (error instanceof UpstreamUnavailableError || error instanceof UpstreamTimeoutError) return toolError(error.message);
+      if (error instanceof UpstreamUnavailableError || error instanceof UpstreamTimeoutError) return this.withAuthMeta(this.unavailable(error));
       throw error;
     }
+  }
+
+  /** Every tools/list and tools/call result carries this session's auth state (absent when nothing needs a sign-in). */
+  private withAuthMeta<T extends object>(result: T): T {
+    const pending = this.authTools?.authRequired();
+    if (!pending?.length) return result;
+    const meta = (result as { _meta?: Record<string, unknown> })._meta;
+    return { ...result, _meta: { ...meta, [AuthTools.META_KEY]: pending } };
+  }
+
+  private unavailable(error: UpstreamUnavailableError | UpstreamTimeoutError): CallToolResult {
+    if (error instanceof UpstreamUnavailableError && (error.state === 'auth_required' || error.state === 'reauth_required') && this.authTools) {
+      return toolError(this.authTools.signInNeededMessage(error.server));
+    }
+    return toolError(error.message);
   }
 
   /**
@@ -267,7 +346,7 @@ export class Session implements DownstreamPeer {
    */
   private unknownTool(name: string): CallToolResult {
     const owner = this.sources.find((s) => s.prefix && name.startsWith(`${s.connection.name}_`) && s.connection.state !== 'connected');
-    if (owner) return toolError(new UpstreamUnavailableError(owner.connection.name, owner.connection.state, owner.connection.stateDetail).message);
+    if (owner) return this.unavailable(new UpstreamUnavailableError(owner.connection.name, owner.connection.state, owner.connection.stateDetail));
     // MCP 2025-11-25 server/tools#error-handling: unknown tools are a protocol error.
     throw new McpError(ErrorCode.InvalidParams, `unknown tool "${name}"`, { tool: name });
   }

@@ -4,6 +4,8 @@ export interface AccessToken {
   tokenType: string;
   /** Epoch milliseconds. */
   expiresAt?: number;
+  /** Epoch milliseconds; with expiresAt it gives the lifetime, so short-lived tokens are refreshed in proportion. */
+  obtainedAt?: number;
   scope?: string;
   /** Whether the authorization server honoured the RFC 8707 `resource` and bound the token to that audience. */
   audienceRestricted: boolean;

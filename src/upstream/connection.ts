@@ -20,7 +20,7 @@ import type { ServerConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import { UpstreamTimeoutError, UpstreamUnavailableError } from './errors.js';
-import type { AuthChallenge, UpstreamFetchOptions } from './fetch.js';
+import type { AuthChallenge, UpstreamCredentials } from './fetch.js';
 import { EMPTY_CATALOG, type CatalogPart, type UpstreamCatalog, type UpstreamState } from './state.js';
 import { createTransport, shouldFallBackToSse, transportCandidates, type OpenedTransport, type TransportKind } from './transport.js';
 
@@ -50,7 +50,7 @@ export interface UpstreamConnectionOptions {
   /** Called after the state or part of the catalog changed. */
   onChange: (connection: UpstreamConnection, parts: ReadonlySet<CatalogPart>) => void;
   /** Per-request credentials; when absent the server is reached with its static headers only. */
-  credentials?: UpstreamFetchOptions['credentials'];
+  credentials?: UpstreamCredentials;
   backoff: BackoffPolicy;
 }
 
@@ -132,15 +132,16 @@ export class UpstreamConnection {
     });
   }
 
-  /** Connects again now, e.g. after a sign-in provided credentials. */
-  reconnect(): void {
+  /** Connects again now, e.g. after a sign-in provided credentials; resolves when the attempt has ended. */
+  async reconnect(): Promise<void> {
     if (this.stateValue === 'closed') return;
     clearTimeout(this.retryTimer);
     this.attempt = 0;
-    void this.teardown().then(() => this.connect());
+    await this.teardown();
+    await this.connect();
   }
 
-  /** Marks the server as wanting a sign-in, e.g. when credentials ran out, and drops its catalog. */
+  /** Marks the server as wanting a sign-in, e.g. after a sign-out, and drops its catalog. */
   requireAuth(state: 'auth_required' | 'reauth_required', detail: string): void {
     if (this.stateValue === 'closed') return;
     clearTimeout(this.retryTimer);
@@ -370,7 +371,8 @@ export class UpstreamConnection {
     const challenge = this.lastChallenge;
     this.logger.info({ status: challenge?.status }, 'upstream wants a sign-in');
     void this.teardown();
-    this.setState('auth_required', challenge?.status === 403 ? 'the server wants a wider scope' : 'the server wants a sign-in', EMPTY_CATALOG);
+    const state = this.options.credentials?.authState() ?? 'auth_required';
+    this.setState(state, challenge?.status === 403 ? 'the server wants a wider scope' : 'the server wants a sign-in', EMPTY_CATALOG);
   }
 
   private async teardown(): Promise<void> {

@@ -5,16 +5,26 @@
  *   Here each request gets its own AbortController, and the shared signal gets one listener per transport.
  * - Static headers and credentials are added only for requests to the MCP server's own origin: the SDK also sends
  *   `requestInit` headers to authorization servers, which must never see upstream secrets.
- * - 401/403 answers are reported (with their WWW-Authenticate challenge) so the connection can mark the server
- *   as needing sign-in instead of failed.
+ * - Credentials come from the auth layer per request. A 401/403 is offered to it first: when it can get new credentials
+ *   (a refresh, or a token from a sign-in at the same issuer) the request is sent once more; otherwise the answer is
+ *   reported with its WWW-Authenticate challenge, so the connection can mark the server as needing sign-in.
  */
 export interface UpstreamFetchOptions {
   /** Origin of the MCP endpoint; only requests to it get headers and credentials. */
   origin: string;
   staticHeaders: Record<string, string>;
-  /** Credentials for this request, e.g. `{ authorization: 'Bearer …' }`; resolved per request so refreshes apply. */
-  credentials?: () => Promise<Record<string, string> | undefined>;
+  credentials?: UpstreamCredentials;
   onAuthChallenge?: (challenge: AuthChallenge) => void;
+}
+
+/** What the auth layer offers an upstream connection. */
+export interface UpstreamCredentials {
+  /** Headers for the next request (e.g. `authorization`), or undefined when there is nothing to send. */
+  headers(): Promise<Record<string, string> | undefined>;
+  /** The server refused with 401/403. Resolves true when new credentials are ready and the request may be sent again. */
+  rejected(challenge: AuthChallenge, sent: Record<string, string> | undefined): Promise<boolean>;
+  /** Which sign-in state a refusal puts the server in: reauth_required when an earlier sign-in was revoked. */
+  authState(): 'auth_required' | 'reauth_required';
 }
 
 export interface AuthChallenge {
@@ -45,22 +55,35 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): UpstreamFetc
     }
     const controller = new AbortController();
     if (shared?.aborted) controller.abort();
-    const headers = new Headers(init?.headers);
-    if (url.origin === options.origin) {
-      for (const [name, value] of Object.entries(options.staticHeaders)) headers.set(name, value);
-      const credentials = await options.credentials?.();
-      if (credentials) for (const [name, value] of Object.entries(credentials)) headers.set(name, value);
-    }
+    const ownOrigin = url.origin === options.origin;
+    const send = async () => {
+      const headers = new Headers(init?.headers);
+      let sent: Record<string, string> | undefined;
+      if (ownOrigin) {
+        for (const [name, value] of Object.entries(options.staticHeaders)) headers.set(name, value);
+        sent = await options.credentials?.headers();
+        if (sent) for (const [name, value] of Object.entries(sent)) headers.set(name, value);
+      }
+      return { response: await fetch(url, { ...init, headers, signal: controller.signal }), sent };
+    };
     inFlight.add(controller);
     let response: Response;
     try {
-      response = await fetch(url, { ...init, headers, signal: controller.signal });
+      let attempt = await send();
+      if (ownOrigin && isAuthFailure(attempt.response) && options.credentials) {
+        const challenge = { status: attempt.response.status as 401 | 403, wwwAuthenticate: attempt.response.headers.get('www-authenticate') };
+        if (await options.credentials.rejected(challenge, attempt.sent)) {
+          await attempt.response.body?.cancel().catch(() => {});
+          attempt = await send();
+        }
+      }
+      response = attempt.response;
     } catch (error) {
       inFlight.delete(controller);
       throw error;
     }
-    if (url.origin === options.origin && (response.status === 401 || response.status === 403)) {
-      options.onAuthChallenge?.({ status: response.status, wwwAuthenticate: response.headers.get('www-authenticate') });
+    if (ownOrigin && isAuthFailure(response)) {
+      options.onAuthChallenge?.({ status: response.status as 401 | 403, wwwAuthenticate: response.headers.get('www-authenticate') });
     }
     // A JSON answer is read at once by the SDK; only event streams stay open and need aborting on close.
     if (!response.headers.get('content-type')?.includes('text/event-stream') || !response.body) {
@@ -72,4 +95,9 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): UpstreamFetc
   };
 
   return { fetch: upstreamFetch as typeof fetch, abortAll };
+}
+
+/** 401, or 403 with an RFC 6750 §3.1 insufficient_scope challenge; other 403s are not about sign-in. */
+function isAuthFailure(response: Response): boolean {
+  return response.status === 401 || (response.status === 403 && /insufficient_scope/.test(response.headers.get('www-authenticate') ?? ''));
 }

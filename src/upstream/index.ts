@@ -1,5 +1,5 @@
 export { UpstreamConnection, type DownstreamPeer, type CallOptions, type UpstreamConnectionOptions } from './connection.js';
 export { ServerMonitor } from './monitor.js';
 export { UpstreamTimeoutError, UpstreamUnavailableError } from './errors.js';
-export type { AuthChallenge } from './fetch.js';
+export type { AuthChallenge, UpstreamCredentials } from './fetch.js';
 export { EMPTY_CATALOG, type CatalogPart, type UpstreamCatalog, type UpstreamState } from './state.js';

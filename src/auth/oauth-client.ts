@@ -1,0 +1,92 @@
+import * as oidc from 'openid-client';
+import type { AuthorizationServerMetadata, FetchPolicy } from './discovery/index.js';
+import { createGuardedFetch } from './discovery/index.js';
+import { TokenRequestError } from './errors.js';
+
+export interface ClientIdentity {
+  clientId: string;
+  clientSecret?: string;
+  method: 'preregistered' | 'cimd' | 'dcr';
+}
+
+export interface TokenSet {
+  accessToken: string;
+  tokenType: string;
+  refreshToken?: string;
+  expiresInSeconds?: number;
+  scope?: string;
+}
+
+/**
+ * openid-client configured for one authorization server and one client identity. It does the protocol work we do not
+ * write by hand: authorization URLs, the code grant (checking state, RFC 9207 `iss` and error responses), refresh.
+ * All its HTTP goes through the guarded fetch of the upstream's policy.
+ */
+export class OAuthClient {
+  private readonly configuration: oidc.Configuration;
+
+  constructor(readonly metadata: AuthorizationServerMetadata, readonly identity: ClientIdentity, policy: FetchPolicy) {
+    const auth = identity.clientSecret === undefined
+      ? oidc.None()
+      : metadata.tokenEndpointAuthMethodsSupported?.includes('client_secret_basic') === false
+        ? oidc.ClientSecretPost(identity.clientSecret)
+        : oidc.ClientSecretBasic(identity.clientSecret);
+    this.configuration = new oidc.Configuration(metadata.raw as oidc.ServerMetadata, identity.clientId, undefined, auth);
+    this.configuration[oidc.customFetch] = createGuardedFetch(policy) as oidc.CustomFetch;
+    // The guarded fetch already refuses plain http except to loopback or where the operator allowed it.
+    oidc.allowInsecureRequests(this.configuration);
+  }
+
+  /**
+   * MCP 2025-11-25 authorization: PKCE S256 always, and RFC 8707 resources in the authorization request. Several
+   * resources (RFC 8707 §2) let one grant later yield a token per server behind this issuer (single sign-on).
+   */
+  authorizationUrl(params: { redirectUri: string; state: string; codeChallenge: string; resources: readonly string[]; scope?: string }): string {
+    const query = new URLSearchParams({
+      redirect_uri: params.redirectUri,
+      state: params.state,
+      code_challenge: params.codeChallenge,
+      code_challenge_method: 'S256',
+    });
+    for (const resource of params.resources) query.append('resource', resource);
+    if (params.scope) query.set('scope', params.scope);
+    return oidc.buildAuthorizationUrl(this.configuration, query).href;
+  }
+
+  /** Exchanges the code from the callback; openid-client checks state, iss (RFC 9207) and error parameters. */
+  async exchangeCode(callbackUrl: URL, checks: { state: string; codeVerifier: string; redirectUri: string; resource: string }): Promise<TokenSet> {
+    const tokens = await this.guard(() => oidc.authorizationCodeGrant(
+      this.configuration,
+      callbackUrl,
+      { expectedState: checks.state, pkceCodeVerifier: checks.codeVerifier, idTokenExpected: false },
+      // RFC 8707 §2.2: the resource again at the token endpoint, so the token is bound to it.
+      { resource: checks.resource, redirect_uri: checks.redirectUri },
+    ));
+    return toTokenSet(tokens);
+  }
+
+  async refresh(refreshToken: string, resource: string): Promise<TokenSet> {
+    return toTokenSet(await this.guard(() => oidc.refreshTokenGrant(this.configuration, refreshToken, { resource })));
+  }
+
+  private async guard<T>(request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error) {
+      // RFC 6749 §5.2 error responses keep their code; anything else (network, malformed answer) is reported by
+      // kind only, since openid-client errors can quote request parameters.
+      if (error instanceof oidc.ResponseBodyError) throw new TokenRequestError(error.error, error.status, error.error_description);
+      throw new TokenRequestError('request_failed', undefined, error instanceof Error ? error.message.slice(0, 200) : undefined);
+    }
+  }
+}
+
+function toTokenSet(tokens: oidc.TokenEndpointResponse): TokenSet {
+  return {
+    accessToken: tokens.access_token,
+    tokenType: tokens.token_type ?? 'bearer',
+    refreshToken: tokens.refresh_token,
+    expiresInSeconds: typeof tokens.expires_in === 'number' ? tokens.expires_in : undefined,
+    scope: tokens.scope,
+  };
+}

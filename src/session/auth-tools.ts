@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { CallToolResult, ReadResourceResult, RequestId, Resource, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { AuthRequiredEntry, SessionAuth } from '../auth/index.js';
+import { publicName } from '../catalog/index.js';
+import type { UpstreamState } from '../upstream/index.js';
+
+export const AUTH_STATUS_URI = 'auth://status';
+const SIGN_OUT_TOOL = 'switchboard_sign_out';
+
+export interface AuthToolsHost {
+  server: Server;
+  servers(): string[];
+  maxNameLength: number;
+  state(server: string): UpstreamState | undefined;
+  stateDetail(server: string): string | undefined;
+}
+
+type ToolHandler = (args: Record<string, unknown>, requestId: RequestId) => Promise<CallToolResult>;
+
+/**
+ * switchboard's own tools and resource for upstream sign-in: `authenticate_<server>` for each server that needs one,
+ * `switchboard_sign_out`, the `_meta` auth field and the `auth://status` resource. All of it is this session's view.
+ */
+export class AuthTools {
+  /** `_meta` key (MCP 2025-11-25 basic#meta: a `prefix/name` key whose prefix is not reserved). */
+  static readonly META_KEY = 'switchboard/auth_required';
+
+  readonly statusResource: Resource = {
+    uri: AUTH_STATUS_URI,
+    name: 'auth-status',
+    title: 'Sign-in status of the upstream servers',
+    description: 'JSON: for each upstream server its status (connected, auth_required, reauth_required, connecting, unreachable, failed), issuer, scope and sign-in tool.',
+    mimeType: 'application/json',
+  };
+
+  constructor(private readonly auth: SessionAuth, private readonly host: AuthToolsHost) {}
+
+  toolName(server: string): string {
+    return publicName('authenticate', server, true, this.host.maxNameLength);
+  }
+
+  /** The tools to list now: one authenticate tool per server needing a sign-in, and sign-out once any server has signed in. */
+  tools(): Tool[] {
+    const tools: Tool[] = [];
+    const withIssuer: string[] = [];
+    for (const server of this.host.servers()) {
+      const { issuer } = this.auth.describe(server);
+      if (issuer) withIssuer.push(server);
+      const state = this.host.state(server);
+      if (state !== 'auth_required' && state !== 'reauth_required') continue;
+      tools.push({
+        name: this.toolName(server),
+        title: `Sign in to ${server}`,
+        description: `The server "${server}" needs a sign-in${issuer ? ` at ${issuer}` : ''}${state === 'reauth_required' ? ' again (the previous sign-in expired or was revoked)' : ''}. `
+          + 'Call this tool to get a sign-in URL for the user to open; the server\'s tools appear once the sign-in completes. '
+          + 'Other servers behind the same authorization server connect with the same sign-in.',
+        inputSchema: { type: 'object', properties: {} },
+        annotations: { readOnlyHint: false, openWorldHint: true },
+      });
+    }
+    if (withIssuer.length) {
+      tools.push({
+        name: SIGN_OUT_TOOL,
+        title: 'Sign out of an upstream server',
+        description: 'Deletes this session\'s sign-in for a server. With everywhere=true, signs out of its whole authorization server (all servers behind it).',
+        inputSchema: {
+          type: 'object',
+          properties: {
+            server: { type: 'string', enum: withIssuer, description: 'The server to sign out of' },
+            everywhere: { type: 'boolean', description: 'Also sign out of every other server behind the same authorization server' },
+          },
+          required: ['server'],
+        },
+        annotations: { destructiveHint: true, openWorldHint: false },
+      });
+    }
+    return tools;
+  }
+
+  /** The handler when `name` is one of these tools. */
+  handles(name: string): ToolHandler | undefined {
+    if (name === SIGN_OUT_TOOL && this.tools().some((t) => t.name === SIGN_OUT_TOOL)) return (args) => this.signOut(args);
+    const server = this.host.servers().find((s) => this.toolName(s) === name);
+    return server ? (_args, requestId) => this.authenticate(server, requestId) : undefined;
+  }
+
+  authRequired(): AuthRequiredEntry[] {
+    return this.auth.authRequired(this.host.servers(), (server) => this.toolName(server));
+  }
+
+  signInNeededMessage(server: string): string {
+    return `The server "${server}" needs a sign-in: call the tool ${this.toolName(server)} to get a sign-in URL.`;
+  }
+
+  readStatus(): ReadResourceResult {
+    const servers = this.host.servers().map((name) => {
+      const status = this.host.state(name) ?? 'connecting';
+      const { issuer, scope, expiresAt, problem } = this.auth.describe(name);
+      const needsSignIn = status === 'auth_required' || status === 'reauth_required';
+      return {
+        name,
+        status,
+        ...(issuer ? { issuer } : {}),
+        ...(scope ? { scope } : {}),
+        ...(needsSignIn ? { auth_tool: this.toolName(name) } : {}),
+        ...(expiresAt ? { expiresAt } : {}),
+        ...(problem && needsSignIn ? { problem } : {}),
+      };
+    });
+    return { contents: [{ uri: AUTH_STATUS_URI, mimeType: 'application/json', text: JSON.stringify({ servers }) }] };
+  }
+
+  private async authenticate(server: string, requestId: RequestId): Promise<CallToolResult> {
+    let started: Awaited<ReturnType<SessionAuth['begin']>>;
+    try {
+      started = await this.auth.begin(server);
+    } catch (error) {
+      return {
+        content: [{ type: 'text', text: `Cannot start the sign-in for "${server}": ${error instanceof Error ? error.message : String(error)}` }],
+        structuredContent: { server, status: this.host.state(server) ?? 'failed' },
+        isError: true,
+      };
+    }
+    if (started.status === 'connected') {
+      return { content: [{ type: 'text', text: `"${server}" is connected; no sign-in is needed.` }], structuredContent: { server, status: 'connected' } };
+    }
+    const { authorizationUrl, issuer } = started;
+    // SEP-1036 URL-mode elicitation: a client that supports it opens the URL itself; the tokens never pass through it.
+    if (this.host.server.getClientCapabilities()?.elicitation?.url) {
+      const elicitationId = randomUUID();
+      this.auth.trackElicitation(server, started.state, elicitationId);
+      void this.host.server.elicitInput(
+        { mode: 'url', message: `Sign in to ${server} (${issuer}) so switchboard can use its tools.`, url: authorizationUrl, elicitationId },
+        { relatedRequestId: requestId },
+      ).catch(() => {});
+    }
+    return {
+      content: [{
+        type: 'text',
+        text: `Sign-in needed for "${server}" at ${issuer}. Ask the user to open this URL in a browser and sign in:\n${authorizationUrl}\n`
+          + `When the sign-in completes, the tools of "${server}" (and of other servers behind ${issuer}) appear and the tool list changes.`,
+      }],
+      structuredContent: { server, status: 'auth_required', authorizationUrl, issuer },
+    };
+  }
+
+  private async signOut(args: Record<string, unknown>): Promise<CallToolResult> {
+    const server = typeof args.server === 'string' ? args.server : '';
+    try {
+      const affected = await this.auth.signOut(server, args.everywhere === true);
+      return { content: [{ type: 'text', text: `Signed out of ${affected.map((s) => `"${s}"`).join(', ')}.` }], structuredContent: { signedOut: affected } };
+    } catch (error) {
+      return { content: [{ type: 'text', text: error instanceof Error ? error.message : String(error) }], isError: true };
+    }
+  }
+}
