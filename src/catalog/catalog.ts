@@ -1,5 +1,6 @@
 import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { UpstreamConnection } from '../upstream/index.js';
+import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import { collisionName, publicName, publicUri } from './naming.js';
 
 export interface Route {
@@ -29,6 +30,8 @@ export class SessionCatalog {
   private uriPrefixes = new Map<string, UpstreamConnection>();
   /** Original URIs that exactly one server lists, so links inside tool results can be read by their own URI. */
   private originalUris = new Map<string, Route | null>();
+  /** Templates of unprefixed servers, in config order: their expansions carry no server prefix to route by. */
+  private unprefixedTemplates: { connection: UpstreamConnection; uriTemplate: string; template: UriTemplate }[] = [];
 
   constructor(private readonly maxNameLength: number) {}
 
@@ -51,6 +54,7 @@ export class SessionCatalog {
     this.resourceRoutes = new Map();
     this.uriPrefixes = new Map();
     this.originalUris = new Map();
+    this.unprefixedTemplates = [];
     for (const { connection, prefix } of sources) {
       if (prefix) this.uriPrefixes.set(`${connection.name}+`, connection);
       for (const resource of connection.catalog.resources) {
@@ -62,6 +66,13 @@ export class SessionCatalog {
       }
       for (const template of connection.catalog.resourceTemplates) {
         templates.push({ ...template, uriTemplate: publicUri(connection.name, template.uriTemplate, prefix) });
+        if (!prefix) {
+          try {
+            this.unprefixedTemplates.push({ connection, uriTemplate: template.uriTemplate, template: new UriTemplate(template.uriTemplate) });
+          } catch {
+            // A malformed template (upstream input) is still listed, but nothing routes by it.
+          }
+        }
       }
     }
     this.resourcesValue = resources;
@@ -85,7 +96,11 @@ export class SessionCatalog {
       const connection = this.uriPrefixes.get(uri.slice(0, plus + 1));
       if (connection) return { connection, upstreamName: uri.slice(plus + 1) };
     }
-    return this.originalUris.get(uri) ?? undefined;
+    const original = this.originalUris.get(uri);
+    if (original) return original;
+    // The template itself (completion/complete ref/resource) or one of its expansions; the first server in config order wins.
+    const owner = this.unprefixedTemplates.find((t) => t.uriTemplate === uri || t.template.match(uri) !== null);
+    return owner ? { connection: owner.connection, upstreamName: uri } : undefined;
   }
 
   /** Which public name a server's tool has (for messages and tests). */

@@ -17,6 +17,7 @@ import {
   UnsubscribeRequestSchema,
   type CallToolResult,
   type ClientCapabilities,
+  type LoggingLevel,
   type Implementation,
   type Notification,
   type Request,
@@ -69,6 +70,8 @@ export class Session implements DownstreamPeer {
   /** While above zero, catalog changes are collected and announced once at the end (see batch()). */
   private batchDepth = 0;
   private readonly pendingParts = new Set<CatalogPart>();
+  /** The client's logging level, applied to every upstream when it (re)connects. */
+  private logLevel: LoggingLevel | undefined;
 
   constructor(private readonly options: SessionOptions) {
     this.id = options.id;
@@ -172,6 +175,7 @@ export class Session implements DownstreamPeer {
         peer: this,
         logger: this.logger,
         onChange: (_connection, parts) => this.onUpstreamChange(parts),
+        onConnected: (client) => this.applyLogLevel(client),
         credentials: this.auth && isRemote(serverConfig) ? this.auth.credentials(name) : undefined,
         backoff: { initialMs: this.options.config.reconnect.initialDelayMs, maxMs: this.options.config.reconnect.maxDelayMs },
       });
@@ -183,6 +187,12 @@ export class Session implements DownstreamPeer {
     });
     // All upstreams connect in parallel; none waits for another.
     for (const connection of this.connections) connection.start();
+  }
+
+  private async applyLogLevel(connection: UpstreamConnection): Promise<void> {
+    if (this.logLevel && connection.serverCapabilities?.logging) {
+      await connection.request({ method: 'logging/setLevel', params: { level: this.logLevel } }).catch(() => undefined);
+    }
   }
 
   private onUpstreamChange(parts: ReadonlySet<CatalogPart>): void {
@@ -246,7 +256,7 @@ export class Session implements DownstreamPeer {
       return { prompts: [...this.catalog.prompts] };
     });
     server.setRequestHandler(GetPromptRequestSchema, async (request, extra) => {
-      const route = this.catalog.prompt(request.params.name);
+      const route = await this.settledRoute(() => this.catalog.prompt(request.params.name));
       if (!route) throw new McpError(ErrorCode.InvalidParams, `unknown prompt "${request.params.name}"`);
       return this.relay(route, { method: 'prompts/get', params: { ...request.params, name: route.upstreamName } }, extra);
     });
@@ -262,7 +272,7 @@ export class Session implements DownstreamPeer {
     });
     server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => {
       if (this.authTools && request.params.uri === AUTH_STATUS_URI) return this.authTools.readStatus();
-      const route = this.resourceRoute(request.params.uri);
+      const route = await this.resourceRoute(request.params.uri);
       const result = await this.relay(route, { method: 'resources/read', params: { ...request.params, uri: route.upstreamName } }, extra);
       // Contents name the URI the client asked for, not the upstream's own.
       const contents = Array.isArray(result.contents) ? result.contents.map((c: { uri?: string }) => (c.uri === route.upstreamName ? { ...c, uri: request.params.uri } : c)) : result.contents;
@@ -273,7 +283,7 @@ export class Session implements DownstreamPeer {
         this.subscriptions.add(AUTH_STATUS_URI);
         return {};
       }
-      const route = this.resourceRoute(request.params.uri);
+      const route = await this.resourceRoute(request.params.uri);
       return this.relay(route, { method: 'resources/subscribe', params: { ...request.params, uri: route.upstreamName } }, extra) as never;
     });
     server.setRequestHandler(UnsubscribeRequestSchema, async (request, extra) => {
@@ -281,19 +291,20 @@ export class Session implements DownstreamPeer {
         this.subscriptions.delete(AUTH_STATUS_URI);
         return {};
       }
-      const route = this.resourceRoute(request.params.uri);
+      const route = await this.resourceRoute(request.params.uri);
       return this.relay(route, { method: 'resources/unsubscribe', params: { ...request.params, uri: route.upstreamName } }, extra) as never;
     });
 
     server.setRequestHandler(CompleteRequestSchema, async (request, extra) => {
       const ref = request.params.ref;
-      const route = ref.type === 'ref/prompt' ? this.catalog.prompt(ref.name) : this.catalog.resource(ref.uri);
+      const route = await this.settledRoute(() => (ref.type === 'ref/prompt' ? this.catalog.prompt(ref.name) : this.catalog.resource(ref.uri)));
       if (!route) return { completion: { values: [] } };
       const upstreamRef = ref.type === 'ref/prompt' ? { ...ref, name: route.upstreamName } : { ...ref, uri: route.upstreamName };
       return this.relay(route, { method: 'completion/complete', params: { ...request.params, ref: upstreamRef } }, extra) as never;
     });
 
     server.setRequestHandler(SetLevelRequestSchema, async (request) => {
+      this.logLevel = request.params.level;
       await Promise.all(this.connectedUpstreams()
         .filter((c) => c.serverCapabilities?.logging)
         .map((c) => c.request({ method: 'logging/setLevel', params: request.params }).catch(() => undefined)));
@@ -301,8 +312,16 @@ export class Session implements DownstreamPeer {
     });
   }
 
-  private resourceRoute(uri: string): Route {
-    const route = this.catalog.resource(uri);
+  /** A client may use a name or URI it already knows before listing: connecting upstreams get the moment a first list gets. */
+  private async settledRoute(lookup: () => Route | undefined): Promise<Route | undefined> {
+    const route = lookup();
+    if (route || (this.started && !this.connections.some((c) => c.state === 'connecting'))) return route;
+    await this.settleConnecting();
+    return lookup();
+  }
+
+  private async resourceRoute(uri: string): Promise<Route> {
+    const route = await this.settledRoute(() => this.catalog.resource(uri));
     if (!route) throw new McpError(ErrorCode.InvalidParams, `unknown resource "${uri}"`, { uri });
     return route;
   }
@@ -310,12 +329,7 @@ export class Session implements DownstreamPeer {
   private async callTool(params: { name: string; arguments?: Record<string, unknown>; _meta?: Record<string, unknown> }, extra: Extra): Promise<CallToolResult> {
     const own = this.authTools?.handles(params.name);
     if (own) return this.withAuthMeta(await own(params.arguments ?? {}, extra.requestId));
-    let route = this.catalog.tool(params.name);
-    if (!route && this.connections.some((c) => c.state === 'connecting')) {
-      // A client may call a tool it knows before listing: give connecting upstreams the same moment a first list gets.
-      await this.settleConnecting();
-      route = this.catalog.tool(params.name);
-    }
+    const route = await this.settledRoute(() => this.catalog.tool(params.name));
     if (!route) return this.withAuthMeta(this.unknownTool(params.name));
     try {
       return this.withAuthMeta((await this.relay(route, { method: 'tools/call', params: { ...params, name: route.upstreamName } }, extra)) as CallToolResult);

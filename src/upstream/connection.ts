@@ -49,6 +49,8 @@ export interface UpstreamConnectionOptions {
   logger: Logger;
   /** Called after the state or part of the catalog changed. */
   onChange: (connection: UpstreamConnection, parts: ReadonlySet<CatalogPart>) => void;
+  /** Runs each time the connection comes up (e.g. to apply the client's logging level). */
+  onConnected?: (connection: UpstreamConnection) => Promise<void>;
   /** Per-request credentials; when absent the server is reached with its static headers only. */
   credentials?: UpstreamCredentials;
   backoff: BackoffPolicy;
@@ -252,6 +254,7 @@ export class UpstreamConnection {
     client.onerror = () => void this.checkHealth();
     this.logger.info({ transport: kind, tools: catalog.tools.length }, 'upstream connected');
     this.setState('connected', undefined, catalog);
+    await this.options.onConnected?.(this);
   }
 
   private createClient(): Client {

@@ -1,0 +1,3 @@
+export { startConformanceFixture, type ConformanceFixture, type ConformanceFixtureOptions } from './http.js';
+export { createConformanceServer } from './server.js';
+export { RED_PIXEL_PNG_BASE64, SILENT_WAV_BASE64 } from './media.js';

@@ -1,0 +1,94 @@
+/**
+ * What a test says about the mock MCP server it wants: which tools, prompts and resources it
+ * offers. Behaviour is chosen by tool name (see tools.ts), so a spec can be just a list of names.
+ */
+export interface MockMcpSpec {
+  /** Server name in `serverInfo`; also what `whoami` answers. */
+  name: string;
+  /** Default: `[{ name: 'echo' }]`. An empty list means no tools. */
+  tools?: MockTool[];
+  /** `prompts/get` answers one user message `prompt <name> from <server> args <json>`. */
+  prompts?: MockPrompt[];
+  resources?: MockResource[];
+  /** Reading a URI that matches a template (RFC 6570) answers `<server>:<uri>`. */
+  resourceTemplates?: MockResourceTemplate[];
+}
+
+export interface MockTool {
+  name: string;
+  description?: string;
+  /** Wait this long before running; the wait stops if the client cancels. */
+  delayMs?: number;
+  /** Answer a tool-level failure (`isError: true`) instead of running the behaviour. */
+  fail?: boolean;
+  /** Overrides the built-in JSON Schema, for tests of schema pass-through. */
+  inputSchema?: { type: 'object'; [key: string]: unknown };
+}
+
+export interface MockPrompt {
+  name: string;
+  description?: string;
+  arguments?: { name: string; description?: string; required?: boolean }[];
+}
+
+export interface MockResource {
+  uri: string;
+  name: string;
+  mimeType?: string;
+  text: string;
+}
+
+export interface MockResourceTemplate {
+  uriTemplate: string;
+  name: string;
+}
+
+export interface MockCall {
+  tool: string;
+  args: unknown;
+  /** The MCP session the call arrived on (HTTP transports only). */
+  session?: string;
+}
+
+export type MockTransportKind = 'streamable-http' | 'sse';
+
+export type MockFailingMode = 'none' | 'http500' | 'hang-initialize';
+
+export interface MockMcpServerOptions {
+  transport: MockTransportKind;
+  /** Default 0 (a free port); `start()` after `stop()` reuses the port actually bound. */
+  port?: number;
+  /** Default `127.0.0.1`. */
+  host?: string;
+  /**
+   * Record every call for `calls()`. Default true. Benchmarks turn it off so the echo path
+   * allocates nothing beyond what the SDK does and memory stays flat over long runs.
+   */
+  recordCalls?: boolean;
+}
+
+/** The handle a test holds to steer a running mock. */
+export interface MockMcpServer {
+  /** `http://HOST:PORT/mcp` (streamable-http) or `http://HOST:PORT/sse` (sse). */
+  readonly url: string;
+  readonly port: number;
+  /** Each add/remove sends the matching `notifications/<kind>/list_changed` to every session. */
+  addTool(tool: MockTool): void;
+  removeTool(name: string): void;
+  addPrompt(prompt: MockPrompt): void;
+  removePrompt(name: string): void;
+  addResource(resource: MockResource): void;
+  removeResource(uri: string): void;
+  /** Recorded tool calls, oldest first (a copy). */
+  calls(): MockCall[];
+  /** Names of tools whose calls the client cancelled (`notifications/cancelled`). */
+  cancelled(): string[];
+  /** Sessions currently connected. */
+  sessions(): number;
+  /** Crash: close the listener and every open connection at once; sessions are lost. */
+  stop(): Promise<void>;
+  /** Come back on the same port. */
+  start(): Promise<void>;
+  /** Simulate a broken upstream: every POST answers 500, or `initialize` never answers. */
+  setFailing(mode: MockFailingMode): void;
+}

@@ -1,0 +1,398 @@
+/**
+ * Runs the official MCP conformance suite (@modelcontextprotocol/conformance) against switchboard.
+ *
+ *   npm run conformance                          # every mode that is implemented (today: server)
+ *   npm run conformance -- --mode server         # switchboard as an MCP server, all active server scenarios
+ *   npm run conformance -- --mode server --scenario tools-call-with-progress --verbose
+ *
+ * Server mode: the fixture upstream (mock-servers/conformance) runs in this process on a free port; switchboard runs
+ * as a child (`src/cli.ts serve`) with the fixture as its only upstream, unprefixed, so the suite sees the tool,
+ * resource and prompt names it expects; the suite then talks to switchboard only.
+ *
+ * The suite needs Node >= 22. It and, on an older Node, the npm package `node@22` are installed once into
+ * .conformance/ (gitignored). Results, the suite's output, switchboard's config and log go to reports/conformance/<mode>/
+ * (gitignored, replaced by each run).
+ *
+ * Exit status: 0 when every scenario passed or failed only as scripts/conformance-baseline.json expects; 1 on a
+ * failure not in the baseline or on a baseline entry that passes now (stale); 2 when the run itself could not happen.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { startConformanceFixture } from '../mock-servers/conformance/index.js';
+
+const SUITE_PACKAGE = '@modelcontextprotocol/conformance';
+const SUITE_VERSION = '0.1.16';
+const NODE_MAJOR = 22;
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const TOOLS_DIR = join(ROOT, '.conformance');
+const REPORTS_DIR = join(ROOT, 'reports', 'conformance');
+const BASELINE_FILE = join(ROOT, 'scripts', 'conformance-baseline.json');
+
+const READY_TIMEOUT_MS = 30_000;
+const SUITE_TIMEOUT_MS = 10 * 60_000;
+const STOP_GRACE_MS = 5_000;
+
+const MODES = ['server', 'client'] as const;
+type Mode = (typeof MODES)[number];
+
+const USAGE = `usage: npm run conformance -- [--mode server|client|all] [--scenario NAME] [--verbose]
+
+  --mode       which side of switchboard to test (default: all implemented modes)
+  --scenario   run one scenario only (its mode must be given with --mode)
+  --verbose    show the suite's own output as it runs`;
+
+class UsageError extends Error {}
+/** The run could not happen (install failed, switchboard did not start, the suite crashed). */
+class SetupError extends Error {}
+
+// --- the suite ---
+
+interface Suite {
+  /** A Node >= 22 binary. */
+  node: string;
+  /** The suite's CLI entry (dist/index.js). */
+  cli: string;
+}
+
+function nodeMajor(binary: string): number | undefined {
+  try {
+    return Number(/^v(\d+)\./.exec(execFileSync(binary, ['--version'], { encoding: 'utf8' }))?.[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+function installedSuiteVersion(): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(join(TOOLS_DIR, 'node_modules', SUITE_PACKAGE, 'package.json'), 'utf8')) as { version?: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
+function run(command: string, args: string[], options: { cwd: string }): Promise<number> {
+  return new Promise((resolve, reject) => {
+    // npm's progress goes to stderr, so stdout stays ours.
+    const child = spawn(command, args, { cwd: options.cwd, stdio: ['ignore', process.stderr, process.stderr] });
+    child.once('error', reject);
+    child.once('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+/**
+ * Installs the suite (and Node 22 when this Node is older) into .conformance/ unless it is already there.
+ * The `node` package downloads its binary in a preinstall script; npm 11 runs install scripts of dependencies only
+ * with a notice unless a project's `allowScripts` names them (and refuses under strict-allow-scripts), so the cache's
+ * own package.json approves exactly that one package.
+ */
+async function ensureSuite(): Promise<Suite> {
+  const cli = join(TOOLS_DIR, 'node_modules', SUITE_PACKAGE, 'dist', 'index.js');
+  const cachedNode = join(TOOLS_DIR, 'node_modules', 'node', 'bin', 'node');
+  const ownNodeIsEnough = Number(process.versions.node.split('.')[0]) >= NODE_MAJOR;
+  const node = ownNodeIsEnough ? process.execPath : cachedNode;
+  const nodeReady = ownNodeIsEnough || (existsSync(cachedNode) && nodeMajor(cachedNode) === NODE_MAJOR);
+  if (nodeReady && installedSuiteVersion() === SUITE_VERSION && existsSync(cli)) return { node, cli };
+
+  const packages = [`${SUITE_PACKAGE}@${SUITE_VERSION}`, ...(ownNodeIsEnough ? [] : [`node@${NODE_MAJOR}`])];
+  console.error(`conformance: installing ${packages.join(' and ')} into .conformance/ (once)`);
+  mkdirSync(TOOLS_DIR, { recursive: true });
+  const manifestFile = join(TOOLS_DIR, 'package.json');
+  const manifest = existsSync(manifestFile) ? (JSON.parse(readFileSync(manifestFile, 'utf8')) as Record<string, unknown>) : {};
+  const manifestOut = {
+    name: 'switchboard-conformance-tools',
+    private: true,
+    description: 'Cache for scripts/conformance.ts; safe to delete.',
+    ...manifest,
+    allowScripts: { ...(manifest.allowScripts as Record<string, boolean> | undefined), node: true },
+  };
+  writeFileSync(manifestFile, `${JSON.stringify(manifestOut, null, 2)}\n`);
+  const code = await run('npm', ['install', '--prefix', TOOLS_DIR, '--no-audit', '--no-fund', '--save-exact', ...packages], { cwd: TOOLS_DIR });
+  if (code !== 0) throw new SetupError(`npm install of ${packages.join(', ')} into .conformance/ failed (exit ${code})`);
+  if (!existsSync(cli)) throw new SetupError(`${cli} is missing after npm install`);
+  if (!ownNodeIsEnough && nodeMajor(cachedNode) !== NODE_MAJOR) {
+    throw new SetupError(`${cachedNode} is not Node ${NODE_MAJOR} after npm install: did the "node" package's preinstall script run?`);
+  }
+  return { node, cli };
+}
+
+// --- processes ---
+
+/** Children this run started; all are stopped at the end, on failure and on Ctrl-C. */
+class Children {
+  private readonly running = new Set<ChildProcess>();
+
+  add(child: ChildProcess): ChildProcess {
+    this.running.add(child);
+    child.once('exit', () => this.running.delete(child));
+    return child;
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.running].map((child) => new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const kill = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      child.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    })));
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function tail(file: string, lines = 20): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no output)';
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// --- results and the baseline ---
+
+interface ScenarioOutcome {
+  scenario: string;
+  passed: boolean;
+  /** Checks of the scenario by status (SUCCESS, FAILURE, WARNING, INFO...). */
+  counts: Record<string, number>;
+  /** One line per failed check: its id and error message. */
+  failures: string[];
+}
+
+const baselineEntry = z.strictObject({
+  scenario: z.string().min(1),
+  reason: z.string().min(10, 'each baseline entry needs the reason it truly cannot pass'),
+});
+const baselineSchema = z.looseObject({
+  server: z.array(baselineEntry).default([]),
+  client: z.array(baselineEntry).default([]),
+});
+type Baseline = z.infer<typeof baselineSchema>;
+
+function loadBaseline(): Baseline {
+  if (!existsSync(BASELINE_FILE)) return { server: [], client: [] };
+  const parsed = baselineSchema.safeParse(JSON.parse(readFileSync(BASELINE_FILE, 'utf8')));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError(`${BASELINE_FILE}: ${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  return parsed.data;
+}
+
+/** Prints one mode's results; returns whether they are acceptable (no unexpected failure, no stale baseline entry). */
+function report(mode: Mode, outcomes: ScenarioOutcome[], baseline: Baseline, elapsedMs: number): boolean {
+  const expected = new Map(baseline[mode].map((entry) => [entry.scenario, entry.reason]));
+  let unexpected = 0;
+  let stale = 0;
+  for (const outcome of outcomes) {
+    const reason = expected.get(outcome.scenario);
+    const warnings = outcome.counts.WARNING ? ` (${outcome.counts.WARNING} warning${outcome.counts.WARNING > 1 ? 's' : ''})` : '';
+    if (outcome.passed) {
+      console.log(`  ✓ ${outcome.scenario}${warnings}${reason ? '  <- passes, but is in the baseline: remove it' : ''}`);
+      if (reason) stale++;
+      continue;
+    }
+    console.log(`  ${reason ? '~' : '✗'} ${outcome.scenario}${reason ? `  (baseline: ${reason})` : ''}`);
+    for (const failure of outcome.failures) console.log(`      ${failure}`);
+    if (!reason) unexpected++;
+  }
+  const ran = new Set(outcomes.map((o) => o.scenario));
+  for (const name of expected.keys()) if (!ran.has(name)) console.log(`  (baseline entry "${name}" did not run)`);
+
+  const passed = outcomes.filter((o) => o.passed).length;
+  const failed = outcomes.length - passed;
+  if (failed > unexpected) console.log(`${failed - unexpected} of the failures are in the baseline`);
+  if (stale) console.log(`${stale} baseline entr${stale > 1 ? 'ies pass' : 'y passes'} now: remove ${stale > 1 ? 'them' : 'it'} from ${BASELINE_FILE}`);
+  console.log(`took ${(elapsedMs / 1000).toFixed(1)} s; results in ${join(REPORTS_DIR, mode)}`);
+  console.log(`conformance ${mode}: ${passed} passed, ${failed} failed`);
+  return unexpected === 0 && stale === 0;
+}
+
+/** The suite writes checks.json to <out>/<prefix>-<scenario>-<ISO timestamp with : and . as ->/. */
+function readChecks(outputDir: string, prefix: string): Map<string, { status: string; id: string; errorMessage?: string }[]> {
+  const byScenario = new Map<string, { status: string; id: string; errorMessage?: string }[]>();
+  const name = new RegExp(`^${prefix}-(.+)-\\d{4}-\\d{2}-\\d{2}T\\d{2}-\\d{2}-\\d{2}-\\d{3}Z$`);
+  for (const entry of existsSync(outputDir) ? readdirSync(outputDir) : []) {
+    const scenario = name.exec(entry)?.[1];
+    const file = join(outputDir, entry, 'checks.json');
+    if (scenario && existsSync(file)) byScenario.set(scenario, JSON.parse(readFileSync(file, 'utf8')));
+  }
+  return byScenario;
+}
+
+// --- modes ---
+
+interface ModeOptions {
+  suite: Suite;
+  children: Children;
+  scenario?: string;
+  verbose: boolean;
+}
+
+type ModeRunner = (options: ModeOptions) => Promise<ScenarioOutcome[]>;
+
+/** Runs the suite's CLI to completion, its output to `logFile` (and to the console with --verbose). */
+function runSuite(options: ModeOptions, args: string[], logFile: string, cwd: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = options.children.add(spawn(options.suite.node, [options.suite.cli, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
+    let output = '';
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      if (options.verbose) process.stdout.write(chunk);
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    const timer = setTimeout(() => child.kill('SIGKILL'), SUITE_TIMEOUT_MS);
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      writeFileSync(logFile, output);
+      if (signal) reject(new SetupError(`the conformance suite was killed by ${signal} (it gets ${SUITE_TIMEOUT_MS / 1000} s); its output: ${logFile}`));
+      else resolve({ code: code ?? 1, output });
+    });
+  });
+}
+
+/** Starts switchboard (`src/cli.ts serve`) and waits until /readyz shows `server` connected. */
+async function startSwitchboard(children: Children, configFile: string, logFile: string, server: string): Promise<string> {
+  const port = await freePort();
+  const log = openSync(logFile, 'w');
+  const child = children.add(spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--config', configFile, '--port', String(port)], {
+    cwd: ROOT,
+    stdio: ['ignore', log, log],
+  }));
+  closeSync(log);
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new SetupError(`switchboard exited (${child.exitCode}) before it was ready:\n${tail(logFile)}`);
+    try {
+      const response = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(2_000) });
+      const body = (await response.json()) as { servers?: Record<string, { state?: string; detail?: string }> };
+      const state = body.servers?.[server];
+      if (state?.state === 'connected') return `${base}/mcp`;
+      last = `${server}: ${state?.state ?? 'not listed'}${state?.detail ? ` (${state.detail})` : ''}`;
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+    await sleep(100);
+  }
+  throw new SetupError(`switchboard at ${base} was not ready with "${server}" connected within ${READY_TIMEOUT_MS / 1000} s (${last}); log: ${logFile}`);
+}
+
+/**
+ * Server mode: switchboard as the MCP server under test, with the conformance fixture as its only upstream.
+ * `conformance server` runs the active scenarios (or one) and writes one checks.json per scenario.
+ */
+const runServerMode: ModeRunner = async (options) => {
+  const reports = join(REPORTS_DIR, 'server');
+  rmSync(reports, { recursive: true, force: true });
+  mkdirSync(reports, { recursive: true });
+  const results = join(reports, 'results');
+  const fixture = await startConformanceFixture();
+  try {
+    const upstream = 'conformance';
+    // Kept beside the results (the fixture's port changes per run), so a failure can be replayed by hand.
+    const configFile = join(reports, 'switchboard.json');
+    writeFileSync(configFile, JSON.stringify({ mcpServers: { [upstream]: { url: fixture.url, prefix: false } }, log: { level: 'info' } }, null, 2));
+    const url = await startSwitchboard(options.children, configFile, join(reports, 'switchboard.log'), upstream);
+    console.log(`conformance server: suite ${SUITE_VERSION} -> switchboard ${url} -> fixture ${fixture.url}`);
+
+    const args = ['server', '--url', url, '--output-dir', results, ...(options.scenario ? ['--scenario', options.scenario] : [])];
+    const suiteLog = join(reports, 'suite.log');
+    const { code, output } = await runSuite(options, args, suiteLog, reports);
+    // Every scenario the suite started announces itself, also the ones that threw before writing checks.json.
+    const started = [...output.matchAll(/^Running client scenario '([^']+)' against server/gm)].map((m) => m[1]!);
+    if (started.length === 0) throw new SetupError(`the suite ran no scenario (exit ${code}):\n${tail(suiteLog)}`);
+    const checks = readChecks(results, 'server');
+    return started.map((scenario): ScenarioOutcome => {
+      const list = checks.get(scenario);
+      if (!list) return { scenario, passed: false, counts: {}, failures: [`the scenario did not finish; see ${suiteLog}`] };
+      const counts: Record<string, number> = {};
+      for (const check of list) counts[check.status] = (counts[check.status] ?? 0) + 1;
+      const failures = list.filter((c) => c.status === 'FAILURE').map((c) => `${c.id}: ${c.errorMessage ?? 'failed'}`);
+      return { scenario, passed: failures.length === 0, counts, failures };
+    });
+  } finally {
+    await options.children.stopAll();
+    await fixture.close();
+  }
+};
+
+/**
+ * EXTENSION POINT: one runner per mode. The client mode (switchboard's upstream OAuth client against the suite's
+ * mock authorization servers, `conformance client --command "<cmd>" --suite auth`; see /work/shared/NOTES.md) is to
+ * be written as `runClientMode: ModeRunner` and registered here as `client: runClientMode`. It can reuse ensureSuite,
+ * Children, runSuite, readChecks(results, '<prefix>') and report(); `--mode all` picks it up by itself.
+ */
+const RUNNERS: Partial<Record<Mode, ModeRunner>> = {
+  server: runServerMode,
+};
+
+// --- main ---
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      mode: { type: 'string', default: 'all' },
+      scenario: { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const requested = values.mode;
+  if (requested !== 'all' && !(MODES as readonly string[]).includes(requested)) throw new UsageError(`--mode: expected server, client or all, got "${requested}"`);
+  if (values.scenario && requested === 'all') throw new UsageError('--scenario needs --mode server or --mode client');
+  const modes = requested === 'all' ? MODES.filter((mode) => RUNNERS[mode]) : [requested as Mode];
+  for (const mode of modes) if (!RUNNERS[mode]) throw new UsageError(`--mode ${mode}: not implemented yet (see RUNNERS in scripts/conformance.ts)`);
+  if (requested === 'all') for (const mode of MODES.filter((m) => !RUNNERS[m])) console.log(`conformance ${mode}: not implemented yet, not run`);
+
+  const baseline = loadBaseline();
+  const suite = await ensureSuite();
+  const children = new Children();
+  const interrupt = () => void children.stopAll().then(() => process.exit(130));
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+
+  let ok = true;
+  for (const mode of modes) {
+    const started = performance.now();
+    const outcomes = await RUNNERS[mode]!({ suite, children, scenario: values.scenario, verbose: values.verbose });
+    ok = report(mode, outcomes, baseline, performance.now() - started) && ok;
+  }
+  return ok ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`conformance: ${error instanceof Error ? error.message : String(error)}`);
+    if (error instanceof UsageError) console.error(USAGE);
+    process.exit(2);
+  },
+);
