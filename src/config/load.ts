@@ -50,19 +50,31 @@ function interpolate(value: unknown, path: (string | number)[], source: string, 
 }
 
 function formatIssues(issues: z.core.$ZodIssue[], source: string): string {
-  const lines = issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys') {
-      return `${keyPath(issue.path)}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-    }
-    if (issue.code === 'invalid_key') {
-      return `${keyPath(issue.path)}: invalid name: ${issue.issues.map((inner) => inner.message).join('; ')}`;
-    }
-    if (issue.code === 'invalid_union') {
-      return `${keyPath(issue.path)}: expected a remote server (url) or a local server (command)`;
-    }
-    return `${keyPath(issue.path)}: ${issue.message}`;
-  });
+  const lines = issues.flatMap((issue) => describeIssue(issue));
   return `${source}: invalid configuration\n${lines.map((line) => `  - ${line}`).join('\n')}`;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string[] {
+  if (issue.code === 'unrecognized_keys') {
+    return [`${keyPath(issue.path)}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`];
+  }
+  if (issue.code === 'invalid_key') {
+    return [`${keyPath(issue.path)}: invalid name: ${issue.issues.map((inner) => inner.message).join('; ')}`];
+  }
+  if (issue.code === 'invalid_union') {
+    // A server entry is a remote or a local server. When one kind fits clearly better (fewer problems), its problems
+    // are the useful ones: `timeoutMs: "soon"` beside a `url` is a bad timeoutMs, not a bad kind of server.
+    const branch = closestBranch(issue.errors);
+    if (branch) return branch.flatMap((inner) => describeIssue({ ...inner, path: [...issue.path, ...inner.path] }));
+    return [`${keyPath(issue.path)}: expected a remote server (url) or a local server (command)`];
+  }
+  return [`${keyPath(issue.path)}: ${issue.message}`];
+}
+
+function closestBranch(branches: z.core.$ZodIssue[][]): z.core.$ZodIssue[] | undefined {
+  const sorted = [...branches].sort((a, b) => a.length - b.length);
+  const [best, runnerUp] = sorted;
+  return best && best.length > 0 && (!runnerUp || runnerUp.length > best.length) ? best : undefined;
 }
 
 function keyPath(path: readonly PropertyKey[]): string {

@@ -32,7 +32,8 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   app.disable('x-powered-by');
 
   // DNS rebinding: on a loopback bind only loopback Host names (and the public URL's) are accepted.
-  if (isLoopbackHost(config.http.host)) {
+  const loopback = isLoopbackHost(config.http.host);
+  if (loopback) {
     const hosts = ['localhost', '127.0.0.1', '[::1]'];
     if (config.publicUrl) hosts.push(new URL(config.publicUrl).hostname);
     app.use(hostHeaderValidation(hosts));
@@ -53,7 +54,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   if (options.routes) app.use(options.routes);
 
   const mcp = express.Router();
-  mcp.use(originValidation([...config.http.allowedOrigins, ...(config.publicUrl ? [new URL(config.publicUrl).origin] : [])]));
+  mcp.use(originValidation([...config.http.allowedOrigins, ...(config.publicUrl ? [new URL(config.publicUrl).origin] : [])], { sameOriginFromHost: loopback }));
   mcp.use(express.json({ limit: config.http.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
 
   mcp.post('/', async (req, res) => {

@@ -2,16 +2,21 @@ import type { NextFunction, Request, Response } from 'express';
 
 /**
  * MCP 2025-11-25 basic/transports#security-warning: servers MUST validate the Origin header of incoming connections
- * and answer 403 when it is present and not allowed (DNS rebinding). Allowed: the origin the request was addressed to
- * (its Host, which the Host check pins to loopback on loopback binds), the public URL, and configured origins.
+ * and answer 403 when it is present and not allowed (DNS rebinding). Allowed: the public URL's origin, configured
+ * origins and, when `sameOriginFromHost` is set, the origin the request was addressed to (its Host).
+ *
+ * The Host header is the attacker's choice in a DNS rebinding attack (the browser sends the rebound name), so the
+ * origin derived from it may be trusted only where the Host itself is pinned: on loopback binds, where the Host check
+ * admits loopback names only. On other binds a page served from the rebound name would otherwise pass as same-origin.
  */
-export function originValidation(allowed: readonly string[]) {
+export function originValidation(allowed: readonly string[], options: { sameOriginFromHost: boolean }) {
   const extra = new Set(allowed.map((origin) => origin.replace(/\/+$/, '').toLowerCase()));
   return (req: Request, res: Response, next: NextFunction): void => {
     const origin = req.headers.origin;
     if (origin === undefined) return next();
     const normalized = origin.toLowerCase();
-    const own = req.headers.host ? [`http://${req.headers.host}`, `https://${req.headers.host}`].map((o) => o.toLowerCase()) : [];
+    const host = options.sameOriginFromHost ? req.headers.host : undefined;
+    const own = host ? [`http://${host}`, `https://${host}`].map((o) => o.toLowerCase()) : [];
     if (extra.has(normalized) || own.includes(normalized)) return next();
     res.status(403).json({ jsonrpc: '2.0', error: { code: -32000, message: `Forbidden: origin ${origin} is not allowed` }, id: null });
   };

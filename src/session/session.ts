@@ -201,7 +201,8 @@ export class Session implements DownstreamPeer {
     if (this.subscriptions.has(AUTH_STATUS_URI)) {
       void this.server.sendResourceUpdated({ uri: AUTH_STATUS_URI }).catch(() => {});
     }
-    if (!this.listWaitDone) return; // the client has not listed yet; its first list will see the change
+    // Before its first listing the client has no list to refresh; that listing waits for connecting upstreams instead.
+    if (!this.listWaitDone) return;
     for (const part of parts) this.pendingParts.add(part);
     if (this.batchDepth === 0) this.announceChanges();
   }

@@ -1,0 +1,89 @@
+import { After } from '@cucumber/cucumber';
+import { startMockAuthServer, type MockAuthServer, type MockAuthServerOptions } from '../../mock-servers/oauth/index.js';
+import { startProtectedMcpServer, type ProtectedMcpServer, type ProtectedMcpServerOptions } from '../../mock-servers/protected/index.js';
+import type { SwitchboardWorld } from './world.js';
+
+/** What a person sees in the browser at the end of a sign-in. */
+export interface SignInOutcome {
+  status: number;
+  text: string;
+  /** Where the authorization server sent the browser (switchboard's callback, with code and state). */
+  callbackUrl?: string;
+}
+
+/** Authorization servers and protected MCP servers of a scenario, next to the World's other upstreams. */
+export class AuthFixture {
+  readonly authServers = new Map<string, MockAuthServer>();
+  readonly protectedServers = new Map<string, ProtectedMcpServer>();
+  /** Sign-in URLs the authenticate tool gave, by server. */
+  readonly signInUrls = new Map<string, string>();
+  lastSignIn: SignInOutcome | undefined;
+  /** elicitationIds of notifications/elicitation/complete the client received. */
+  elicitationsCompleted: string[] = [];
+
+  constructor(private readonly world: SwitchboardWorld) {}
+
+  async startAuthServer(name: string, options: MockAuthServerOptions = {}): Promise<MockAuthServer> {
+    const server = await startMockAuthServer(options);
+    this.authServers.set(name, server);
+    return server;
+  }
+
+  authServer(name: string): MockAuthServer {
+    const server = this.authServers.get(name);
+    if (!server) throw new Error(`no authorization server "${name}" in this scenario`);
+    return server;
+  }
+
+  /** A protected MCP server registered as an upstream of switchboard (it must be started before switchboard). */
+  async startProtected(name: string, authServer: string, options: Omit<ProtectedMcpServerOptions, 'authServer'> = {}): Promise<ProtectedMcpServer> {
+    const server = await startProtectedMcpServer({ ...options, name, authServer: this.authServer(authServer) });
+    this.protectedServers.set(name, server);
+    this.world.upstreams.set(name, { kind: 'streamable-http', spec: { name }, settings: {}, url: server.url });
+    return server;
+  }
+
+  protectedServer(name: string): ProtectedMcpServer {
+    const server = this.protectedServers.get(name);
+    if (!server) throw new Error(`no protected server "${name}" in this scenario`);
+    return server;
+  }
+
+  /** Plays the browser: opens the authorization URL, lets the (auto-approving) server redirect, follows to the callback. */
+  async approve(authorizationUrl: string, rewriteCallback: (url: URL) => URL = (url) => url): Promise<SignInOutcome> {
+    const authorize = await fetch(authorizationUrl, { redirect: 'manual' });
+    const location = authorize.headers.get('location');
+    if (authorize.status < 300 || authorize.status >= 400 || !location) {
+      throw new Error(`the authorization server did not redirect (HTTP ${authorize.status}): ${(await authorize.text()).slice(0, 300)}`);
+    }
+    const callbackUrl = rewriteCallback(new URL(location, authorizationUrl));
+    const callback = await fetch(callbackUrl);
+    this.lastSignIn = { status: callback.status, text: htmlText(await callback.text()), callbackUrl: callbackUrl.href };
+    return this.lastSignIn;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.protectedServers.values()].map((s) => s.close()));
+    await Promise.all([...this.authServers.values()].map((s) => s.close()));
+  }
+}
+
+function htmlText(html: string): string {
+  return html.replace(/<style[\s\S]*?<\/style>/g, '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+const fixtures = new WeakMap<SwitchboardWorld, AuthFixture>();
+
+export function auth(world: SwitchboardWorld): AuthFixture {
+  let fixture = fixtures.get(world);
+  if (!fixture) {
+    fixture = new AuthFixture(world);
+    fixtures.set(world, fixture);
+  }
+  return fixture;
+}
+
+// Runs after the World's own cleanup hook (cucumber runs After hooks in reverse order of definition).
+After(async function (this: SwitchboardWorld) {
+  await fixtures.get(this)?.close();
+});
