@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfigFile, parseConfig } from '../src/config/index.js';
+
+describe('configuration', () => {
+  it('accepts the mcpServers shape of Claude Desktop, Cursor and VS Code, with defaults', () => {
+    const config = parseConfig({ mcpServers: { github: { url: 'https://host/mcp' }, files: { command: 'npx', args: ['-y', 'x'] } } }, 'c.yaml');
+    assert.equal(config.mcpServers.github?.timeoutMs, 30_000);
+    assert.equal(config.store.url, 'memory:');
+    assert.equal(config.http.host, '127.0.0.1');
+    assert.equal(config.naming.maxLength, 64);
+  });
+
+  it('names the file, the key and what was expected', () => {
+    assert.throws(() => parseConfig({ mcpServers: { github: { url: 'ftp://x' } } }, 'my.yaml'), (error: Error) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /^my\.yaml: /);
+      assert.match(error.message, /mcpServers\.github\.url: expected an http\(s\) URL/);
+      return true;
+    });
+  });
+
+  it('reports unknown keys instead of ignoring them', () => {
+    assert.throws(() => parseConfig({ mcpServers: { a: { url: 'http://x/mcp', timeout: 5 } } }, 'c.yaml'), /mcpServers\.a: unknown key "timeout"/);
+    assert.throws(() => parseConfig({ mcpServers: {}, servers: {} }, 'c.yaml'), /\(top level\): unknown key "servers"/);
+  });
+
+  it('rejects server names that cannot be prefixes', () => {
+    assert.throws(() => parseConfig({ mcpServers: { 'My_Server': { url: 'http://x/mcp' } } }, 'c.yaml'), /mcpServers\.My_Server: invalid name/);
+  });
+
+  it('interpolates ${ENV} in values and names a missing variable', () => {
+    const config = parseConfig({ mcpServers: { a: { url: 'http://x/mcp', headers: { 'X-Key': '${KEY}' } } } }, 'c.yaml', { KEY: 'k1' });
+    assert.deepEqual(config.mcpServers.a && 'headers' in config.mcpServers.a ? config.mcpServers.a.headers : undefined, { 'X-Key': 'k1' });
+    assert.throws(() => parseConfig({ mcpServers: { a: { url: 'http://x/mcp', headers: { 'X-Key': '${NOPE}' } } } }, 'c.yaml', {}), /mcpServers\.a\.headers\.X-Key: environment variable NOPE is not set/);
+  });
+
+  it('loads YAML and JSON files, and says when the file is unreadable or malformed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sb-config-'));
+    await writeFile(join(dir, 'a.yaml'), 'mcpServers:\n  a:\n    url: http://x/mcp\n');
+    await writeFile(join(dir, 'b.json'), JSON.stringify({ mcpServers: { b: { command: 'node' } } }));
+    await writeFile(join(dir, 'bad.yaml'), 'mcpServers: [unclosed');
+    assert.ok((await loadConfigFile(join(dir, 'a.yaml'))).mcpServers.a);
+    assert.ok((await loadConfigFile(join(dir, 'b.json'))).mcpServers.b);
+    await assert.rejects(loadConfigFile(join(dir, 'bad.yaml')), /bad\.yaml: not valid YAML or JSON/);
+    await assert.rejects(loadConfigFile(join(dir, 'missing.yaml')), /missing\.yaml: cannot read the file \(ENOENT\)/);
+  });
+});
