@@ -1,5 +1,6 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { userInfo } from 'node:os';
 import express from 'express';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { AuthManager, authRoutes } from './auth/index.js';
@@ -111,12 +112,14 @@ export async function serveStdio(config: Config, logger: Logger, options: ServeO
   const callbackServer = createServer(app);
   const port = await listen(callbackServer, config);
   if (!config.publicUrl) auth.setPublicUrl(origin(config, port));
-  const session = new Session({ id: 'stdio', config, logger, metrics: new Metrics(), auth });
+  // The one stdio session belongs to the local user; as a principal it outlives the process, so with a persistent
+  // store an IDE restart keeps the sign-ins. (HTTP sessions are principals of their own.)
+  const session = new Session({ id: `stdio:${userInfo().username}`, config, logger, metrics: new Metrics(), auth });
   await session.server.connect(new StdioServerTransport());
   logger.info({ servers: Object.keys(config.mcpServers), callback: auth.redirectUri }, 'switchboard serving on stdio');
   return {
     close: async () => {
-      await session.close();
+      await session.close({ forgetTokens: false });
       await stopServer(callbackServer);
       await store.close();
     },

@@ -225,9 +225,10 @@ export class SessionAuth {
     return affected;
   }
 
-  /** The session ended: its tokens go with it. */
-  async close(): Promise<void> {
+  /** The session is closing; when it ended for good, its tokens go with it. */
+  async close(options: { forgetTokens: boolean }): Promise<void> {
     this.unsubscribe();
+    if (!options.forgetTokens) return;
     await this.manager.forgetPrincipal(this.principal).catch((error: unknown) => {
       this.logger.warn({ error: String(error) }, 'could not delete the session tokens');
     });

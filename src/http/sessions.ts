@@ -52,7 +52,7 @@ export class SessionRegistry {
     });
     await session.server.connect(transport);
     await handle(transport);
-    if (!this.entries.has(id)) await session.close();
+    if (!this.entries.has(id)) await session.close({ forgetTokens: true });
   }
 
   /** Finds a live session and marks it active. */
@@ -63,19 +63,20 @@ export class SessionRegistry {
     return entry.transport;
   }
 
-  async close(id: string, reason: string): Promise<void> {
+  /** `ended`: the session is over for good (the client ended it, or it was idle); its tokens are deleted. */
+  async close(id: string, reason: string, ended = true): Promise<void> {
     const entry = this.entries.get(id);
     if (!entry) return;
     this.entries.delete(id);
     this.metrics.sessions.set(this.entries.size);
     this.logger.info({ session: id, reason }, 'session closed');
-    await entry.session.close();
+    await entry.session.close({ forgetTokens: ended });
     await entry.transport.close().catch(() => {});
   }
 
   async closeAll(): Promise<void> {
     clearInterval(this.sweeper);
-    await Promise.all([...this.entries.keys()].map((id) => this.close(id, 'switchboard is stopping')));
+    await Promise.all([...this.entries.keys()].map((id) => this.close(id, 'switchboard is stopping', false)));
   }
 
   private expireIdle(): void {

@@ -128,11 +128,15 @@ export class Session implements DownstreamPeer {
     return this.connections.map((c) => ({ name: c.name, state: c.state, detail: c.stateDetail }));
   }
 
-  async close(): Promise<void> {
+  /**
+   * Ends the session. Its tokens are deleted when the session itself ended (the client's DELETE, idle expiry), and
+   * kept when switchboard is only stopping, so a principal that outlives the process (stdio) keeps its sign-ins.
+   */
+  async close(options: { forgetTokens: boolean }): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await Promise.all(this.connections.map((c) => c.close()));
-    await this.auth?.close();
+    await this.auth?.close(options);
     await this.server.close().catch(() => {});
     this.logger.debug('session closed');
   }
