@@ -320,7 +320,16 @@ export class UpstreamConnection {
       list('resources', 'resources/list', caps.resources),
       list('resourceTemplates', 'resources/templates/list', caps.resources),
     ]);
-    return { tools: tools.filter(hasName), prompts: prompts.filter(hasName), resources: resources.filter(hasUri), resourceTemplates: resourceTemplates.filter(hasUriTemplate) };
+    const valid = {
+      tools: tools.filter(isTool),
+      prompts: prompts.filter(hasName),
+      resources: resources.filter(hasUri),
+      resourceTemplates: resourceTemplates.filter(hasUriTemplate),
+    };
+    const dropped = tools.length - valid.tools.length + prompts.length - valid.prompts.length
+      + resources.length - valid.resources.length + resourceTemplates.length - valid.resourceTemplates.length;
+    if (dropped > 0) this.logger.warn({ dropped }, 'upstream listed malformed tools, prompts or resources; they are left out');
+    return valid;
   }
 
   /** Follows pagination cursors (MCP 2025-11-25 utilities/pagination), bounded against a server that never ends. */
@@ -403,6 +412,12 @@ export class UpstreamConnection {
     }
     if (changed) this.options.onChange(this, ALL_PARTS);
   }
+}
+
+/** MCP 2025-11-25 server/tools: a tool has a name and an inputSchema that is a JSON Schema object of type "object". */
+function isTool(item: unknown): boolean {
+  const schema = (item as { inputSchema?: { type?: unknown } }).inputSchema;
+  return hasName(item) && typeof schema === 'object' && schema !== null && schema.type === 'object';
 }
 
 function hasName(item: unknown): boolean {
