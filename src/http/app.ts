@@ -4,6 +4,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
+import { fastPath } from './fast-path.js';
 import { isLoopbackHost, originValidation } from './origin.js';
 import type { SessionRegistry } from './sessions.js';
 
@@ -57,7 +58,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   mcp.use(originValidation([...config.http.allowedOrigins, ...(config.publicUrl ? [new URL(config.publicUrl).origin] : [])], { sameOriginFromHost: loopback }));
   mcp.use(express.json({ limit: config.http.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
 
-  mcp.post('/', async (req, res) => {
+  mcp.post('/', fastPath(sessions, options.logger), async (req, res) => {
     const id = req.header('mcp-session-id');
     if (id) {
       const transport = sessions.touch(id);

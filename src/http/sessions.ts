@@ -55,12 +55,17 @@ export class SessionRegistry {
     if (!this.entries.has(id)) await session.close({ forgetTokens: true });
   }
 
-  /** Finds a live session and marks it active. */
+  /** Finds a live session's transport and marks the session active. */
   touch(id: string): StreamableHTTPServerTransport | undefined {
+    return this.find(id)?.transport;
+  }
+
+  /** Finds a live session and marks it active. */
+  find(id: string): { session: Session; transport: StreamableHTTPServerTransport } | undefined {
     const entry = this.entries.get(id);
     if (!entry) return undefined;
     entry.lastActivity = Date.now();
-    return entry.transport;
+    return entry;
   }
 
   /** `ended`: the session is over for good (the client ended it, or it was idle); its tokens are deleted. */

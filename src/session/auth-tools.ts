@@ -16,7 +16,7 @@ export interface AuthToolsHost {
   stateDetail(server: string): string | undefined;
 }
 
-type ToolHandler = (args: Record<string, unknown>, requestId: RequestId) => Promise<CallToolResult>;
+type ToolHandler = (args: Record<string, unknown>, requestId: RequestId | undefined) => Promise<CallToolResult>;
 
 /**
  * switchboard's own tools and resource for upstream sign-in: `authenticate_<server>` for each server that needs one,
@@ -111,7 +111,7 @@ export class AuthTools {
     return { contents: [{ uri: AUTH_STATUS_URI, mimeType: 'application/json', text: JSON.stringify({ servers }) }] };
   }
 
-  private async authenticate(server: string, requestId: RequestId): Promise<CallToolResult> {
+  private async authenticate(server: string, requestId: RequestId | undefined): Promise<CallToolResult> {
     let started: Awaited<ReturnType<SessionAuth['begin']>>;
     try {
       started = await this.auth.begin(server);

@@ -39,7 +39,12 @@ const PassThrough = z.looseObject({});
 /** Server-to-client requests (sampling, elicitation) may wait on a person. */
 const FORWARDED_REQUEST_TIMEOUT_MS = 10 * 60_000;
 
-type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+/**
+ * What relaying a request needs from the client request it serves. The SDK's handler `extra` is one; a fast-path
+ * call (src/http/fast-path.ts) has only a signal: nothing can travel on its response but the result.
+ */
+type RelayContext = Pick<RequestHandlerExtra<ServerRequest, ServerNotification>, 'signal'>
+  & Partial<Pick<RequestHandlerExtra<ServerRequest, ServerNotification>, 'requestId' | 'sendNotification'>>;
 
 export interface SessionOptions {
   id: string;
@@ -70,6 +75,9 @@ export class Session implements DownstreamPeer {
   /** While above zero, catalog changes are collected and announced once at the end (see batch()). */
   private batchDepth = 0;
   private readonly pendingParts = new Set<CatalogPart>();
+  /** Bumped whenever the catalog is rebuilt; the serialised tools/list is cached per version. */
+  private catalogVersion = 0;
+  private toolsListCache: { version: number; json: string } | undefined;
   /** The client's logging level, applied to every upstream when it (re)connects. */
   private logLevel: LoggingLevel | undefined;
 
@@ -113,6 +121,25 @@ export class Session implements DownstreamPeer {
 
   private connection(name: string): UpstreamConnection | undefined {
     return this.connections.find((c) => c.name === name);
+  }
+
+  /**
+   * Whether a client request may be answered without the SDK transport, as plain JSON (src/http/fast-path.ts): only
+   * when nothing but the result can need the request's stream. Upstreams of a client without sampling or elicitation
+   * are never told those exist, so they send no requests during a call; logs then go on the client's GET stream.
+   */
+  get fastPathEligible(): boolean {
+    const capabilities = this.clientCapabilities;
+    return this.started && !this.closed && !capabilities.sampling && !capabilities.elicitation;
+  }
+
+  /** The tools/list result as JSON text, serialised once per catalog version: 5,000 tools are megabytes of JSON. */
+  async toolsListJson(): Promise<string> {
+    await this.firstListWait();
+    if (this.toolsListCache?.version !== this.catalogVersion) {
+      this.toolsListCache = { version: this.catalogVersion, json: JSON.stringify(this.withAuthMeta({ tools: this.catalog.tools })) };
+    }
+    return this.toolsListCache.json;
   }
 
   get clientCapabilities(): ClientCapabilities {
@@ -202,6 +229,7 @@ export class Session implements DownstreamPeer {
   private onUpstreamChange(parts: ReadonlySet<CatalogPart>): void {
     if (this.closed) return;
     this.catalog.rebuild(this.sources, this.authTools?.tools() ?? []);
+    this.catalogVersion++;
     if (this.subscriptions.has(AUTH_STATUS_URI)) {
       void this.server.sendResourceUpdated({ uri: AUTH_STATUS_URI }).catch(() => {});
     }
@@ -331,7 +359,7 @@ export class Session implements DownstreamPeer {
     return route;
   }
 
-  private async callTool(params: { name: string; arguments?: Record<string, unknown>; _meta?: Record<string, unknown> }, extra: Extra): Promise<CallToolResult> {
+  async callTool(params: { name: string; arguments?: Record<string, unknown>; _meta?: Record<string, unknown> }, extra: RelayContext): Promise<CallToolResult> {
     const own = this.authTools?.handles(params.name);
     if (own) return this.withAuthMeta(await own(params.arguments ?? {}, extra.requestId));
     const route = await this.settledRoute(() => this.catalog.tool(params.name));
@@ -371,7 +399,7 @@ export class Session implements DownstreamPeer {
   }
 
   /** Sends a request to the route's upstream on behalf of a client request: cancellation, progress and metrics follow it. */
-  private async relay(route: Route, request: Request, extra: Extra) {
+  private async relay(route: Route, request: Request, extra: RelayContext) {
     const server = route.connection.name;
     if (route.connection.state === 'connecting') await route.connection.settled(this.options.config.sessions.firstListWaitMs);
     const progressToken = request.params?._meta?.progressToken;
@@ -381,8 +409,8 @@ export class Session implements DownstreamPeer {
       const result = await route.connection.request(request, {
         signal: extra.signal,
         downstreamRequestId: extra.requestId,
-        onprogress: progressToken === undefined ? undefined : (progress) => {
-          void extra.sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken } }).catch(() => {});
+        onprogress: progressToken === undefined || !extra.sendNotification ? undefined : (progress) => {
+          void extra.sendNotification?.({ method: 'notifications/progress', params: { ...progress, progressToken } }).catch(() => {});
         },
       });
       if (result.isError === true) outcome = 'tool_error';

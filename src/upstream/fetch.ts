@@ -34,7 +34,7 @@ export interface AuthChallenge {
 
 export interface UpstreamFetch {
   fetch: typeof fetch;
-  /** Aborts every request still in flight (used when the connection closes). */
+  /** Aborts the standalone GET stream and requests still waiting for their answer (used when the connection closes). */
   abortAll(): void;
 }
 
@@ -85,13 +85,10 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): UpstreamFetc
     if (ownOrigin && isAuthFailure(response)) {
       options.onAuthChallenge?.({ status: response.status as 401 | 403, wwwAuthenticate: response.headers.get('www-authenticate') });
     }
-    // A JSON answer is read at once by the SDK; only event streams stay open and need aborting on close.
-    if (!response.headers.get('content-type')?.includes('text/event-stream') || !response.body) {
-      inFlight.delete(controller);
-      return response;
-    }
-    const body = response.body.pipeThrough(new TransformStream({ flush: () => void inFlight.delete(controller) }));
-    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    // Only the GET stream lives as long as the connection and must be cut on close. A POST's answer ends with its
+    // response (or its cancellation); wrapping every one to watch for its end cost more CPU than the rest of the relay.
+    if (init?.method !== 'GET' || !response.headers.get('content-type')?.includes('text/event-stream')) inFlight.delete(controller);
+    return response;
   };
 
   return { fetch: upstreamFetch as typeof fetch, abortAll };
