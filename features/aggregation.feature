@@ -32,7 +32,7 @@ Feature: One endpoint for many MCP servers
     Then the prompt text mentions "files"
 
   Scenario: Resources with the same URI on two servers never collide
-    Then the client sees 2 resources
+    Then the client sees 2 upstream resources
     When the client reads the resource "news+file:///readme.txt"
     Then the resource text is "news readme"
     When the client reads the resource "weather+file:///readme.txt"

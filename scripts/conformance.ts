@@ -1,13 +1,18 @@
 /**
  * Runs the official MCP conformance suite (@modelcontextprotocol/conformance) against switchboard.
  *
- *   npm run conformance                          # every mode that is implemented (today: server)
+ *   npm run conformance                          # every mode: server, then client
  *   npm run conformance -- --mode server         # switchboard as an MCP server, all active server scenarios
  *   npm run conformance -- --mode server --scenario tools-call-with-progress --verbose
+ *   npm run conformance -- --mode client         # switchboard's upstream OAuth client: suites auth, backcompat, draft
+ *   npm run conformance -- --mode client --scenario auth/scope-step-up --verbose
  *
  * Server mode: the fixture upstream (mock-servers/conformance) runs in this process on a free port; switchboard runs
  * as a child (`src/cli.ts serve`) with the fixture as its only upstream, unprefixed, so the suite sees the tool,
  * resource and prompt names it expects; the suite then talks to switchboard only.
+ *
+ * Client mode: the suite starts its own protected MCP servers and authorization servers, and for each scenario runs
+ * scripts/conformance-client.ts, which drives switchboard's upstream connector and OAuth code (see that file).
  *
  * The suite needs Node >= 22. It and, on an older Node, the npm package `node@22` are installed once into
  * .conformance/ (gitignored). Results, the suite's output, switchboard's config and log go to reports/conformance/<mode>/
@@ -341,13 +346,81 @@ const runServerMode: ModeRunner = async (options) => {
 };
 
 /**
- * EXTENSION POINT: one runner per mode. The client mode (switchboard's upstream OAuth client against the suite's
- * mock authorization servers, `conformance client --command "<cmd>" --suite auth`; see /work/shared/NOTES.md) is to
- * be written as `runClientMode: ModeRunner` and registered here as `client: runClientMode`. It can reuse ensureSuite,
- * Children, runSuite, readChecks(results, '<prefix>') and report(); `--mode all` picks it up by itself.
+ * The client suites that concern switchboard: its upstream OAuth client (authorization code flow). `core` (plain
+ * client behaviour such as SSE retry and elicitation defaults, which concern switchboard's downstream clients) and
+ * `extensions` (client-credentials and cross-app-access grants, which switchboard does not use upstream) are not run.
  */
+const CLIENT_SUITES = ['auth', 'backcompat', 'draft'] as const;
+/** The suite starts every scenario of a suite at once, each with its own switchboard; on 2 busy cores that is slow. */
+const CLIENT_TIMEOUT_MS = 120_000;
+
+/**
+ * The suite writes <out>/<scenario>-<ISO timestamp>/checks.json, and client scenario names have a slash
+ * ("auth/basic-cimd"), so the files are one level deeper than in server mode.
+ */
+function readClientChecks(outputDir: string): Map<string, { status: string; id: string; errorMessage?: string; description?: string }[]> {
+  const byScenario = new Map<string, { status: string; id: string; errorMessage?: string; description?: string }[]>();
+  const stamp = /-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z$/;
+  const walk = (dir: string, prefix: string) => {
+    for (const entry of existsSync(dir) ? readdirSync(dir, { withFileTypes: true }) : []) {
+      if (!entry.isDirectory()) continue;
+      const file = join(dir, entry.name, 'checks.json');
+      if (stamp.test(entry.name) && existsSync(file)) byScenario.set(`${prefix}${entry.name.replace(stamp, '')}`, JSON.parse(readFileSync(file, 'utf8')));
+      else walk(join(dir, entry.name), `${prefix}${entry.name}/`);
+    }
+  };
+  walk(outputDir, '');
+  return byScenario;
+}
+
+/**
+ * Client mode: switchboard's own upstream connector and OAuth code against the suite's mock MCP and authorization
+ * servers. For each scenario the suite runs scripts/conformance-client.ts (switchboard in-process, the scenario's
+ * server as its only upstream, an MCP session that signs in through switchboard's authenticate tool and callback).
+ * A scenario passes, as in the suite's own summary, when it has neither a FAILURE nor a WARNING check.
+ */
+const runClientMode: ModeRunner = async (options) => {
+  const reports = join(REPORTS_DIR, 'client');
+  rmSync(reports, { recursive: true, force: true });
+  mkdirSync(reports, { recursive: true });
+  const results = join(reports, 'results');
+  // The suite splits the command on spaces and runs it through a shell, appending the server URL.
+  const tsx = fileURLToPath(import.meta.resolve('tsx'));
+  const command = [process.execPath, '--import', tsx, join(ROOT, 'scripts', 'conformance-client.ts')];
+  if (command.some((part) => /[\s'"$`\\]/.test(part))) throw new SetupError(`the client command cannot be passed through the suite's shell: ${command.join(' ')}`);
+  console.log(`conformance client: suite ${SUITE_VERSION} -> ${command.slice(3).join(' ').replace(ROOT, '')} (switchboard in-process, Node ${process.versions.node})`);
+
+  const runs = options.scenario ? [['--scenario', options.scenario]] : CLIENT_SUITES.map((suite) => ['--suite', suite]);
+  const started: string[] = [];
+  for (const selection of runs) {
+    const label = selection[1]!.replace(/\W+/g, '-');
+    const args = ['client', '--command', command.join(' '), ...selection, '--timeout', String(CLIENT_TIMEOUT_MS), '--output-dir', results];
+    const suiteLog = join(reports, `suite-${label}.log`);
+    const { code, output } = await runSuite(options, args, suiteLog, reports);
+    // --suite prints "✓ name: N passed, ..." per scenario; --scenario prints "Starting scenario: name".
+    const names = options.scenario
+      ? [...output.matchAll(/^Starting scenario: (\S+)/gm)].map((m) => m[1]!)
+      : [...output.matchAll(/^[✓✗] (\S+): \d+ passed/gm)].map((m) => m[1]!);
+    if (names.length === 0) throw new SetupError(`the suite ran no scenario for ${selection.join(' ')} (exit ${code}):\n${tail(suiteLog)}`);
+    started.push(...names);
+  }
+  const checks = readClientChecks(results);
+  return started.map((scenario): ScenarioOutcome => {
+    const list = checks.get(scenario);
+    if (!list) return { scenario, passed: false, counts: {}, failures: [`the scenario did not finish; see ${reports}`] };
+    const counts: Record<string, number> = {};
+    for (const check of list) counts[check.status] = (counts[check.status] ?? 0) + 1;
+    const failures = list
+      .filter((c) => c.status === 'FAILURE' || c.status === 'WARNING')
+      .map((c) => `${c.status === 'WARNING' ? 'warning ' : ''}${c.id}: ${c.errorMessage ?? c.description ?? 'failed'}`);
+    return { scenario, passed: failures.length === 0, counts, failures };
+  });
+};
+
+/** One runner per mode; `--mode all` runs every one registered here. */
 const RUNNERS: Partial<Record<Mode, ModeRunner>> = {
   server: runServerMode,
+  client: runClientMode,
 };
 
 // --- main ---

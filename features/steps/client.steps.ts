@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
-import { Given, When, Then } from '@cucumber/cucumber';
+import { defineParameterType, Given, When, Then } from '@cucumber/cucumber';
 import type { SwitchboardWorld } from '../support/world.js';
+import { names } from '../support/lists.js';
 import { eventually } from '../support/wait.js';
 
-function names(list: string): string[] {
-  return list.split(',').map((n) => n.trim()).filter(Boolean);
-}
+/** `the client` is the scenario's only client; `client "alice"` one of several. */
+defineParameterType({
+  name: 'client',
+  regexp: /the client|client "([^"]*)"/,
+  transformer: (name?: string) => name ?? 'default',
+});
 
 Given('switchboard is running', async function (this: SwitchboardWorld) {
   await this.startSwitchboard();
@@ -23,37 +27,36 @@ Given('{int} more clients are connected', async function (this: SwitchboardWorld
   for (let i = 1; i <= count; i++) await this.connect(`extra-${i}`);
 });
 
-Then('the client sees exactly the tools {string}', async function (this: SwitchboardWorld, list: string) {
-  assert.deepEqual((await this.client().toolNames()).sort(), names(list).sort());
+Then('{client} sees exactly the tools {string}', async function (this: SwitchboardWorld, client: string, list: string) {
+  assert.deepEqual((await this.client(client).toolNames()).sort(), names(list).sort());
 });
 
-Then('the client sees the tool {string}', async function (this: SwitchboardWorld, tool: string) {
-  assert.ok((await this.client().toolNames()).includes(tool), `${tool} is not listed`);
+Then('{client} sees the tool {string}', async function (this: SwitchboardWorld, client: string, tool: string) {
+  assert.ok((await this.client(client).toolNames()).includes(tool), `${tool} is not listed`);
 });
 
-Then('the client does not see the tool {string}', async function (this: SwitchboardWorld, tool: string) {
-  assert.ok(!(await this.client().toolNames()).includes(tool), `${tool} is listed`);
+Then('{client} does not see the tool {string}', async function (this: SwitchboardWorld, client: string, tool: string) {
+  assert.ok(!(await this.client(client).toolNames()).includes(tool), `${tool} is listed`);
 });
 
-Then('the client sees exactly the prompts {string}', async function (this: SwitchboardWorld, list: string) {
-  const prompts = (await this.client().client.listPrompts()).prompts.map((p) => p.name);
+Then('{client} sees exactly the prompts {string}', async function (this: SwitchboardWorld, client: string, list: string) {
+  const prompts = (await this.client(client).client.listPrompts()).prompts.map((p) => p.name);
   assert.deepEqual(prompts.sort(), names(list).sort());
 });
 
-Then('the client sees {int} resources', async function (this: SwitchboardWorld, count: number) {
-  assert.equal((await this.client().client.listResources()).resources.length, count);
+Then('the client sees {int} upstream resources', async function (this: SwitchboardWorld, count: number) {
+  // auth://status is switchboard's own.
+  const resources = (await this.client().client.listResources()).resources.filter((r) => r.uri !== 'auth://status');
+  assert.equal(resources.length, count);
 });
 
-When('the client calls {string} with text {string}', async function (this: SwitchboardWorld, tool: string, text: string) {
-  await this.client().call(tool, { text });
+/** `with text "hi"` passes the argument `text`; any one-word argument name works the same way. */
+When('{client} calls {string} with {word} {string}', async function (this: SwitchboardWorld, client: string, tool: string, argument: string, value: string) {
+  await this.client(client).call(tool, { [argument]: value });
 });
 
-When('client {string} calls {string} with text {string}', async function (this: SwitchboardWorld, client: string, tool: string, text: string) {
-  await this.client(client).call(tool, { text });
-});
-
-When('the client calls {string}', async function (this: SwitchboardWorld, tool: string) {
-  await this.client().call(tool, {});
+When('{client} calls {string}', async function (this: SwitchboardWorld, client: string, tool: string) {
+  await this.client(client).call(tool, {});
 });
 
 Then('the result is {string}', function (this: SwitchboardWorld, text: string) {
@@ -61,11 +64,16 @@ Then('the result is {string}', function (this: SwitchboardWorld, text: string) {
   assert.notEqual(this.client().lastResult?.isError, true);
 });
 
+Then('the result mentions {string}', function (this: SwitchboardWorld, words: string) {
+  assert.notEqual(this.client().lastResult?.isError, true, `the call failed: ${this.client().lastError?.message ?? this.client().resultText()}`);
+  assert.ok(this.client().resultText().includes(words), `"${this.client().resultText()}" does not mention "${words}"`);
+});
+
 Then('the call fails with a tool error mentioning {string}', function (this: SwitchboardWorld, words: string) {
   const result = this.client().lastResult;
   assert.ok(result, `expected a tool error, got a protocol error: ${this.client().lastError?.message}`);
   assert.equal(result.isError, true, `expected isError, got ${JSON.stringify(result)}`);
-  assert.match(this.client().resultText(), new RegExp(words.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  assert.ok(this.client().resultText().includes(words), `"${this.client().resultText()}" does not mention "${words}"`);
 });
 
 Then('the call fails with a protocol error mentioning {string}', function (this: SwitchboardWorld, words: string) {
@@ -120,22 +128,23 @@ Then('all {int} listings contain {int} tools', function (this: SwitchboardWorld,
   for (const listing of this.listings!) assert.equal(listing.length, count);
 });
 
-Then('the client is told that the tool list changed', async function (this: SwitchboardWorld) {
-  await eventually(() => this.client().count('notifications/tools/list_changed') > 0, 'notifications/tools/list_changed');
+Then('{client} is told that the tool list changed', async function (this: SwitchboardWorld, client: string) {
+  await eventually(() => this.client(client).count('notifications/tools/list_changed') > 0, `notifications/tools/list_changed to ${client}`);
 });
 
-Then('the client is told that the prompt list changed', async function (this: SwitchboardWorld) {
-  await eventually(() => this.client().count('notifications/prompts/list_changed') > 0, 'notifications/prompts/list_changed');
+Then('{client} is told that the prompt list changed', async function (this: SwitchboardWorld, client: string) {
+  await eventually(() => this.client(client).count('notifications/prompts/list_changed') > 0, `notifications/prompts/list_changed to ${client}`);
 });
 
-Then('client {string} is told that the tool list changed', async function (this: SwitchboardWorld, name: string) {
-  await eventually(() => this.client(name).count('notifications/tools/list_changed') > 0, `notifications/tools/list_changed on ${name}`);
+Then('{client} was not told that the tool list changed', function (this: SwitchboardWorld, client: string) {
+  const told = this.client(client).count('notifications/tools/list_changed');
+  assert.equal(told, 0, `the client was told ${told} times that the tool list changed`);
 });
 
-Then('the client eventually sees the tool {string}', async function (this: SwitchboardWorld, tool: string) {
-  await eventually(async () => (await this.client().toolNames()).includes(tool), `${tool} to be listed`);
+Then('{client} eventually sees the tool {string}', async function (this: SwitchboardWorld, client: string, tool: string) {
+  await eventually(async () => (await this.client(client).toolNames()).includes(tool), `${tool} to be listed`);
 });
 
-Then('the client eventually no longer sees the tool {string}', async function (this: SwitchboardWorld, tool: string) {
-  await eventually(async () => !(await this.client().toolNames()).includes(tool), `${tool} to disappear`);
+Then('{client} eventually no longer sees the tool {string}', async function (this: SwitchboardWorld, client: string, tool: string) {
+  await eventually(async () => !(await this.client(client).toolNames()).includes(tool), `${tool} to disappear`);
 });

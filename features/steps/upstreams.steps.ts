@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { defineParameterType, Given, When, Then } from '@cucumber/cucumber';
 import type { SwitchboardWorld, UpstreamKind } from '../support/world.js';
+import { names } from '../support/lists.js';
 import { eventually } from '../support/wait.js';
 
 defineParameterType({
@@ -8,10 +9,6 @@ defineParameterType({
   regexp: /Streamable HTTP|SSE|stdio/,
   transformer: (text: string): UpstreamKind => (text === 'Streamable HTTP' ? 'streamable-http' : text === 'SSE' ? 'sse' : 'stdio'),
 });
-
-function names(list: string): string[] {
-  return list.split(',').map((n) => n.trim()).filter(Boolean);
-}
 
 Given('an upstream {string} over {transport} with tools {string}', async function (this: SwitchboardWorld, name: string, kind: UpstreamKind, tools: string) {
   await this.startUpstream(name, kind, { tools: names(tools).map((tool) => ({ name: tool })) });
@@ -46,26 +43,36 @@ Given('the upstream {string} has a resource {string} with text {string}', functi
   else (upstream.spec.resources ??= []).push(resource);
 });
 
+// A change to an upstream starts a new chapter: what clients were told before it no longer counts.
+
 When('the upstream {string} adds a tool {string}', function (this: SwitchboardWorld, name: string, tool: string) {
+  this.forgetNotifications();
   this.mock(name).addTool({ name: tool });
 });
 
 When('the upstream {string} removes the tool {string}', function (this: SwitchboardWorld, name: string, tool: string) {
+  this.forgetNotifications();
   this.mock(name).removeTool(tool);
 });
 
 When('the upstream {string} adds a prompt {string}', function (this: SwitchboardWorld, name: string, prompt: string) {
+  this.forgetNotifications();
   this.mock(name).addPrompt({ name: prompt });
 });
 
 When('the upstream {string} stops', async function (this: SwitchboardWorld, name: string) {
+  this.forgetNotifications();
   await this.mock(name).stop();
 });
 
 When('the upstream {string} comes back', async function (this: SwitchboardWorld, name: string) {
-  const upstream = this.upstream(name);
-  if (upstream.mock) await upstream.mock.start();
-  else await this.startDeclaredUpstream(name);
+  this.forgetNotifications();
+  await this.bringUpUpstream(name);
+});
+
+When('the upstream {string} starts', async function (this: SwitchboardWorld, name: string) {
+  this.forgetNotifications();
+  await this.bringUpUpstream(name);
 });
 
 Then('the upstream {string} received {int} call(s) to {string}', async function (this: SwitchboardWorld, name: string, count: number, tool: string) {

@@ -1,5 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport, type StdioServerParameters } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   CreateMessageRequestSchema,
   ElicitRequestSchema,
@@ -10,6 +12,8 @@ import {
   ToolListChangedNotificationSchema,
   type CallToolResult,
   type ClientCapabilities,
+  type CreateMessageRequest,
+  type Progress,
 } from '@modelcontextprotocol/sdk/types.js';
 
 export interface ClientBehaviour {
@@ -19,20 +23,90 @@ export interface ClientBehaviour {
   roots?: { uri: string; name: string }[];
 }
 
-/** A real MCP client session against switchboard that records what it is told. */
+/**
+ * The SDK client hands one AbortSignal to every fetch of a transport, and undici keeps a listener on it per request
+ * until garbage collection: a long scenario would trip MaxListenersExceededWarning on the test client's own signal
+ * and hide whether switchboard leaks. Here each request gets its own signal; the shared one has a single listener.
+ */
+function fetchWithOwnSignals(): FetchLike {
+  const inFlight = new Set<AbortController>();
+  const linked = new WeakSet<AbortSignal>();
+  return async (url, init) => {
+    const shared = init?.signal;
+    if (shared && !linked.has(shared)) {
+      linked.add(shared);
+      shared.addEventListener('abort', () => {
+        for (const controller of inFlight) controller.abort(shared.reason);
+      }, { once: true });
+    }
+    const own = new AbortController();
+    if (shared?.aborted) own.abort(shared.reason);
+    inFlight.add(own);
+    const done = () => void inFlight.delete(own);
+    try {
+      const response = await fetch(url, { ...init, signal: own.signal });
+      if (!response.body) {
+        done();
+        return response;
+      }
+      // Streams (SSE) stay abortable until they end.
+      const body = response.body.pipeThrough(new TransformStream({ flush: done }));
+      return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    } catch (error) {
+      done();
+      throw error;
+    }
+  };
+}
+
+interface CallOptions {
+  onprogress?: (progress: Progress) => void;
+  signal?: AbortSignal;
+}
+
+/** A real MCP client session against switchboard (over Streamable HTTP or stdio) that records what it is told. */
 export class TestClient {
   readonly notifications: { method: string; params?: Record<string, unknown> }[] = [];
-  readonly samplingRequests: unknown[] = [];
+  readonly samplingRequests: CreateMessageRequest['params'][] = [];
   readonly elicitationRequests: { mode?: string; message?: string; url?: string; elicitationId?: string }[] = [];
+  /** Progress notifications of calls made with callFollowingProgress, in arrival order. */
+  readonly progress: Progress[] = [];
+  /** Errors the client's transport reported, e.g. lines on a stdio server's stdout that are not JSON-RPC. */
+  readonly transportErrors: Error[] = [];
   lastResult: CallToolResult | undefined;
   lastError: Error | undefined;
+  /** The session id switchboard gave this client (HTTP only); kept after the session ends. */
+  openedSessionId: string | undefined;
 
-  private constructor(readonly client: Client, readonly transport: StreamableHTTPClientTransport) {}
+  private constructor(
+    readonly client: Client,
+    readonly transport: Transport,
+    readonly behaviour: ClientBehaviour,
+    private readonly readStderr: () => string,
+  ) {}
 
+  /** What a server launched over stdio wrote to its stderr. */
+  get serverStderr(): string {
+    return this.readStderr();
+  }
+
+  /** Opens a session on switchboard's HTTP endpoint. */
   static async connect(url: string, behaviour: ClientBehaviour = {}, headers: Record<string, string> = {}): Promise<TestClient> {
+    return TestClient.open(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers }, fetch: fetchWithOwnSignals() }), behaviour);
+  }
+
+  /** Launches a server as a child process and talks to it over its stdin and stdout, as IDEs do. */
+  static async launch(server: StdioServerParameters, behaviour: ClientBehaviour = {}): Promise<TestClient> {
+    const transport = new StdioClientTransport({ ...server, stderr: 'pipe' });
+    let stderr = '';
+    transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    return TestClient.open(transport, behaviour, () => stderr);
+  }
+
+  private static async open(transport: Transport, behaviour: ClientBehaviour, readStderr: () => string = () => ''): Promise<TestClient> {
     const client = new Client({ name: 'bdd-client', version: '1.0.0' }, { capabilities: behaviour.capabilities ?? {} });
-    const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } });
-    const test = new TestClient(client, transport);
+    const test = new TestClient(client, transport, behaviour, readStderr);
+    client.onerror = (error) => void test.transportErrors.push(error);
     const record = (method: string) => (notification: { params?: Record<string, unknown> }) => {
       test.notifications.push({ method, params: notification.params });
     };
@@ -56,6 +130,7 @@ export class TestClient {
       client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: behaviour.roots ?? [] }));
     }
     await client.connect(transport);
+    test.openedSessionId = transport.sessionId;
     return test;
   }
 
@@ -67,12 +142,17 @@ export class TestClient {
     return this.notifications.filter((n) => n.method === method).length;
   }
 
+  /** Forgets the notifications received so far, so later checks see only what follows. */
+  forgetNotifications(): void {
+    this.notifications.length = 0;
+  }
+
   async toolNames(): Promise<string[]> {
     return (await this.client.listTools()).tools.map((t) => t.name);
   }
 
   /** Calls a tool and keeps the result or the protocol error for later steps. */
-  async call(name: string, args: Record<string, unknown> = {}, options: { onprogress?: (p: { progress: number }) => void; signal?: AbortSignal } = {}): Promise<void> {
+  async call(name: string, args: Record<string, unknown> = {}, options: CallOptions = {}): Promise<void> {
     this.lastResult = undefined;
     this.lastError = undefined;
     try {
@@ -82,13 +162,23 @@ export class TestClient {
     }
   }
 
+  async callFollowingProgress(name: string, args: Record<string, unknown> = {}): Promise<void> {
+    await this.call(name, args, { onprogress: (progress) => void this.progress.push(progress) });
+  }
+
   resultText(): string {
     if (!this.lastResult) throw new Error(`no result; the call failed with: ${this.lastError?.message}`);
     return this.lastResult.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
   }
 
+  /** Ends the session the way a client does (HTTP DELETE). */
+  async endSession(): Promise<void> {
+    if (!(this.transport instanceof StreamableHTTPClientTransport)) throw new Error('only an HTTP session can be ended');
+    await this.transport.terminateSession();
+  }
+
   async close(): Promise<void> {
-    await this.transport.terminateSession().catch(() => {});
+    if (this.transport instanceof StreamableHTTPClientTransport) await this.transport.terminateSession().catch(() => {});
     await this.client.close().catch(() => {});
   }
 }

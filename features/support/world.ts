@@ -4,9 +4,14 @@ import { parseConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/log/index.js';
 import { serveHttp, type RunningHttp } from '../../src/switchboard.js';
 import { startMockMcpServer, stdioCommand, type MockMcpServer, type MockMcpSpec } from '../../mock-servers/mcp/index.js';
+import { ScenarioFiles, SWITCHBOARD_BIN, REPO_ROOT, type ProcessOutcome } from './cli.js';
 import { TestClient, type ClientBehaviour } from './client.js';
+import { sendHttp, type HttpAnswer, type HttpRequestInit } from './http.js';
 
 setDefaultTimeout(60_000);
+
+/** SWITCHBOARD_SECRET of scenarios that keep tokens in Redis (which requires one of at least 32 characters). */
+const SCENARIO_SECRET = 'bdd-scenario-secret-0123456789-abcdefghij';
 
 export type UpstreamKind = 'streamable-http' | 'sse' | 'stdio';
 
@@ -36,11 +41,28 @@ export class SwitchboardWorld extends World {
   readonly clients = new Map<string, TestClient>();
   /** Every log line switchboard wrote during the scenario (JSON text). */
   readonly logLines: string[] = [];
+  /** Warnings the process emitted during the scenario (switchboard runs in this process). */
+  readonly processWarnings: Error[] = [];
+  /** Environment given to switchboard processes this scenario launches. */
+  readonly childEnv: Record<string, string> = {};
   config: Record<string, unknown> = {};
+  /** SWITCHBOARD_SECRET given to switchboard; a Redis store gets SCENARIO_SECRET when none was set. */
+  secret: string | undefined;
   switchboard: RunningHttp | undefined;
+  /** The last answer to a hand-made HTTP request. */
+  lastAnswer: HttpAnswer | undefined;
+  /** The tool listing taken just before switchboard was restarted. */
+  toolNamesBeforeRestart: string[] | undefined;
+  /** 'ok' or the failure of each call of a series of calls. */
+  repeatedCallOutcomes: string[] | undefined;
+  /** The outcome of the last switchboard process run to its end. */
+  lastProcess: ProcessOutcome | undefined;
+  private filesValue: ScenarioFiles | undefined;
+  private readonly onWarning = (warning: Error) => void this.processWarnings.push(warning);
 
   constructor(options: IWorldOptions) {
     super(options);
+    process.on('warning', this.onWarning);
   }
 
   async startUpstream(name: string, kind: UpstreamKind, spec: Omit<MockMcpSpec, 'name'>, settings: Record<string, unknown> = {}): Promise<Upstream> {
@@ -53,14 +75,16 @@ export class SwitchboardWorld extends World {
     return upstream;
   }
 
-  /** An upstream that is configured but not running yet; `startDeclaredUpstream` brings it up later on the same port. */
+  /** An upstream that is configured but not running yet; `bringUpUpstream` brings it up later on the same port. */
   async declareDownUpstream(name: string, spec: Omit<MockMcpSpec, 'name'>): Promise<void> {
     const port = await freePort();
     this.upstreams.set(name, { kind: 'streamable-http', spec: { name, ...spec }, settings: {}, url: `http://127.0.0.1:${port}/mcp` });
   }
 
-  async startDeclaredUpstream(name: string): Promise<void> {
+  /** Starts an upstream declared down, or brings a stopped one back on its port. */
+  async bringUpUpstream(name: string): Promise<void> {
     const upstream = this.upstream(name);
+    if (upstream.mock) return upstream.mock.start();
     const port = Number(new URL(upstream.url!).port);
     upstream.mock = await startMockMcpServer(upstream.spec, { transport: 'streamable-http', port });
   }
@@ -75,6 +99,21 @@ export class SwitchboardWorld extends World {
     const mock = this.upstream(name).mock;
     if (!mock) throw new Error(`upstream "${name}" is not an HTTP mock`);
     return mock;
+  }
+
+  /** `server/tool` for every tool the HTTP upstreams were started with. */
+  upstreamToolIds(): string[] {
+    return [...this.upstreams].filter(([, u]) => u.mock).flatMap(([server, u]) => (u.spec.tools ?? [{ name: 'echo' }]).map((t) => `${server}/${t.name}`));
+  }
+
+  /** How many calls each HTTP upstream has received so far; pass it to upstreamCallsSince. */
+  upstreamCallCounts(): Map<string, number> {
+    return new Map([...this.upstreams].filter(([, u]) => u.mock).map(([server, u]) => [server, u.mock!.calls().length]));
+  }
+
+  /** `server/tool` of every call the HTTP upstreams received since the counts were taken. */
+  upstreamCallsSince(counts: ReadonlyMap<string, number>): string[] {
+    return [...counts].flatMap(([server, count]) => this.mock(server).calls().slice(count).map((call) => `${server}/${call.tool}`));
   }
 
   serverEntries(): Record<string, unknown> {
@@ -95,8 +134,19 @@ export class SwitchboardWorld extends World {
     };
     const config = parseConfig(raw, 'scenario config');
     const logger = createLogger({ level: 'debug', pretty: false, destination: { write: (line: string) => void this.logLines.push(line) } });
-    this.switchboard = await serveHttp(config, logger);
+    if (config.store.url.startsWith('redis')) this.secret ??= SCENARIO_SECRET;
+    this.switchboard = await serveHttp(config, logger, { secret: this.secret });
     return this.switchboard;
+  }
+
+  /** Stops switchboard and starts it again with the same configuration; every client reconnects. */
+  async restartSwitchboard(): Promise<void> {
+    const clients = [...this.clients];
+    await Promise.all(clients.map(([, client]) => client.close()));
+    this.clients.clear();
+    await this.switchboard?.close();
+    await this.startSwitchboard();
+    for (const [name, client] of clients) await this.connect(name, client.behaviour);
   }
 
   get url(): string {
@@ -116,10 +166,54 @@ export class SwitchboardWorld extends World {
     return client;
   }
 
+  /** What happens next is checked on its own: earlier notifications are forgotten. */
+  forgetNotifications(): void {
+    for (const client of this.clients.values()) client.forgetNotifications();
+  }
+
+  /** A hand-made HTTP request to switchboard; `path` is relative to its origin, e.g. `/mcp`. */
+  async sendToSwitchboard(path: string, init: HttpRequestInit = {}): Promise<HttpAnswer> {
+    this.lastAnswer = await sendHttp(new URL(path, this.url).href, init);
+    return this.lastAnswer;
+  }
+
+  async readiness(): Promise<{ ready: boolean; sessions: number; servers: Record<string, { state: string; detail?: string }> }> {
+    const answer = await sendHttp(new URL('/readyz', this.url).href);
+    return JSON.parse(answer.text) as Awaited<ReturnType<SwitchboardWorld['readiness']>>;
+  }
+
+  /** How often the client sessions' connections to `server` have failed to connect, from switchboard's log. */
+  sessionConnectAttempts(server: string): number {
+    return this.logLines
+      .map((line) => JSON.parse(line) as { msg?: string; server?: string; session?: string; monitor?: boolean })
+      .filter((entry) => entry.msg === 'upstream connection failed' && entry.server === server && entry.session !== undefined && !entry.monitor)
+      .length;
+  }
+
+  async files(): Promise<ScenarioFiles> {
+    this.filesValue ??= await ScenarioFiles.create();
+    return this.filesValue;
+  }
+
+  /** Launches switchboard in stdio mode through an MCP client, as an IDE does; it becomes the default client. */
+  async launchOverStdio(configFile: string): Promise<TestClient> {
+    const files = await this.files();
+    const client = await TestClient.launch({
+      command: process.execPath,
+      args: [SWITCHBOARD_BIN, 'serve', '--config', files.path(configFile), '--stdio'],
+      cwd: REPO_ROOT,
+      env: { ...(process.env as Record<string, string>), ...this.childEnv },
+    });
+    this.clients.set('default', client);
+    return client;
+  }
+
   async cleanup(): Promise<void> {
+    process.off('warning', this.onWarning);
     await Promise.all([...this.clients.values()].map((c) => c.close()));
     await this.switchboard?.close();
     await Promise.all([...this.upstreams.values()].map((u) => u.mock?.stop()));
+    await this.filesValue?.remove();
   }
 }
 

@@ -4,6 +4,7 @@ import type { Logger } from '../log/index.js';
 import type { AccessToken, Grant, TokenStore } from '../store/index.js';
 import {
   discoverAuthorizationServer,
+  discoverLegacyAuthorizationServer,
   discoverProtectedResource,
   fetchPolicyFor,
   createGuardedFetch,
@@ -14,7 +15,9 @@ import {
 import {
   AuthorizationDeniedError,
   CallbackIssuerError,
+  IssuerMismatchError,
   IssuerNotAllowedError,
+  MetadataNotFoundError,
   NoClientIdentityError,
   SignInError,
   TokenRequestError,
@@ -73,7 +76,7 @@ export class AuthManager {
 
   constructor(private readonly config: Config, readonly store: TokenStore, logger: Logger) {
     this.logger = logger.child({ component: 'auth' });
-    this.publicUrlValue = config.publicUrl ?? 'http://127.0.0.1';
+    this.publicUrlValue = (config.publicUrl ?? 'http://127.0.0.1').replace(/\/+$/, '');
   }
 
   /** Called once the HTTP port is known, when no publicUrl was configured. */
@@ -112,18 +115,22 @@ export class AuthManager {
     return fetchPolicyFor(config.url, { allowPrivateHosts: this.config.security.allowPrivateHosts, allowHttp: this.config.security.allowHttp });
   }
 
-  /** Discovery for a server that asked for a sign-in; cached per server (and challenge metadata URL) for a few minutes. */
-  resolve(server: string, challenge?: BearerChallenge): Promise<ServerAuthInfo> {
-    const key = `${server}\u0000${challenge?.resourceMetadata ?? ''}`;
+  /**
+   * Discovery for a server that asked for a sign-in; cached per server (and challenge metadata URL) for a few minutes.
+   * `issuer` is for the OAuth callback: the metadata of the issuer the sign-in started with, found without the
+   * challenge (whose resource_metadata URL the callback does not know), whenever and wherever the callback arrives.
+   */
+  resolve(server: string, challenge?: BearerChallenge, issuer?: string): Promise<ServerAuthInfo> {
+    const key = `${server}\u0000${challenge?.resourceMetadata ?? ''}\u0000${issuer ?? ''}`;
     const cached = this.discovery.get(key);
     if (cached && Date.now() - cached.at < DISCOVERY_TTL_MS) return cached.info;
-    const info = this.discover(server, challenge);
+    const info = this.discover(server, challenge, issuer);
     this.discovery.set(key, { at: Date.now(), info });
     info.catch(() => this.discovery.delete(key));
     return info;
   }
 
-  private async discover(server: string, challenge: BearerChallenge | undefined): Promise<ServerAuthInfo> {
+  private async discover(server: string, challenge: BearerChallenge | undefined, knownIssuer?: string): Promise<ServerAuthInfo> {
     const config = this.remote(server);
     const auth = config.auth;
     const policy = this.policyFor(server);
@@ -142,19 +149,29 @@ export class AuthManager {
         },
       };
     }
-    const prm = await discoverProtectedResource(config.url, challenge, policy);
-    let issuer: string;
-    if (auth?.issuer) {
-      if (prm && !prm.authorizationServers.includes(auth.issuer)) throw new IssuerNotAllowedError(auth.issuer, prm.authorizationServers);
-      issuer = auth.issuer;
+    // At the callback the issuer is known (the one the sign-in started with): only its metadata is needed.
+    const prm = knownIssuer === undefined ? await discoverProtectedResource(config.url, challenge, policy) : undefined;
+    if (auth?.issuer && prm && !prm.authorizationServers.includes(auth.issuer)) throw new IssuerNotAllowedError(auth.issuer, prm.authorizationServers);
+    // MCP 2025-11-25 authorization: the client picks from authorization_servers, unless the operator pinned one.
+    const issuer = knownIssuer ?? auth?.issuer ?? prm?.authorizationServers[0];
+    let metadata: AuthorizationServerMetadata;
+    if (issuer === undefined) {
+      // No PRM and nothing pinned: the MCP 2025-03-26 back-compat rules put the authorization server at the MCP
+      // server's origin (its metadata there, or the default endpoints).
+      metadata = await discoverLegacyAuthorizationServer(config.url, policy);
     } else {
-      // MCP 2025-11-25 authorization: the client picks from authorization_servers; without PRM, the 2025-03-26
-      // back-compat rule puts the authorization server at the MCP server's origin.
-      issuer = prm?.authorizationServers[0] ?? new URL(config.url).origin;
+      try {
+        metadata = await discoverAuthorizationServer(issuer, policy);
+      } catch (error) {
+        // A sign-in started under the 2025-03-26 rules: its issuer's metadata is at the MCP server's origin, or nowhere.
+        const legacy = knownIssuer !== undefined && error instanceof MetadataNotFoundError && new URL(knownIssuer).origin === new URL(config.url).origin;
+        if (!legacy) throw error;
+        metadata = await discoverLegacyAuthorizationServer(config.url, policy);
+        if (metadata.issuer !== knownIssuer) throw new IssuerMismatchError(knownIssuer, metadata.issuer, new URL(config.url).origin);
+      }
     }
-    const metadata = await discoverAuthorizationServer(issuer, policy);
     const defaultScope = auth?.scopes?.join(' ') ?? prm?.scopesSupported?.join(' ');
-    return { server, resource: prm?.resource ?? canonicalResource(config.url), issuer, metadata, defaultScope: defaultScope || undefined };
+    return { server, resource: prm?.resource ?? canonicalResource(config.url), issuer: metadata.issuer, metadata, defaultScope: defaultScope || undefined };
   }
 
   /**
@@ -183,7 +200,7 @@ export class AuthManager {
     // RFC 6749 §10.12: the state is single use, bound to the session that started it, and expires.
     const pending = state ? await this.store.takePending(state) : undefined;
     if (!pending || !state) throw new UnknownStateError();
-    const info = await this.resolve(pending.server);
+    const info = await this.resolve(pending.server, undefined, pending.issuer);
     if (info.issuer !== pending.issuer) throw new CallbackIssuerError(pending.issuer, info.issuer);
     // RFC 9207 §2.4: check iss whenever it is present or the server promised it.
     const iss = params.get('iss') ?? undefined;
@@ -303,6 +320,9 @@ export class AuthManager {
     if (registered && (!knownClientId || registered.clientId === knownClientId)) {
       return { clientId: registered.clientId, clientSecret: registered.clientSecret, method: 'dcr' };
     }
+    // A grant made under another registration (another redirect URI, e.g. a replica with another public URL) is
+    // refreshed with its own client id: registered as a public client, it needs no secret.
+    if (knownClientId) return { clientId: knownClientId, method: 'dcr' };
     if (!info.metadata.registrationEndpoint) throw new NoClientIdentityError(info.issuer);
     return this.store.withLock(`register\u0000${info.issuer}`, async () => {
       const again = await this.store.getRegistration(info.issuer, this.redirectUri);

@@ -30,7 +30,7 @@ export class OAuthClient {
       ? oidc.None()
       : metadata.tokenEndpointAuthMethodsSupported?.includes('client_secret_basic') === false
         ? oidc.ClientSecretPost(identity.clientSecret)
-        : oidc.ClientSecretBasic(identity.clientSecret);
+        : clientSecretBasic(identity.clientSecret);
     this.configuration = new oidc.Configuration(metadata.raw as oidc.ServerMetadata, identity.clientId, undefined, auth);
     this.configuration[oidc.customFetch] = createGuardedFetch(policy) as oidc.CustomFetch;
     // The guarded fetch already refuses plain http except to loopback or where the operator allowed it.
@@ -76,7 +76,12 @@ export class OAuthClient {
       // RFC 6749 §5.2 error responses keep their code; anything else (network, malformed answer) is reported by
       // kind only, since openid-client errors can quote request parameters.
       if (error instanceof oidc.ResponseBodyError) throw new TokenRequestError(error.error, error.status, error.error_description);
-      throw new TokenRequestError('request_failed', undefined, error instanceof Error ? error.message.slice(0, 200) : undefined);
+      // openid-client reads error bodies of 4xx answers only (RFC 6749 §5.2); a 5xx arrives as the Response in `cause`.
+      // Its status tells a passing outage from a refusal, so callers can retry rather than ask for a new sign-in.
+      const response = error instanceof Error && error.cause instanceof Response ? error.cause : undefined;
+      await response?.body?.cancel().catch(() => {});
+      const description = error instanceof Error ? `${error.message.slice(0, 200)}${response ? `: HTTP ${response.status}` : ''}` : undefined;
+      throw new TokenRequestError('request_failed', response?.status, description);
     }
   }
 }
@@ -88,5 +93,16 @@ function toTokenSet(tokens: oidc.TokenEndpointResponse): TokenSet {
     refreshToken: tokens.refresh_token,
     expiresInSeconds: typeof tokens.expires_in === 'number' ? tokens.expires_in : undefined,
     scope: tokens.scope,
+  };
+}
+
+/**
+ * RFC 6749 §2.3.1: client id and secret are form-urlencoded before Basic encoding. openid-client also escapes "-",
+ * "_" and friends, which servers that decode by the letter of the RFC do not undo (conformance: pre-registration).
+ */
+function clientSecretBasic(clientSecret: string): oidc.ClientAuth {
+  const encode = (value: string) => new URLSearchParams([['v', value]]).toString().slice(2);
+  return (_as, client, _body, headers) => {
+    headers.set('authorization', `Basic ${Buffer.from(`${encode(client.client_id)}:${encode(clientSecret)}`).toString('base64')}`);
   };
 }

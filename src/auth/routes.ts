@@ -1,6 +1,6 @@
 import express from 'express';
 import type { Logger } from '../log/index.js';
-import { SignInError } from './errors.js';
+import { DiscoveryError, SignInError } from './errors.js';
 import type { AuthManager } from './manager.js';
 
 /**
@@ -20,8 +20,10 @@ export function authRoutes(manager: AuthManager, logger: Logger): express.Router
       const done = await manager.completeSignIn(url);
       res.status(200).type('html').send(page('Signed in', `You are signed in to ${done.server}. You can close this window and go back to your agent.`, true));
     } catch (error) {
-      const known = error instanceof SignInError;
-      // The query holds the code and state: neither is logged. The message of a SignInError is secret-free by design.
+      // Discovery may run again at the callback (the authorization server's metadata), so its failures are shown too.
+      const known = error instanceof SignInError || error instanceof DiscoveryError;
+      // The query holds the code and state: neither is logged. SignInError and DiscoveryError messages are secret-free
+      // by design (URLs lose their query).
       logger.warn({ error: known ? error.message : 'unexpected error', kind: error instanceof Error ? error.name : typeof error }, 'sign-in callback failed');
       const message = known ? error.message : 'Something went wrong while completing the sign-in. Ask the agent to start it again.';
       res.status(400).type('html').send(page('Sign-in failed', message, false));

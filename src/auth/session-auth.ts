@@ -1,8 +1,8 @@
 import type { Logger } from '../log/index.js';
-import type { AccessToken } from '../store/index.js';
+import { StoreUnavailableError, type AccessToken } from '../store/index.js';
 import type { AuthChallenge, UpstreamCredentials, UpstreamState } from '../upstream/index.js';
 import { parseWwwAuthenticate } from './discovery/index.js';
-import { SignInError } from './errors.js';
+import { SignInError, TokenRequestError } from './errors.js';
 import { GrantRevokedError, needsRefresh, type AuthManager, type CompletedSignIn, type ServerAuthInfo } from './manager.js';
 
 /** MCP 2025-11-25 authorization, scope challenge handling: re-authorize for a wider scope a few times at most. */
@@ -120,6 +120,10 @@ export class SessionAuth {
       return token !== undefined && token.value !== refused;
     } catch (error) {
       this.noteProblem(server, entry, error);
+      // The sign-in still stands; only a passing outage (authorization server or token store) kept us from a new
+      // token. Failing the request like a network error leaves the server connected or retried with backoff, where
+      // answering "refused" would put it in auth_required and ask the person to sign in again for nothing.
+      if (refused !== undefined && isTransient(error)) throw error;
       return false;
     }
   }
@@ -165,7 +169,7 @@ export class SessionAuth {
   async begin(server: string): Promise<{ status: 'connected' } | { status: 'auth_required'; authorizationUrl: string; issuer: string; state: string }> {
     if (this.host.state(server) === 'connected') return { status: 'connected' };
     const entry = this.entry(server);
-    if (entry.stepUps > MAX_STEP_UPS) throw new SignInError(`"${server}" asked for a wider scope ${entry.stepUps} times; giving up (the server may be misconfigured)`);
+    if (entry.stepUps >= MAX_STEP_UPS) throw new SignInError(`"${server}" asked for a wider scope ${entry.stepUps} times; giving up (the server may be misconfigured)`);
     entry.info ??= await this.manager.resolve(server);
     const scope = entry.scope ?? entry.info.defaultScope;
     const issuer = entry.info.issuer;
@@ -239,6 +243,13 @@ function bearer(token: AccessToken): Record<string, string> {
   return { authorization: `Bearer ${token.value}` };
 }
 
+
+/** A failure that retrying later can cure: RFC 6749 §5.2 names only permanent errors, so these are 5xx and the network. */
+function isTransient(error: unknown): boolean {
+  if (error instanceof StoreUnavailableError) return true;
+  if (!(error instanceof TokenRequestError)) return false;
+  return error.status === undefined || error.status >= 500 || error.error === 'temporarily_unavailable' || error.error === 'server_error';
+}
 
 function unionScopes(...scopes: (string | undefined)[]): string | undefined {
   const all = new Set(scopes.flatMap((s) => (s ? s.split(' ').filter(Boolean) : [])));

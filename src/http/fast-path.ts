@@ -58,7 +58,9 @@ export function fastPath(sessions: SessionRegistry, logger: Logger) {
     });
     try {
       const params = message.params as { name: string; arguments?: Record<string, unknown> };
-      const result = await found.session.callTool(params, { signal: controller.signal, requestId: message.id });
+      // No requestId: this request never reached the SDK transport, so it has no stream there to relate messages to.
+      // Without one, what an upstream sends during the call (logs, roots/list) goes on the client's GET stream.
+      const result = await found.session.callTool(params, { signal: controller.signal });
       // MCP 2025-11-25 basic/utilities/cancellation: no response for a cancelled request.
       if (controller.signal.aborted) return;
       reply(`"result":${JSON.stringify(result)}`);

@@ -125,12 +125,12 @@ export class Session implements DownstreamPeer {
 
   /**
    * Whether a client request may be answered without the SDK transport, as plain JSON (src/http/fast-path.ts): only
-   * when nothing but the result can need the request's stream. Upstreams of a client without sampling or elicitation
-   * are never told those exist, so they send no requests during a call; logs then go on the client's GET stream.
+   * when nothing but the result can need the request's stream. Upstreams of a client without sampling, elicitation or
+   * roots are never told those exist, so they send no requests during a call; logs then go on the client's GET stream.
    */
   get fastPathEligible(): boolean {
     const capabilities = this.clientCapabilities;
-    return this.started && !this.closed && !capabilities.sampling && !capabilities.elicitation;
+    return this.started && !this.closed && !capabilities.sampling && !capabilities.elicitation && !capabilities.roots;
   }
 
   /** The tools/list result as JSON text, serialised once per catalog version: 5,000 tools are megabytes of JSON. */
@@ -393,7 +393,10 @@ export class Session implements DownstreamPeer {
    */
   private unknownTool(name: string): CallToolResult {
     const owner = this.sources.find((s) => s.prefix && name.startsWith(`${s.connection.name}_`) && s.connection.state !== 'connected');
-    if (owner) return this.unavailable(new UpstreamUnavailableError(owner.connection.name, owner.connection.state, owner.connection.stateDetail));
+    if (owner) {
+      this.options.metrics.upstreamCalls.inc({ server: owner.connection.name, method: 'tools/call', outcome: 'unavailable' });
+      return this.unavailable(new UpstreamUnavailableError(owner.connection.name, owner.connection.state, owner.connection.stateDetail));
+    }
     // MCP 2025-11-25 server/tools#error-handling: unknown tools are a protocol error.
     throw new McpError(ErrorCode.InvalidParams, `unknown tool "${name}"`, { tool: name });
   }

@@ -53,12 +53,53 @@ export async function discoverAuthorizationServer(issuer: string, policy: FetchP
   try {
     for (const candidate of candidates) {
       const outcome = await fetchDocument(fetcher.fetch, candidate);
-      if (outcome.found) return validate(outcome.document, candidate, issuer, policy);
+      if (outcome.found) return validate(outcome.document, candidate, { exactly: issuer }, policy);
     }
   } finally {
     await fetcher.close();
   }
   throw new MetadataNotFoundError('authorization server metadata', candidates);
+}
+
+/**
+ * MCP 2025-03-26 back-compat (Authorization, Server Metadata Discovery and Fallbacks), for a server that publishes no
+ * protected resource metadata and whose authorization server is not pinned: the "authorization base URL" is the MCP
+ * server's origin. Its RFC 8414 metadata (or OIDC discovery document) names an issuer we could not know beforehand,
+ * so the RFC 8414 section 3.3 equality check becomes: the issuer must be on that same origin. A document can then
+ * speak only for the origin that serves it and the MCP server, never impersonate another server (mix-up).
+ * When the origin publishes no metadata at all, the 2025-03-26 default endpoints `/authorize`, `/token` and
+ * `/register` at the origin are used, with PKCE S256 as always (2025-03-26 requires PKCE of every client).
+ */
+export async function discoverLegacyAuthorizationServer(serverUrl: string, policy: FetchPolicy): Promise<AuthorizationServerMetadata> {
+  const origin = checkUrl(policy, serverUrl).origin;
+  const candidates = candidateUrls(new URL(origin));
+  const fetcher = openGuardedFetch(policy);
+  try {
+    for (const candidate of candidates) {
+      const outcome = await fetchDocument(fetcher.fetch, candidate);
+      if (outcome.found) return validate(outcome.document, candidate, { sameOriginAs: origin }, policy);
+    }
+  } finally {
+    await fetcher.close();
+  }
+  const raw = {
+    issuer: origin,
+    authorization_endpoint: `${origin}/authorize`,
+    token_endpoint: `${origin}/token`,
+    registration_endpoint: `${origin}/register`,
+    response_types_supported: ['code'],
+    code_challenge_methods_supported: ['S256'],
+  };
+  return {
+    issuer: origin,
+    authorizationEndpoint: raw.authorization_endpoint,
+    tokenEndpoint: raw.token_endpoint,
+    registrationEndpoint: raw.registration_endpoint,
+    codeChallengeMethodsSupported: ['S256'],
+    clientIdMetadataDocumentSupported: false,
+    authorizationResponseIssParameterSupported: false,
+    raw,
+  };
 }
 
 function parseIssuer(issuer: string, policy: FetchPolicy): URL {
@@ -91,12 +132,23 @@ function candidateUrls(issuer: URL): URL[] {
   ];
 }
 
-function validate(document: Record<string, unknown>, source: URL, issuer: string, policy: FetchPolicy): AuthorizationServerMetadata {
+/** The issuer a document must name: the one looked up, or (MCP 2025-03-26 back-compat) any on the server's origin. */
+type ExpectedIssuer = { exactly: string } | { sameOriginAs: string };
+
+function validate(document: Record<string, unknown>, source: URL, expected: ExpectedIssuer, policy: FetchPolicy): AuthorizationServerMetadata {
   const fields = new Fields(document, source);
   // RFC 8414 section 3.3 / OIDC Discovery section 4.3: the issuer must be identical, character for character, to the
   // one we looked up; otherwise the document may impersonate another server (mix-up attacks).
   const documentIssuer = fields.requiredString('issuer');
-  if (documentIssuer !== issuer) throw new IssuerMismatchError(issuer, documentIssuer, source);
+  if ('exactly' in expected && documentIssuer !== expected.exactly) throw new IssuerMismatchError(expected.exactly, documentIssuer, source);
+  if ('sameOriginAs' in expected) {
+    // RFC 8414 section 2: a URL without query or fragment; here also on the origin that served the document.
+    const parsed = URL.canParse(documentIssuer) ? new URL(documentIssuer) : undefined;
+    if (!parsed || parsed.origin !== expected.sameOriginAs || parsed.search !== '' || documentIssuer.includes('#') || documentIssuer.includes('?')) {
+      throw new IssuerMismatchError(expected.sameOriginAs, documentIssuer, source);
+    }
+  }
+  const issuer = documentIssuer;
 
   // RFC 8414 section 2: authorization_endpoint and token_endpoint are required for the code grant we use.
   const authorizationEndpoint = fields.requiredString('authorization_endpoint');

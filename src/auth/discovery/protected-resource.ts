@@ -39,7 +39,7 @@ export async function discoverProtectedResource(
     for (const candidate of candidates) {
       // MCP 2025-11-25 (Protocol Version Header): requests to the MCP server carry the negotiated version.
       const outcome = await fetchDocument(fetcher.fetch, candidate, { 'mcp-protocol-version': MCP_PROTOCOL_VERSION });
-      if (outcome.found) return validate(outcome.document, candidate, server, policy);
+      if (outcome.found) return validate(outcome.document, candidate, acceptedResources(server, candidate, fromChallenge), policy);
     }
   } finally {
     await fetcher.close();
@@ -71,7 +71,19 @@ function candidateUrls(server: URL, challenge: BearerChallenge | undefined, poli
   return urls;
 }
 
-function validate(document: Record<string, unknown>, source: URL, server: URL, policy: FetchPolicy): ProtectedResourceMetadata {
+/**
+ * RFC 9728 section 3.3: the `resource` must be identical to the resource identifier into which the well-known suffix
+ * was inserted, or, for a document named by `resource_metadata`, to the URL the request went to. So the server URL is
+ * always right, and the document at the root well-known URL (`/.well-known/oauth-protected-resource`, no path) may
+ * also describe the resource identified by the origin itself: MCP 2025-11-25 has clients fall back to it.
+ */
+function acceptedResources(server: URL, source: URL, fromChallenge: boolean): URL[] {
+  if (fromChallenge || source.pathname !== WELL_KNOWN) return [server];
+  return [server, new URL(server.origin)];
+}
+
+function validate(document: Record<string, unknown>, source: URL, accepted: readonly URL[], policy: FetchPolicy): ProtectedResourceMetadata {
+  const server = accepted[0]!;
   const fields = new Fields(document, source);
   const resource = fields.requiredString('resource');
   let resourceUrl: URL;
@@ -84,7 +96,7 @@ function validate(document: Record<string, unknown>, source: URL, server: URL, p
   if (resource.includes('#')) throw new InvalidMetadataError(source, 'resource must not have a fragment');
   // RFC 9728 section 3.3: the resource in the metadata must be the resource we asked about, or the document must
   // not be used (it may have been planted to send our tokens elsewhere).
-  if (!sameResource(resourceUrl, server)) throw new ResourceMismatchError(server.href, resource, source);
+  if (!accepted.some((expected) => sameResource(resourceUrl, expected))) throw new ResourceMismatchError(server.href, resource, source);
 
   const servers = document['authorization_servers'];
   // RFC 9728 section 2 makes authorization_servers optional; MCP 2025-11-25 requires at least one.

@@ -1,0 +1,50 @@
+Feature: Starting switchboard from the command line
+  `switchboard serve --config <file>` reads a YAML or JSON file with an `mcpServers` block. A configuration that
+  cannot be used stops start-up with a message that names the file, the key and what was expected. With `--stdio`,
+  switchboard serves one session over stdin and stdout, for IDEs that launch MCP servers as commands; its logs then
+  go to stderr, because stdout carries the protocol.
+
+  Background:
+    Given the configuration file "switchboard.yaml":
+      """yaml
+      mcpServers:
+        weather:
+          url: ${WEATHER_URL}
+      http:
+        port: 0
+      """
+
+  Scenario Outline: A value of the wrong kind stops start-up: <key>
+    Given the configuration file "switchboard.yaml" sets <key> to <value>
+    When switchboard is started with "switchboard.yaml"
+    Then start-up fails with an error naming "switchboard.yaml", "<key>" and "<expected>"
+
+    Examples:
+      | key                          | value     | expected              |
+      | http.port                    | "eighty"  | expected number       |
+      | mcpServers.weather.url       | "ftp://x" | expected an http(s) URL |
+      | mcpServers.weather.timeoutMs | "soon"    | expected number       |
+      | log.level                    | "loud"    | expected one of       |
+
+  Scenario Outline: An unknown key stops start-up: <key>
+    Given the configuration file "switchboard.yaml" sets <key> to 5000
+    When switchboard is started with "switchboard.yaml"
+    Then start-up fails with an error naming "switchboard.yaml", "<parent>" and "unknown key \"<unknown>\""
+
+    Examples:
+      | key                        | parent             | unknown |
+      | mcpServers.weather.timeout | mcpServers.weather | timeout |
+      | listen                     | (top level)        | listen  |
+
+  Scenario: A configuration file that is not there stops start-up
+    When switchboard is started with "missing.yaml"
+    Then start-up fails with an error naming "missing.yaml", "missing.yaml" and "cannot read the file"
+
+  Scenario: An IDE launches switchboard over stdio and uses the tools of an HTTP server
+    Given an upstream "weather" over Streamable HTTP with tools "echo"
+    And the environment variable "WEATHER_URL" holds the address of "weather"
+    When an MCP client launches switchboard over stdio with "switchboard.yaml"
+    Then the client sees exactly the tools "weather_echo"
+    When the client calls "weather_echo" with text "over stdio"
+    Then the result is "over stdio"
+    And switchboard wrote its logs to stderr and nothing but the protocol to stdout

@@ -1,0 +1,109 @@
+Feature: The HTTP endpoint
+  switchboard serves MCP over Streamable HTTP at /mcp, with health, readiness and metrics beside it. It refuses
+  requests a web page could have been tricked into sending (foreign origins, DNS rebinding), bounds the size of
+  requests, and keeps each client session until the client ends it or leaves it idle.
+
+  Background:
+    Given an upstream "weather" over Streamable HTTP with tools "echo, echo_size"
+
+  Scenario: A web page from another origin is refused
+    Given switchboard is running
+    When a web page from "https://evil.example" opens a session
+    Then it is refused as forbidden
+
+  Scenario: switchboard's own origin, a configured origin and clients that send no origin are served
+    Given browser pages from "https://console.example" may use switchboard
+    And switchboard is running
+    When a web page from switchboard's own origin opens a session
+    Then the session opens
+    When a web page from "https://console.example" opens a session
+    Then the session opens
+    When a client that sends no origin opens a session
+    Then the session opens
+
+  Scenario: A request addressed to a name other than loopback is refused (DNS rebinding)
+    Given switchboard is running
+    When a web page from "http://rebound.example" opens a session through a name that resolves to switchboard
+    Then it is refused as forbidden
+
+  Scenario: Listening on all interfaces, only pages from the public address are served
+    Given switchboard listens on all interfaces
+    And switchboard is published at "https://switchboard.example"
+    And switchboard is running
+    When a web page from "http://rebound.example" opens a session through a name that resolves to switchboard
+    Then it is refused as forbidden
+    When a web page from "https://switchboard.example" opens a session
+    Then the session opens
+
+  Scenario: A call with a large argument goes through
+    Given switchboard is running
+    And a client is connected
+    When the client calls "weather_echo_size" with 3 MiB of data
+    Then the result is "3145728"
+
+  Scenario: A request above the size limit is refused, and switchboard stays up
+    Given switchboard is running
+    And a client is connected
+    When the client sends a request of 5 MiB
+    Then it is refused as too large, with a JSON-RPC error
+    When the client calls "weather_echo" with text "still up"
+    Then the result is "still up"
+
+  Scenario: A request for a session switchboard does not know is answered "not found"
+    Given switchboard is running
+    When a request arrives for a session that does not exist
+    Then it is answered "not found"
+
+  Scenario: A client that ends its session cannot use it any more
+    Given switchboard is running
+    And a client is connected
+    When the client ends its session
+    Then switchboard holds 0 open sessions
+    And a request in the client's session is answered "not found"
+
+  Scenario: An idle session expires
+    Given sessions expire after 500 ms without requests
+    And switchboard is running
+    And a client is connected
+    Then switchboard soon holds 0 open sessions
+    And a request in the client's session is answered "not found"
+
+  Scenario: A session in use does not expire
+    Given sessions expire after 1500 ms without requests
+    And switchboard is running
+    And a client is connected
+    When the client calls "weather_echo" every 300 ms for 4 seconds
+    Then every one of those calls succeeded
+    And switchboard holds 1 open session
+
+  Scenario: Health
+    Given switchboard is running
+    Then switchboard reports that it is alive
+
+  Scenario: Readiness shows the state of every server
+    Given an upstream "news" that is not running yet, with tools "whoami"
+    And switchboard is running
+    Then switchboard reports the server "weather" as connected
+    And switchboard reports the server "news" as unreachable
+
+  Scenario: Metrics count calls, errors and latency per server
+    Given an upstream "news" over Streamable HTTP with tools "publish"
+    And the upstream "news" has a tool "publish" that always fails
+    And switchboard is running
+    And a client is connected
+    When the client calls "weather_echo" with text "one"
+    And the client calls "weather_echo" with text "two"
+    And the client calls "news_publish"
+    Then the metrics count 2 successful calls to "weather"
+    And the metrics count 0 failed calls to "weather"
+    And the metrics count 1 failed call to "news"
+    And the metrics record the latency of 2 calls to "weather"
+    And the metrics record the latency of 1 call to "news"
+
+  Scenario: Metrics count calls to a server that is down as failed
+    Given an upstream "news" that is not running yet, with tools "whoami"
+    And switchboard is running
+    And a client is connected
+    When the client calls "news_whoami"
+    Then the call fails with a tool error mentioning 'server "news" is unreachable'
+    And the metrics count 1 failed call to "news"
