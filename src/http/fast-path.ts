@@ -47,7 +47,13 @@ export function fastPath(sessions: SessionRegistry, logger: Logger) {
       res.end(`{"jsonrpc":"2.0","id":${id},${member}}`);
     };
     if (message.method === 'tools/list') {
-      reply(`"result":${await found.session.toolsListJson()}`);
+      const result = await found.session.toolsListJson();
+      const head = Buffer.from(`{"jsonrpc":"2.0","id":${id},"result":`);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': head.length + result.length + 1 });
+      res.cork();
+      res.write(head);
+      res.write(result);
+      res.end('}');
       return;
     }
     const key = `${sessionId}\u0000${String(message.id)}`;

@@ -75,9 +75,11 @@ export class Session implements DownstreamPeer {
   /** While above zero, catalog changes are collected and announced once at the end (see batch()). */
   private batchDepth = 0;
   private readonly pendingParts = new Set<CatalogPart>();
+  /** switchboard's own tools as last listed, to tell when they changed. */
+  private ownToolsKey = '[]';
   /** Bumped whenever the catalog is rebuilt; the serialised tools/list is cached per version. */
   private catalogVersion = 0;
-  private toolsListCache: { version: number; json: string } | undefined;
+  private toolsListCache: { version: number; json: Buffer } | undefined;
   /** The client's logging level, applied to every upstream when it (re)connects. */
   private logLevel: LoggingLevel | undefined;
 
@@ -133,11 +135,11 @@ export class Session implements DownstreamPeer {
     return this.started && !this.closed && !capabilities.sampling && !capabilities.elicitation && !capabilities.roots;
   }
 
-  /** The tools/list result as JSON text, serialised once per catalog version: 5,000 tools are megabytes of JSON. */
-  async toolsListJson(): Promise<string> {
+  /** The tools/list result as UTF-8 JSON, serialised and encoded once per catalog version: 5,000 tools are megabytes. */
+  async toolsListJson(): Promise<Buffer> {
     await this.firstListWait();
     if (this.toolsListCache?.version !== this.catalogVersion) {
-      this.toolsListCache = { version: this.catalogVersion, json: JSON.stringify(this.withAuthMeta({ tools: this.catalog.tools })) };
+      this.toolsListCache = { version: this.catalogVersion, json: Buffer.from(JSON.stringify(this.withAuthMeta({ tools: this.catalog.tools }))) };
     }
     return this.toolsListCache.json;
   }
@@ -226,9 +228,15 @@ export class Session implements DownstreamPeer {
     }
   }
 
-  private onUpstreamChange(parts: ReadonlySet<CatalogPart>): void {
+  private onUpstreamChange(changed: ReadonlySet<CatalogPart>): void {
     if (this.closed) return;
-    this.catalog.rebuild(this.sources, this.authTools?.tools() ?? []);
+    const ownTools = this.authTools?.tools() ?? [];
+    const ownToolsKey = JSON.stringify(ownTools);
+    const parts = new Set(changed);
+    // A state change alone can still change switchboard's own tools (authenticate_<server> comes and goes).
+    if (ownToolsKey !== this.ownToolsKey) parts.add('tools');
+    this.ownToolsKey = ownToolsKey;
+    this.catalog.rebuild(this.sources, ownTools);
     this.catalogVersion++;
     if (this.subscriptions.has(AUTH_STATUS_URI)) {
       void this.server.sendResourceUpdated({ uri: AUTH_STATUS_URI }).catch(() => {});

@@ -18,7 +18,9 @@ import {
 import { z } from 'zod';
 import type { ServerConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
+import { DirectCaller, DirectCallRefused } from './direct-call.js';
 import { UpstreamTimeoutError, UpstreamUnavailableError } from './errors.js';
 import type { AuthChallenge, UpstreamCredentials } from './fetch.js';
 import { EMPTY_CATALOG, type CatalogPart, type UpstreamCatalog, type UpstreamState } from './state.js';
@@ -77,6 +79,8 @@ export class UpstreamConnection {
   private capabilities: ServerCapabilities | undefined;
   private client: Client | undefined;
   private opened: OpenedTransport | undefined;
+  /** tools/call without the SDK's request path, on Streamable HTTP (src/upstream/direct-call.ts). */
+  private direct: DirectCaller | undefined;
   private preferredKind: TransportKind | undefined;
   private attempt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -157,6 +161,21 @@ export class UpstreamConnection {
     const callId = this.nextCallId++;
     if (options.downstreamRequestId !== undefined) this.inFlight.set(callId, options.downstreamRequestId);
     try {
+      const direct = this.direct;
+      if (direct && request.method === 'tools/call' && options.onprogress === undefined) {
+        try {
+          return await direct.call(request, {
+            timeoutMs: this.timeoutMs,
+            signal: options.signal,
+            cancel: (requestId, reason) => void client.notification({ method: 'notifications/cancelled', params: { requestId, reason } }).catch(() => {}),
+          });
+        } catch (error) {
+          if (!(error instanceof DirectCallRefused)) throw error;
+          // A redirect: the request was not processed. The SDK path follows redirects within the origin; it takes over.
+          if (this.direct === direct) this.direct = undefined;
+          this.logger.info({ status: error.message }, 'upstream redirects tool calls; using the SDK request path');
+        }
+      }
       return await client.request(request, PassThrough, {
         signal: options.signal,
         timeout: this.timeoutMs,
@@ -189,13 +208,18 @@ export class UpstreamConnection {
   }
 
   private translateRequestError(error: unknown): unknown {
+    if (error instanceof UpstreamTimeoutError || error instanceof UpstreamUnavailableError) return error;
     if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) return new UpstreamTimeoutError(this.name, this.timeoutMs);
     if (error instanceof McpError || (error instanceof Error && error.name === 'AbortError')) return error;
-    if (this.lastChallenge && this.stateValue === 'connected') {
-      this.lostToAuth();
-      return new UpstreamUnavailableError(this.name, this.stateValue, this.detail);
+    if (this.lastChallenge) {
+      if (this.stateValue === 'connected') this.lostToAuth();
+      // Every call caught by the same refusal reports the sign-in state, not just the first one.
+      if (this.stateValue === 'auth_required' || this.stateValue === 'reauth_required') {
+        return new UpstreamUnavailableError(this.name, this.stateValue, this.detail);
+      }
     }
-    // Anything else (network error, HTTP 5xx, closed transport): find out whether the upstream is still there.
+    // Anything else (network error, HTTP 5xx, a 404 for a session the upstream forgot, closed transport): find out
+    // whether the upstream is still there; a failed ping reconnects.
     void this.checkHealth();
     return new UpstreamUnavailableError(this.name, 'unreachable', describe(error));
   }
@@ -244,6 +268,9 @@ export class UpstreamConnection {
     const client = this.createClient();
     this.opened = opened;
     this.client = client;
+    this.direct = opened.post && opened.transport instanceof StreamableHTTPClientTransport
+      ? new DirectCaller({ server: this.name, transport: opened.transport, post: opened.post, logger: this.logger })
+      : undefined;
     await client.connect(opened.transport, { timeout: this.timeoutMs });
     if (this.client !== client) throw new Error('connection superseded');
     this.capabilities = client.getServerCapabilities();
@@ -390,8 +417,11 @@ export class UpstreamConnection {
   private async teardown(): Promise<void> {
     const client = this.client;
     const opened = this.opened;
+    const direct = this.direct;
     this.client = undefined;
     this.opened = undefined;
+    this.direct = undefined;
+    direct?.abortAll();
     this.capabilities = undefined;
     if (!client) return;
     client.onclose = undefined;
@@ -400,8 +430,11 @@ export class UpstreamConnection {
     await client.close().catch(() => {});
   }
 
+  /** Tells the session what changed: the parts whose lists differ (a state change alone changes none of them). */
   private setState(state: UpstreamState, detail: string | undefined, catalog?: UpstreamCatalog): void {
-    const changed = state !== this.stateValue || (catalog !== undefined && catalog !== this.catalogValue);
+    const stateChanged = state !== this.stateValue;
+    const parts = new Set<CatalogPart>();
+    if (catalog) for (const part of ALL_PARTS) if (listDiffers(this.catalogValue[part], catalog[part])) parts.add(part);
     this.stateValue = state;
     this.detail = detail;
     if (catalog) this.catalogValue = catalog;
@@ -410,8 +443,12 @@ export class UpstreamConnection {
       this.settledWaiters = [];
       for (const wake of waiters) wake();
     }
-    if (changed) this.options.onChange(this, ALL_PARTS);
+    if (stateChanged || parts.size > 0) this.options.onChange(this, parts);
   }
+}
+
+function listDiffers(before: readonly unknown[], after: readonly unknown[]): boolean {
+  return before !== after && (before.length > 0 || after.length > 0);
 }
 
 /** MCP 2025-11-25 server/tools: a tool has a name and an inputSchema that is a JSON Schema object of type "object". */

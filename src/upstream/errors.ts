@@ -15,3 +15,16 @@ export class UpstreamTimeoutError extends Error {
     super(`server "${server}" did not answer within ${timeoutMs} ms`);
   }
 }
+
+/** An HTTP upstream answered a request with an error status (404: the upstream session is gone). */
+export class UpstreamHttpError extends Error {
+  override readonly name = 'UpstreamHttpError';
+  constructor(readonly status: number) {
+    super(status === 404 ? 'HTTP 404: the upstream session has ended' : `HTTP ${status}`);
+  }
+}
+
+/** An upstream's answer was not a usable JSON-RPC response. */
+export class UpstreamProtocolError extends Error {
+  override readonly name = 'UpstreamProtocolError';
+}

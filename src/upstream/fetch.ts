@@ -1,3 +1,5 @@
+import { request, type Dispatcher } from 'undici';
+
 /**
  * The fetch every HTTP upstream connection goes through. It exists for three reasons:
  * - The SDK hands one shared AbortSignal to every request of a transport; undici adds a listener to it per request
@@ -12,6 +14,8 @@
 export interface UpstreamFetchOptions {
   /** Origin of the MCP endpoint; only requests to it get headers and credentials. */
   origin: string;
+  /** The MCP endpoint itself, where `post()` sends. */
+  endpoint: URL;
   staticHeaders: Record<string, string>;
   credentials?: UpstreamCredentials;
   onAuthChallenge?: (challenge: AuthChallenge) => void;
@@ -32,11 +36,43 @@ export interface AuthChallenge {
   wwwAuthenticate: string | null;
 }
 
+/** The answer to a `post()`: undici's, whose body is a Node stream (no web streams, no Response object). */
+export type UpstreamPostResponse = Dispatcher.ResponseData;
+
 export interface UpstreamFetch {
   fetch: typeof fetch;
+  /**
+   * POSTs `body` to the MCP endpoint with undici's `request()`, which costs a fraction of `fetch()` per call (no web
+   * streams, Headers or Response objects). Static headers, credentials and the 401 handling are the same as `fetch`'s.
+   * The caller owns the answer's body: it must read, dump or destroy it. Redirects are not followed.
+   */
+  post(headers: Record<string, string>, body: string, signal: AbortSignal): Promise<UpstreamPostResponse>;
   /** Aborts the standalone GET stream and requests still waiting for their answer (used when the connection closes). */
   abortAll(): void;
 }
+
+/** How the credentials logic reads an answer of either HTTP client. */
+interface AnswerView<R> {
+  status(response: R): number;
+  wwwAuthenticate(response: R): string | null;
+  discard(response: R): Promise<void>;
+}
+
+const fetchView: AnswerView<Response> = {
+  status: (response) => response.status,
+  wwwAuthenticate: (response) => response.headers.get('www-authenticate'),
+  discard: async (response) => {
+    await response.body?.cancel().catch(() => {});
+  },
+};
+
+const postView: AnswerView<UpstreamPostResponse> = {
+  status: (response) => response.statusCode,
+  wwwAuthenticate: (response) => headerValue(response.headers['www-authenticate']),
+  discard: async (response) => {
+    await response.body.dump().catch(() => {});
+  },
+};
 
 export function createUpstreamFetch(options: UpstreamFetchOptions): UpstreamFetch {
   const inFlight = new Set<AbortController>();
@@ -44,6 +80,31 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): UpstreamFetc
   const abortAll = () => {
     for (const controller of inFlight) controller.abort();
     inFlight.clear();
+  };
+  const endpoint = options.endpoint;
+  // Lower-cased once: a plain header object sends "Authorization" and "authorization" as two headers.
+  const staticHeaders = lowerCaseKeys(options.staticHeaders);
+
+  /**
+   * Sends a request to the server's own origin with its credentials. A 401/403 goes to the auth layer, which may
+   * provide new credentials for one more attempt; a refusal that remains is reported as the server's challenge.
+   */
+  const withCredentials = async <R>(send: (credentials: Record<string, string> | undefined) => Promise<R>, view: AnswerView<R>): Promise<R> => {
+    const credentials = options.credentials;
+    let sent = await credentials?.headers();
+    let response = await send(sent);
+    if (credentials && isAuthFailure(view.status(response), view.wwwAuthenticate(response))) {
+      const challenge = { status: view.status(response) as 401 | 403, wwwAuthenticate: view.wwwAuthenticate(response) };
+      if (await credentials.rejected(challenge, sent)) {
+        await view.discard(response);
+        sent = await credentials.headers();
+        response = await send(sent);
+      }
+    }
+    if (isAuthFailure(view.status(response), view.wwwAuthenticate(response))) {
+      options.onAuthChallenge?.({ status: view.status(response) as 401 | 403, wwwAuthenticate: view.wwwAuthenticate(response) });
+    }
+    return response;
   };
 
   const upstreamFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
@@ -56,34 +117,21 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): UpstreamFetc
     const controller = new AbortController();
     if (shared?.aborted) controller.abort();
     const ownOrigin = url.origin === options.origin;
-    const send = async () => {
+    const send = async (credentials?: Record<string, string>) => {
       const headers = new Headers(init?.headers);
-      let sent: Record<string, string> | undefined;
       if (ownOrigin) {
-        for (const [name, value] of Object.entries(options.staticHeaders)) headers.set(name, value);
-        sent = await options.credentials?.headers();
-        if (sent) for (const [name, value] of Object.entries(sent)) headers.set(name, value);
+        for (const [name, value] of Object.entries(staticHeaders)) headers.set(name, value);
+        if (credentials) for (const [name, value] of Object.entries(credentials)) headers.set(name, value);
       }
-      return { response: await fetch(url, { ...init, headers, signal: controller.signal }), sent };
+      return fetch(url, { ...init, headers, signal: controller.signal });
     };
     inFlight.add(controller);
     let response: Response;
     try {
-      let attempt = await send();
-      if (ownOrigin && isAuthFailure(attempt.response) && options.credentials) {
-        const challenge = { status: attempt.response.status as 401 | 403, wwwAuthenticate: attempt.response.headers.get('www-authenticate') };
-        if (await options.credentials.rejected(challenge, attempt.sent)) {
-          await attempt.response.body?.cancel().catch(() => {});
-          attempt = await send();
-        }
-      }
-      response = attempt.response;
+      response = ownOrigin ? await withCredentials(send, fetchView) : await send();
     } catch (error) {
       inFlight.delete(controller);
       throw error;
-    }
-    if (ownOrigin && isAuthFailure(response)) {
-      options.onAuthChallenge?.({ status: response.status as 401 | 403, wwwAuthenticate: response.headers.get('www-authenticate') });
     }
     // Only the GET stream lives as long as the connection and must be cut on close. A POST's answer ends with its
     // response (or its cancellation); wrapping every one to watch for its end cost more CPU than the rest of the relay.
@@ -91,10 +139,30 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): UpstreamFetc
     return response;
   };
 
-  return { fetch: upstreamFetch as typeof fetch, abortAll };
+  const post = async (headers: Record<string, string>, body: string, signal: AbortSignal): Promise<UpstreamPostResponse> =>
+    withCredentials((credentials) => request(endpoint, {
+      method: 'POST',
+      headers: credentials ? { ...headers, ...staticHeaders, ...lowerCaseKeys(credentials) } : { ...headers, ...staticHeaders },
+      body,
+      signal,
+    }), postView);
+
+  return { fetch: upstreamFetch as typeof fetch, post, abortAll };
 }
 
 /** 401, or 403 with an RFC 6750 §3.1 insufficient_scope challenge; other 403s are not about sign-in. */
-function isAuthFailure(response: Response): boolean {
-  return response.status === 401 || (response.status === 403 && /insufficient_scope/.test(response.headers.get('www-authenticate') ?? ''));
+function isAuthFailure(status: number, wwwAuthenticate: string | null): boolean {
+  return status === 401 || (status === 403 && /insufficient_scope/.test(wwwAuthenticate ?? ''));
+}
+
+/** A header undici gives as a list (sent more than once) reads as fetch's Headers.get() reads it: joined with ", ". */
+function headerValue(value: string | string[] | undefined): string | null {
+  if (value === undefined) return null;
+  return typeof value === 'string' ? value : value.join(', ');
+}
+
+function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value;
+  return out;
 }

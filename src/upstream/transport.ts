@@ -13,6 +13,8 @@ export interface OpenedTransport {
   kind: TransportKind;
   /** Aborts outstanding HTTP requests; a no-op for stdio. */
   abortAll(): void;
+  /** POSTs to the MCP endpoint through the same wrapper as the transport's fetch (HTTP transports only). */
+  post?: UpstreamFetch['post'];
 }
 
 export interface TransportFactoryOptions {
@@ -41,6 +43,7 @@ export function createTransport(kind: TransportKind, options: TransportFactoryOp
   const url = new URL(config.url);
   const upstreamFetch: UpstreamFetch = createUpstreamFetch({
     origin: url.origin,
+    endpoint: url,
     staticHeaders: config.headers ?? {},
     credentials: options.credentials,
     onAuthChallenge: options.onAuthChallenge,
@@ -48,7 +51,7 @@ export function createTransport(kind: TransportKind, options: TransportFactoryOp
   const transport = kind === 'sse'
     ? new SSEClientTransport(url, { fetch: upstreamFetch.fetch, eventSourceInit: { fetch: upstreamFetch.fetch } })
     : new StreamableHTTPClientTransport(url, { fetch: upstreamFetch.fetch });
-  return { transport, kind, abortAll: upstreamFetch.abortAll };
+  return { transport, kind, abortAll: upstreamFetch.abortAll, post: upstreamFetch.post };
 }
 
 /** The transports to try, in order: a forced one, or Streamable HTTP with a fallback to legacy SSE. */

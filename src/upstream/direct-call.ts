@@ -1,0 +1,273 @@
+import type { Readable } from 'node:stream';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ErrorCode, JSONRPCMessageSchema, McpError, type Request, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from '../log/index.js';
+import { UpstreamHttpError, UpstreamProtocolError, UpstreamTimeoutError } from './errors.js';
+import type { UpstreamFetch, UpstreamPostResponse } from './fetch.js';
+import { SseParser } from './sse.js';
+
+/**
+ * tools/call over Streamable HTTP without the SDK client's request path. Through the SDK, each call builds a fetch
+ * Request and Response, pipes the answer through a TextDecoderStream and an EventSourceParserStream, and validates
+ * every message with zod: more CPU than the upstream spends on the call. Here the request is POSTed with undici's
+ * `request()` through the connection's own fetch wrapper (same headers, credentials and 401 handling) and the answer
+ * is parsed as it arrives (MCP 2025-11-25 basic/transports#sending-messages-to-the-server: one JSON object, or an SSE
+ * stream that ends with the response).
+ *
+ * The SDK client still owns the session: anything else on the answer's stream (logs, progress, roots/list or
+ * sampling requests) is handed to its transport's `onmessage`, as if its own transport had read it, so its handlers
+ * run and its requests are answered. Our request ids are strings (`switchboard-N`) and the SDK's are numbers: no two
+ * requests in flight on the session share an id.
+ */
+export interface DirectCallerOptions {
+  server: string;
+  transport: StreamableHTTPClientTransport;
+  post: UpstreamFetch['post'];
+  logger: Logger;
+}
+
+export interface DirectCallOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Sends notifications/cancelled for the request (MCP 2025-11-25 basic/utilities/cancellation). */
+  cancel(requestId: RequestId, reason: string): void;
+}
+
+/** The upstream redirected the call; the SDK path (which follows redirects within the origin) must take it. */
+export class DirectCallRefused extends Error {
+  override readonly name = 'DirectCallRefused';
+}
+
+type PassThroughResult = Record<string, unknown>;
+
+interface ResponseMessage {
+  id: RequestId;
+  result?: unknown;
+  error?: { code?: unknown; message?: unknown; data?: unknown };
+}
+
+interface PendingCall {
+  resolve(message: ResponseMessage): void;
+  reject(error: unknown): void;
+}
+
+/** After our response, a stream that has not ended yet is read (and discarded) this long and this far, to keep the socket. */
+const DRAIN_LIMIT_BYTES = 64 * 1024;
+const DRAIN_TIMEOUT_MS = 2_000;
+
+export class DirectCaller {
+  private nextId = 0;
+  private readonly pending = new Map<RequestId, PendingCall>();
+  private readonly controllers = new Set<AbortController>();
+  private hooked = false;
+
+  constructor(private readonly options: DirectCallerOptions) {}
+
+  async call(request: Request, options: DirectCallOptions): Promise<PassThroughResult> {
+    this.hook();
+    const id = `switchboard-${this.nextId++}`;
+    const controller = new AbortController();
+    let pending!: PendingCall;
+    const answer = new Promise<ResponseMessage>((resolve, reject) => {
+      pending = { resolve, reject };
+    });
+    const stop = (error: unknown, reason: string) => {
+      if (!this.pending.has(id)) return;
+      pending.reject(error);
+      options.cancel(id, reason);
+      controller.abort();
+    };
+    const timer = setTimeout(() => stop(new UpstreamTimeoutError(this.options.server, options.timeoutMs), `timed out after ${options.timeoutMs} ms`), options.timeoutMs);
+    const signal = options.signal;
+    const onAbort = () => stop(abortError(signal?.reason), 'the client cancelled the request');
+    this.pending.set(id, pending);
+    this.controllers.add(controller);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    else void this.send(id, request, controller.signal).catch((error: unknown) => this.pending.get(id)?.reject(error));
+    try {
+      return toResult(await answer);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      this.pending.delete(id);
+      this.controllers.delete(controller);
+    }
+  }
+
+  /** The connection is closing: calls in flight end as the SDK's own requests do (ConnectionClosed). */
+  abortAll(): void {
+    const error = new McpError(ErrorCode.ConnectionClosed, 'Connection closed');
+    for (const call of this.pending.values()) call.reject(error);
+    this.pending.clear();
+    for (const controller of this.controllers) controller.abort();
+    this.controllers.clear();
+  }
+
+  /**
+   * Responses to our ids that arrive through the SDK transport (a POST answer resumed on a GET stream with
+   * Last-Event-ID, MCP 2025-11-25 basic/transports#resumability-and-redelivery) come to us; everything else goes on
+   * to the SDK client. Installed on the first call: the client sets `onmessage` when it connects.
+   */
+  private hook(): void {
+    if (this.hooked) return;
+    this.hooked = true;
+    const transport = this.options.transport;
+    const sdk = transport.onmessage;
+    transport.onmessage = (message) => {
+      if (!this.deliver(message)) sdk?.(message);
+    };
+  }
+
+  /** Settles the call a response belongs to; false when the message is not a response to one of ours. */
+  private deliver(message: unknown): boolean {
+    if (typeof message !== 'object' || message === null || !('id' in message) || (!('result' in message) && !('error' in message))) return false;
+    const call = this.pending.get((message as ResponseMessage).id);
+    if (!call) return false;
+    call.resolve(message as ResponseMessage);
+    return true;
+  }
+
+  private async send(id: string, request: Request, signal: AbortSignal): Promise<void> {
+    const transport = this.options.transport;
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    if (transport.sessionId) headers['mcp-session-id'] = transport.sessionId;
+    if (transport.protocolVersion) headers['mcp-protocol-version'] = transport.protocolVersion;
+    const body = JSON.stringify({ jsonrpc: '2.0', id, method: request.method, params: request.params });
+    const response = await this.options.post(headers, body, signal);
+    const status = response.statusCode;
+    if (status < 200 || status >= 300) {
+      void response.body.dump().catch(() => {});
+      if (status >= 300 && status < 400) throw new DirectCallRefused(`HTTP ${status}`);
+      throw new UpstreamHttpError(status);
+    }
+    const type = mediaType(response.headers['content-type']);
+    if (type === 'text/event-stream') return this.readEventStream(id, response.body);
+    if (type === 'application/json') return this.readJson(id, response);
+    void response.body.dump().catch(() => {});
+    throw new UpstreamProtocolError(`unexpected content type ${type || '(none)'} for a request`);
+  }
+
+  private async readJson(id: string, response: UpstreamPostResponse): Promise<void> {
+    const parsed: unknown = JSON.parse(await response.body.text());
+    for (const message of Array.isArray(parsed) ? parsed : [parsed]) {
+      if (this.isOurs(message, id)) this.deliver(message);
+      else this.toClient(message);
+    }
+    if (this.pending.has(id)) throw new UpstreamProtocolError('the upstream answered without a response to the request');
+  }
+
+  private readEventStream(id: string, body: Readable): Promise<void> {
+    const parser = new SseParser();
+    let lastEventId: string | undefined;
+    return new Promise<void>((resolve, reject) => {
+      const detach = () => {
+        body.off('data', onData);
+        body.off('end', onEnd);
+        body.off('error', onError);
+        // Whatever happens to the body from now on (an abort, a reset) must not be an unhandled 'error' event.
+        body.on('error', ignore);
+      };
+      const onData = (chunk: Buffer) => {
+        let events;
+        try {
+          events = parser.push(chunk);
+        } catch (error) {
+          detach();
+          body.destroy();
+          reject(error);
+          return;
+        }
+        for (const event of events) {
+          if (event.id !== undefined) lastEventId = event.id;
+          if (event.event !== 'message') continue;
+          let message: unknown;
+          try {
+            message = JSON.parse(event.data);
+          } catch {
+            this.options.logger.debug('upstream sent an event that is not JSON; ignored');
+            continue;
+          }
+          if (this.isOurs(message, id)) {
+            this.deliver(message);
+            detach();
+            release(body);
+            resolve();
+            return;
+          }
+          this.toClient(message);
+        }
+      };
+      const onEnd = () => {
+        detach();
+        if (!this.pending.has(id)) resolve();
+        // MCP 2025-11-25 basic/transports#resumability-and-redelivery: a server may end the stream early after an
+        // event id; the response then comes on a GET stream resumed from that id, and hook() routes it to the call.
+        else if (lastEventId !== undefined) resolve(void this.options.transport.resumeStream(lastEventId).catch(() => {}));
+        else reject(new UpstreamProtocolError('the upstream ended its answer without a response to the request'));
+      };
+      const onError = (error: Error) => {
+        detach();
+        reject(error);
+      };
+      body.on('data', onData);
+      body.on('end', onEnd);
+      body.on('error', onError);
+    });
+  }
+
+  private isOurs(message: unknown, id: string): boolean {
+    return typeof message === 'object' && message !== null && (message as { id?: unknown }).id === id && ('result' in message || 'error' in message);
+  }
+
+  /** A message that is not our response goes to the SDK client, validated as its transport would. */
+  private toClient(message: unknown): void {
+    const parsed = JSONRPCMessageSchema.safeParse(message);
+    if (!parsed.success) {
+      this.options.logger.debug('upstream sent a message that is not JSON-RPC; ignored');
+      return;
+    }
+    this.options.transport.onmessage?.(parsed.data);
+  }
+}
+
+/** The result as the upstream sent it (not validated: the downstream client validates), or its JSON-RPC error. */
+function toResult(message: ResponseMessage): PassThroughResult {
+  if (message.error !== undefined) {
+    const { code, message: text, data } = message.error;
+    if (typeof code !== 'number' || typeof text !== 'string') throw new UpstreamProtocolError('the upstream answered with a malformed JSON-RPC error');
+    throw new McpError(code, text, data);
+  }
+  const result = message.result;
+  if (typeof result !== 'object' || result === null || Array.isArray(result)) throw new UpstreamProtocolError('the upstream answered with a result that is not an object');
+  return result as PassThroughResult;
+}
+
+function ignore(): void {}
+
+function abortError(reason: unknown): Error {
+  if (reason instanceof Error && reason.name === 'AbortError') return reason;
+  return new DOMException(typeof reason === 'string' ? reason : 'The operation was aborted', 'AbortError');
+}
+
+function mediaType(value: string | string[] | undefined): string {
+  const first = Array.isArray(value) ? value[0] : value;
+  return (first?.split(';')[0] ?? '').trim().toLowerCase();
+}
+
+/**
+ * Our response is in; the server ends the stream right after it (MCP 2025-11-25: it SHOULD), often in the next
+ * chunk. Reading that end keeps the keep-alive socket for the next call, where destroying the body would close it.
+ * A stream that goes on is cut after a short while or a few kilobytes.
+ */
+function release(body: Readable): void {
+  if (body.readableEnded || body.destroyed) return;
+  let left = DRAIN_LIMIT_BYTES;
+  const timer = setTimeout(() => body.destroy(), DRAIN_TIMEOUT_MS);
+  timer.unref();
+  body.on('data', (chunk: Buffer) => {
+    left -= chunk.length;
+    if (left < 0) body.destroy();
+  });
+  body.once('close', () => clearTimeout(timer));
+}
