@@ -106,3 +106,15 @@ Feature: Keeping tokens in Redis
     Then switchboard soon is ready
     When the client signs in to "jira"
     Then the client eventually sees the tool "jira_whoami"
+
+  Scenario: A sign-in whose callback reaches another replica is picked up by the session's own
+    Given switchboard is running
+    And a second switchboard shares its Redis
+    And a client is connected
+    When the client asks to sign in to "jira"
+    And the user approves the sign-in, and the browser's callback reaches the second switchboard
+    Then the browser says the sign-in worked
+    When the client asks to sign in to "jira"
+    Then the client is told that "jira" is connected
+    And the client eventually sees the tool "jira_whoami"
+    And "corp" was asked for 1 sign-in

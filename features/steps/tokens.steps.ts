@@ -400,3 +400,12 @@ Then('switchboard is not ready, because its token store cannot reach Redis', asy
 Then('switchboard soon is ready', async function (this: SwitchboardWorld) {
   await eventually(async () => ((await this.readiness()) as StoreReadiness).ready, 'switchboard to be ready');
 });
+
+When('the user approves the sign-in, and the browser\'s callback reaches the second switchboard', async function (this: SwitchboardWorld) {
+  const other = tokens(this).others[0];
+  assert.ok(other, 'no second switchboard');
+  const [url] = [...auth(this).signInUrls.values()].slice(-1);
+  assert.ok(url, 'no sign-in URL was handed out');
+  // Both replicas sit behind one public address; the load balancer sent this request to the other one.
+  await auth(this).approve(url, (callback) => new URL(`${callback.pathname}${callback.search}`, new URL(other.url).origin));
+});

@@ -211,7 +211,8 @@ export class AuthManager {
     if (error) throw new AuthorizationDeniedError(error, params.get('error_description') ?? undefined);
     if (!params.get('code')) throw new AuthorizationDeniedError('invalid_request', 'the callback carries no code');
 
-    const client = await this.clientFor(info);
+    // The code was issued to the client the sign-in started with, whichever replica takes the callback.
+    const client = await this.clientFor(info, pending.clientId);
     const tokens = await client.exchangeCode(callbackUrl, { state, codeVerifier: pending.codeVerifier, redirectUri: pending.redirectUri, resource: pending.resource });
     await this.store.withLock(refreshLockKey(pending.principal, info.issuer), async () => {
       const grant = await this.store.getGrant(pending.principal, info.issuer);

@@ -171,8 +171,14 @@ export class SessionAuth {
     const entry = this.entry(server);
     if (entry.stepUps >= MAX_STEP_UPS) throw new SignInError(`"${server}" asked for a wider scope ${entry.stepUps} times; giving up (the server may be misconfigured)`);
     entry.info ??= await this.manager.resolve(server);
-    const scope = entry.scope ?? entry.info.defaultScope;
     const issuer = entry.info.issuer;
+    // The sign-in may already be done: with several replicas, the callback can land on one that does not hold this
+    // session. Not when a wider scope or a fresh sign-in is what the server asked for.
+    if (entry.stepUps === 0 && !entry.revoked && !entry.signedOut && await this.manager.tokenFor(this.principal, entry.info).catch(() => undefined)) {
+      await this.connectIssuer(issuer);
+      if (this.host.state(server) === 'connected') return { status: 'connected' };
+    }
+    const scope = entry.scope ?? entry.info.defaultScope;
     const siblings = [...this.servers.values()].filter((e) => e !== entry && e.info?.issuer === issuer).map((e) => e.info!.resource);
     const { authorizationUrl, state } = await this.manager.beginSignIn(this.principal, entry.info, scope, siblings);
     return { status: 'auth_required', authorizationUrl, issuer: entry.info.issuer, state };
@@ -187,9 +193,19 @@ export class SessionAuth {
   private async onSignIn(event: CompletedSignIn): Promise<void> {
     const signedIn = this.entry(event.server);
     signedIn.signedOut = false;
+    await this.connectIssuer(event.issuer);
+    const elicitationId = signedIn.elicitations.get(event.state);
+    if (elicitationId) {
+      signedIn.elicitations.delete(event.state);
+      this.host.completeElicitation(elicitationId);
+    }
+  }
+
+  /** Connects every server of this session behind an issuer that waits for a sign-in (and was not signed out). */
+  private async connectIssuer(issuer: string): Promise<void> {
     const servers: string[] = [];
     for (const [server, entry] of this.servers) {
-      if (entry.info?.issuer !== event.issuer) continue;
+      if (entry.info?.issuer !== issuer) continue;
       if (entry.signedOut) continue;
       const state = this.host.state(server);
       if (state !== 'auth_required' && state !== 'reauth_required') continue;
@@ -198,13 +214,8 @@ export class SessionAuth {
       entry.problem = undefined;
       servers.push(server);
     }
-    this.logger.info({ issuer: event.issuer, servers }, 'sign-in completed; connecting the servers behind this issuer');
+    this.logger.info({ issuer, servers }, 'signed in; connecting the servers behind this issuer');
     await this.host.reconnect(servers);
-    const elicitationId = signedIn.elicitations.get(event.state);
-    if (elicitationId) {
-      signedIn.elicitations.delete(event.state);
-      this.host.completeElicitation(elicitationId);
-    }
   }
 
   /**
