@@ -25,7 +25,11 @@ export interface UpstreamFetchOptions {
 export interface UpstreamCredentials {
   /** Headers for the next request (e.g. `authorization`), or undefined when there is nothing to send. */
   headers(): Promise<Record<string, string> | undefined>;
-  /** The server refused with 401/403. Resolves true when new credentials are ready and the request may be sent again. */
+  /**
+   * The server refused with 401/403. Resolves true when new credentials are ready and the request may be sent again,
+   * false when a sign-in is needed; rejects on a passing failure (the token endpoint or store is unreachable), and
+   * the request then fails like a network error instead of asking the person to sign in again.
+   */
   rejected(challenge: AuthChallenge, sent: Record<string, string> | undefined): Promise<boolean>;
   /** Which sign-in state a refusal puts the server in: reauth_required when an earlier sign-in was revoked. */
   authState(): 'auth_required' | 'reauth_required';
@@ -95,7 +99,14 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): UpstreamFetc
     let response = await send(sent);
     if (credentials && isAuthFailure(view.status(response), view.wwwAuthenticate(response))) {
       const challenge = { status: view.status(response) as 401 | 403, wwwAuthenticate: view.wwwAuthenticate(response) };
-      if (await credentials.rejected(challenge, sent)) {
+      let retry: boolean;
+      try {
+        retry = await credentials.rejected(challenge, sent);
+      } catch (error) {
+        await view.discard(response);
+        throw error;
+      }
+      if (retry) {
         await view.discard(response);
         sent = await credentials.headers();
         response = await send(sent);
