@@ -1,11 +1,10 @@
 import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { userInfo } from 'node:os';
 import express from 'express';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { AuthManager, authRoutes } from './auth/index.js';
 import type { Config } from './config/index.js';
-import { createHttpApp, SessionRegistry, type Readiness } from './http/index.js';
+import { createHttpApp, httpOrigin, listen, SessionRegistry, type Readiness } from './http/index.js';
 import type { Logger } from './log/index.js';
 import { Metrics } from './metrics/index.js';
 import { Session } from './session/index.js';
@@ -43,19 +42,6 @@ async function storeReadiness(store: TokenStore): Promise<{ kind: string; ok: bo
   }
 }
 
-async function listen(server: HttpServer, config: Config): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.http.port, config.http.host, () => resolve());
-  });
-  return (server.address() as AddressInfo).port;
-}
-
-function origin(config: Config, port: number): string {
-  const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
-  return `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
-}
-
 async function stopServer(server: HttpServer): Promise<void> {
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -83,9 +69,9 @@ export async function serveHttp(config: Config, logger: Logger, options: ServeOp
   const server = createServer(app);
   // Long tool calls stream over SSE; Node's default 5-minute request timeout would cut them.
   server.requestTimeout = 0;
-  const port = await listen(server, config);
-  if (!config.publicUrl) auth.setPublicUrl(origin(config, port));
-  const url = `${origin(config, port)}/mcp`;
+  const port = await listen(server, config.http.port, config.http.host);
+  if (!config.publicUrl) auth.setPublicUrl(httpOrigin(config.http.host, port));
+  const url = `${httpOrigin(config.http.host, port)}/mcp`;
   logger.info({ url, servers: Object.keys(config.mcpServers), store: store.kind }, 'switchboard listening');
   return {
     url,
@@ -110,8 +96,8 @@ export async function serveStdio(config: Config, logger: Logger, options: ServeO
   app.disable('x-powered-by');
   app.use(authRoutes(auth, logger));
   const callbackServer = createServer(app);
-  const port = await listen(callbackServer, config);
-  if (!config.publicUrl) auth.setPublicUrl(origin(config, port));
+  const port = await listen(callbackServer, config.http.port, config.http.host);
+  if (!config.publicUrl) auth.setPublicUrl(httpOrigin(config.http.host, port));
   // The one stdio session belongs to the local user; as a principal it outlives the process, so with a persistent
   // store an IDE restart keeps the sign-ins. (HTTP sessions are principals of their own.)
   const session = new Session({ id: `stdio:${userInfo().username}`, config, logger, metrics: new Metrics(), auth });

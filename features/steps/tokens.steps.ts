@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Given, When, Then } from '@cucumber/cucumber';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { Redis } from 'ioredis';
 import { redisKeys } from '../../src/store/redis-keys.js';
@@ -130,18 +131,20 @@ When('the client lists its tools again', async function (this: SwitchboardWorld)
   await this.client().toolNames();
 });
 
+/** 'ok' when the tool echoed the text back, else what went wrong. */
+async function echoOutcome(client: Client, tool: string, text: string): Promise<string> {
+  try {
+    const result = (await client.callTool({ name: tool, arguments: { text } })) as CallToolResult;
+    const answer = result.content[0]?.type === 'text' ? result.content[0].text : undefined;
+    return !result.isError && answer === text ? 'ok' : `"${text}" answered ${JSON.stringify(result)}`;
+  } catch (error) {
+    return `"${text}" failed: ${(error as Error).message}`;
+  }
+}
+
 When('the client calls {string} {int} times at once', async function (this: SwitchboardWorld, tool: string, times: number) {
   const client = this.client().client;
-  tokens(this).outcomes = await Promise.all(Array.from({ length: times }, async (_, i) => {
-    const text = `call ${i}`;
-    try {
-      const result = (await client.callTool({ name: tool, arguments: { text } })) as CallToolResult;
-      const answer = result.content[0]?.type === 'text' ? result.content[0].text : undefined;
-      return !result.isError && answer === text ? 'ok' : `"${text}" answered ${JSON.stringify(result)}`;
-    } catch (error) {
-      return `"${text}" failed: ${(error as Error).message}`;
-    }
-  }));
+  tokens(this).outcomes = await Promise.all(Array.from({ length: times }, (_, i) => echoOutcome(client, tool, `call ${i}`)));
 });
 
 Then('{client} gets an answer', function (this: SwitchboardWorld, client: string) {
@@ -333,16 +336,7 @@ When('the client calls {string} {int} times at once while the second switchboard
     const stale = (await other.auth.store.getGrant(principal, info.issuer))?.tokens[info.resource]?.value;
     assert.ok(stale, 'the second switchboard does not see the sign-in');
     const client = this.client().client;
-    const viaClient = Array.from({ length: calls }, async (_, i) => {
-      const text = `call ${i}`;
-      try {
-        const result = (await client.callTool({ name: tool, arguments: { text } })) as CallToolResult;
-        const answer = result.content[0]?.type === 'text' ? result.content[0].text : undefined;
-        return !result.isError && answer === text ? 'ok' : `"${text}" answered ${JSON.stringify(result)}`;
-      } catch (error) {
-        return `"${text}" failed: ${(error as Error).message}`;
-      }
-    });
+    const viaClient = Array.from({ length: calls }, (_, i) => echoOutcome(client, tool, `call ${i}`));
     // The second switchboard was told the token it holds was refused, as its own upstream connection would be.
     const viaOther = Array.from({ length: uses }, async (_, i) => {
       try {

@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { pino } from 'pino';
+import { httpOrigin, listen } from '../../src/http/listen.js';
 import { createAuthorizeHandler } from './authorize.js';
 import { createClock, type MockClock } from './clock.js';
 import type { RouteContext } from './context.js';
@@ -70,22 +70,6 @@ export interface MockAuthServer {
   close(): Promise<void>;
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-/** The host as it appears in a URL: wildcard binds are reached over loopback, IPv6 literals are bracketed. */
-function urlHost(host: string): string {
-  if (host === '0.0.0.0') return '127.0.0.1';
-  if (host === '::') return '[::1]';
-  return host.includes(':') ? `[${host}]` : host;
-}
 
 export async function startMockAuthServer(options: MockAuthServerOptions = {}): Promise<MockAuthServer> {
   const host = options.host ?? '127.0.0.1';
@@ -99,9 +83,8 @@ export async function startMockAuthServer(options: MockAuthServerOptions = {}): 
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
-  await listen(httpServer, options.port ?? 0, host);
-  const port = (httpServer.address() as AddressInfo).port;
-  const url = `http://${urlHost(host)}:${port}`;
+  const port = await listen(httpServer, options.port ?? 0, host);
+  const url = httpOrigin(host, port);
   const issuer = `${url}${issuerPath}`;
   const endpoints = endpointsFor(issuer);
   const state = new AuthServerState(issuer, clock, signer, () => resolved);

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { pino } from 'pino';
+import { httpOrigin, listen } from '../../src/http/listen.js';
 import { bearerChallenge } from './challenge.js';
 import { introspect, IntrospectionUnavailableError, type TokenClaims } from './introspection.js';
 import type { ProtectedMcpServerOptions, RemoteAuthServer } from './options.js';
@@ -62,21 +62,6 @@ interface JsonRpcMessageLike {
   params?: { name?: unknown };
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-function urlHost(host: string): string {
-  if (host === '0.0.0.0') return '127.0.0.1';
-  if (host === '::') return '[::1]';
-  return host.includes(':') ? `[${host}]` : host;
-}
 
 function normalisePath(path: string | undefined): string {
   const p = path ?? '/mcp';
@@ -129,9 +114,8 @@ export async function startProtectedMcpServer(options: ProtectedMcpServerOptions
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
-  await listen(httpServer, options.port ?? 0, host);
-  const port = (httpServer.address() as AddressInfo).port;
-  const origin = `http://${urlHost(host)}:${port}`;
+  const port = await listen(httpServer, options.port ?? 0, host);
+  const origin = httpOrigin(host, port);
   const url = `${origin}${path}`;
   const prm = prmPaths(path, prmMode);
   const resourceMetadata = prm.advertised !== undefined ? `${origin}${prm.advertised}` : undefined;

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import * as oidc from 'openid-client';
 import { isRemote, type Config, type RemoteServerConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { AccessToken, Grant, TokenStore } from '../store/index.js';
@@ -110,7 +110,7 @@ export class AuthManager {
     return () => this.listeners.delete(listener);
   }
 
-  policyFor(server: string): FetchPolicy {
+  private policyFor(server: string): FetchPolicy {
     const config = this.remote(server);
     return fetchPolicyFor(config.url, { allowPrivateHosts: this.config.security.allowPrivateHosts, allowHttp: this.config.security.allowHttp });
   }
@@ -180,15 +180,16 @@ export class AuthManager {
    */
   async beginSignIn(principal: string, info: ServerAuthInfo, scope: string | undefined, alsoFor: readonly string[] = []): Promise<SignInStart> {
     const client = await this.clientFor(info);
-    const state = randomBytes(32).toString('base64url');
-    const codeVerifier = randomBytes(32).toString('base64url');
-    const codeChallenge = createHash('sha256').update(codeVerifier).digest('base64url');
+    // openid-client: 32 random bytes each (RFC 7636 §4.1, RFC 6749 §10.10), S256 challenge (RFC 7636 §4.2).
+    const state = oidc.randomState();
+    const codeVerifier = oidc.randomPKCECodeVerifier();
+    const codeChallenge = await oidc.calculatePKCECodeChallenge(codeVerifier);
     await this.store.putPending({
       state, principal, server: info.server, issuer: info.issuer, resource: info.resource, codeVerifier,
       redirectUri: this.redirectUri, clientId: client.identity.clientId, scope, createdAt: Date.now(),
     }, PENDING_TTL_MS);
-    const resources = [info.resource, ...alsoFor.filter((r) => r !== info.resource)];
-    const authorizationUrl = client.authorizationUrl({ redirectUri: this.redirectUri, state, codeChallenge, resources: [...new Set(resources)], scope });
+    const resources = [...new Set([info.resource, ...alsoFor])];
+    const authorizationUrl = client.authorizationUrl({ redirectUri: this.redirectUri, state, codeChallenge, resources, scope });
     this.logger.info({ session: principal, server: info.server, issuer: info.issuer, client: client.identity.method }, 'sign-in started');
     return { authorizationUrl, state };
   }
@@ -358,7 +359,7 @@ export class AuthManager {
 }
 
 /** MCP 2025-11-25 authorization, canonical server URI: lowercase scheme and host, no fragment. */
-export function canonicalResource(url: string): string {
+function canonicalResource(url: string): string {
   const parsed = new URL(url);
   parsed.hash = '';
   return parsed.href;

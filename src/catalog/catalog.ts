@@ -103,12 +103,6 @@ export class SessionCatalog {
     return owner ? { connection: owner.connection, upstreamName: uri } : undefined;
   }
 
-  /** Which public name a server's tool has (for messages and tests). */
-  publicToolName(server: string, upstreamName: string): string | undefined {
-    for (const [name, route] of this.toolRoutes) if (route.connection.name === server && route.upstreamName === upstreamName) return name;
-    return undefined;
-  }
-
   private mapNamed<T extends { name: string }>(sources: readonly CatalogSource[], items: (connection: UpstreamConnection) => readonly T[], reserved: ReadonlySet<string> = new Set()) {
     const routes = new Map<string, Route>();
     const mapped: T[] = [];

@@ -1,2 +1,3 @@
 export { createHttpApp, type HttpAppOptions, type Readiness } from './app.js';
 export { SessionRegistry } from './sessions.js';
+export { httpOrigin, listen } from './listen.js';

@@ -30,8 +30,8 @@ export class SessionRegistry {
     return this.entries.size;
   }
 
-  sessions(): IterableIterator<Session> {
-    return [...this.entries.values()].map((e) => e.session)[Symbol.iterator]();
+  *sessions(): IterableIterator<Session> {
+    for (const entry of this.entries.values()) yield entry.session;
   }
 
   /**

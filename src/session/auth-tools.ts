@@ -34,10 +34,18 @@ export class AuthTools {
     mimeType: 'application/json',
   };
 
+  /** authenticate_<server> name -> server, for every server of the session (the set is fixed once upstreams start). */
+  private authenticateNames: Map<string, string> | undefined;
+
   constructor(private readonly auth: SessionAuth, private readonly host: AuthToolsHost) {}
 
   toolName(server: string): string {
     return publicName('authenticate', server, true, this.host.maxNameLength);
+  }
+
+  private serverOfAuthenticateTool(name: string): string | undefined {
+    if (!this.authenticateNames?.size) this.authenticateNames = new Map(this.host.servers().map((s) => [this.toolName(s), s]));
+    return this.authenticateNames.get(name);
   }
 
   /** The tools to list now: one authenticate tool per server needing a sign-in, and sign-out once any server has signed in. */
@@ -78,10 +86,13 @@ export class AuthTools {
     return tools;
   }
 
-  /** The handler when `name` is one of these tools. */
+  /**
+   * The handler when `name` is one of these tools. authenticate_<server> answers for every server, listed or not:
+   * after single sign-on it says at once that the server is connected.
+   */
   handles(name: string): ToolHandler | undefined {
     if (name === SIGN_OUT_TOOL && this.tools().some((t) => t.name === SIGN_OUT_TOOL)) return (args) => this.signOut(args);
-    const server = this.host.servers().find((s) => this.toolName(s) === name);
+    const server = this.serverOfAuthenticateTool(name);
     return server ? (_args, requestId) => this.authenticate(server, requestId) : undefined;
   }
 

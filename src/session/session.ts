@@ -27,7 +27,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { SessionAuth, type AuthManager } from '../auth/index.js';
-import { SessionCatalog, type CatalogSource, type Route } from '../catalog/index.js';
+import { publicUri, SessionCatalog, type CatalogSource, type Route } from '../catalog/index.js';
 import { isRemote, type Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
@@ -153,8 +153,8 @@ export class Session implements DownstreamPeer {
   }
 
   /** The state of each upstream for this session, in config order. */
-  upstreamStates(): { name: string; state: UpstreamConnection['state']; detail?: string }[] {
-    return this.connections.map((c) => ({ name: c.name, state: c.state, detail: c.stateDetail }));
+  upstreamStates(): { name: string; state: UpstreamConnection['state'] }[] {
+    return this.connections.map((c) => ({ name: c.name, state: c.state }));
   }
 
   /**
@@ -188,8 +188,7 @@ export class Session implements DownstreamPeer {
       forwarded = { ...notification, params: { ...params, logger: typeof params.logger === 'string' ? `${options.server}/${params.logger}` : options.server } };
     } else if (notification.method === 'notifications/resources/updated') {
       const prefix = this.sources.find((s) => s.connection.name === options.server)?.prefix ?? true;
-      const uri = String(notification.params?.uri ?? '');
-      forwarded = { ...notification, params: { ...notification.params, uri: prefix ? `${options.server}+${uri}` : uri } };
+      forwarded = { ...notification, params: { ...notification.params, uri: publicUri(options.server, String(notification.params?.uri ?? ''), prefix) } };
     }
     await this.server.notification(forwarded as ServerNotification, { relatedRequestId: options.relatedRequestId }).catch((error: unknown) => {
       this.logger.debug({ server: options.server, error: String(error) }, 'could not forward a notification');
@@ -208,7 +207,7 @@ export class Session implements DownstreamPeer {
         peer: this,
         logger: this.logger,
         onChange: (_connection, parts) => this.onUpstreamChange(parts),
-        onConnected: (client) => this.applyLogLevel(client),
+        onConnected: (upstream) => this.applyLogLevel(upstream),
         credentials: this.auth && isRemote(serverConfig) ? this.auth.credentials(name) : undefined,
         backoff: { initialMs: this.options.config.reconnect.initialDelayMs, maxMs: this.options.config.reconnect.maxDelayMs },
       });
@@ -346,9 +345,7 @@ export class Session implements DownstreamPeer {
 
     server.setRequestHandler(SetLevelRequestSchema, async (request) => {
       this.logLevel = request.params.level;
-      await Promise.all(this.connectedUpstreams()
-        .filter((c) => c.serverCapabilities?.logging)
-        .map((c) => c.request({ method: 'logging/setLevel', params: request.params }).catch(() => undefined)));
+      await Promise.all(this.connectedUpstreams().map((c) => this.applyLogLevel(c)));
       return {};
     });
   }

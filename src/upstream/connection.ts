@@ -9,7 +9,6 @@ import {
   ResourceUpdatedNotificationSchema,
   ToolListChangedNotificationSchema,
   type ClientCapabilities,
-  type Implementation,
   type Notification,
   type Request,
   type RequestId,
@@ -37,7 +36,6 @@ const HEALTH_CHECK_TIMEOUT_MS = 5_000;
 export interface DownstreamPeer {
   /** Capabilities of the downstream client, declared upstream so servers only ask for what the client can do. */
   readonly clientCapabilities: ClientCapabilities;
-  readonly clientInfo?: Implementation;
   /** Sends a server-to-client request (sampling, elicitation, roots) to the downstream client. */
   forwardRequest(request: Request, options: { signal: AbortSignal; relatedRequestId?: RequestId }): Promise<PassThroughResult>;
   /** Sends a notification (logging, resource updates) from this server to the downstream client. */
@@ -111,11 +109,6 @@ export class UpstreamConnection {
 
   get serverCapabilities(): ServerCapabilities | undefined {
     return this.capabilities;
-  }
-
-  /** The 401/403 challenge that put this server in auth_required, for the auth layer to act on. */
-  get authChallenge(): AuthChallenge | undefined {
-    return this.lastChallenge;
   }
 
   get timeoutMs(): number {
