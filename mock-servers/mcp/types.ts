@@ -52,10 +52,19 @@ export interface MockCall {
 
 export type MockTransportKind = 'streamable-http' | 'sse';
 
+/**
+ * Which MCP era the mock speaks. legacy: 2025-11-25 with sessions (SDK v1). modern: 2026-07-28 only
+ * (SDK v2 `createMcpHandler`); `initialize` is refused. both: 2026 requests as modern, 2025
+ * requests with sessions as legacy.
+ */
+export type MockEra = 'legacy' | 'modern' | 'both';
+
 export type MockFailingMode = 'none' | 'http500' | 'hang-initialize';
 
 export interface MockMcpServerOptions {
   transport: MockTransportKind;
+  /** Default `legacy`. Legacy HTTP+SSE (`transport: 'sse'`) is 2025 only. */
+  era?: MockEra;
   /** Default 0 (a free port); `start()` after `stop()` reuses the port actually bound. */
   port?: number;
   /** Default `127.0.0.1`. */
@@ -89,6 +98,8 @@ export interface MockMcpServer {
   stop(): Promise<void>;
   /** Come back on the same port. */
   start(): Promise<void>;
-  /** Simulate a broken upstream: every POST answers 500, or `initialize` never answers. */
+  /** How many `server/discover` requests reached the mock (2026 era probes). */
+  discoverProbes(): number;
+  /** Simulate a broken upstream: every POST answers 500, or the handshake (`initialize`, `server/discover`) never answers. */
   setFailing(mode: MockFailingMode): void;
 }
