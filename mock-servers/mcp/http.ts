@@ -58,7 +58,7 @@ class HttpMockMcpServer implements MockMcpServer {
   private readonly era: MockEra;
   /** The SDK v2 handler for 2026 requests (modern and dual-era mocks). */
   private modern: { handler: McpHttpHandler; node: NodeMcpRequestHandler } | undefined;
-  private discoverCount = 0;
+  private readonly methodCounts = new Map<string, number>();
   port: number;
 
   constructor(
@@ -122,7 +122,10 @@ class HttpMockMcpServer implements MockMcpServer {
     this.failing = mode;
   }
   discoverProbes(): number {
-    return this.discoverCount;
+    return this.methodCounts.get('server/discover') ?? 0;
+  }
+  requestCounts(): Record<string, number> {
+    return Object.fromEntries(this.methodCounts);
   }
 
   async start(): Promise<void> {
@@ -152,6 +155,13 @@ class HttpMockMcpServer implements MockMcpServer {
     await closed;
   }
 
+  private count(body: unknown): void {
+    for (const message of Array.isArray(body) ? body : [body]) {
+      const method = (message as { method?: unknown } | null)?.method;
+      if (typeof method === 'string') this.methodCounts.set(method, (this.methodCounts.get(method) ?? 0) + 1);
+    }
+  }
+
   private hostSession(hosted: HostedSession, id: string): void {
     this.hosted.set(id, hosted);
     hosted.session.onclose = () => {
@@ -173,7 +183,7 @@ class HttpMockMcpServer implements MockMcpServer {
     };
 
     this.app.post(STREAMABLE_PATH, jsonBody, async (req, res) => {
-      if (isMethod(req.body, 'server/discover')) this.discoverCount++;
+      this.count(req.body);
       if (this.failing === 'hang-initialize' && (carriesInitialize(req.body) || isMethod(req.body, 'server/discover'))) return; // never answered
       if (await this.servesModern(req)) {
         await this.modern?.node(req, res, req.body);
@@ -249,6 +259,7 @@ class HttpMockMcpServer implements MockMcpServer {
     });
 
     this.app.post(SSE_MESSAGES_PATH, jsonBody, async (req, res) => {
+      this.count(req.body);
       const id = typeof req.query.sessionId === 'string' ? req.query.sessionId : '';
       const hosted = this.hosted.get(id);
       if (!hosted?.sse) {

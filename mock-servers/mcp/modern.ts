@@ -42,7 +42,7 @@ export function modernServerFactory(catalog: MockCatalog): McpServerFactory {
       },
     );
     // The catalog's lists are SDK v1 types; the wire shape is the same in both SDKs.
-    server.setRequestHandler('tools/list', () => catalog.listTools() as unknown as ListToolsResult);
+    server.setRequestHandler('tools/list', async () => (await catalog.listed(() => catalog.listTools())) as unknown as ListToolsResult);
     server.setRequestHandler('tools/call', async (request, ctx) => {
       const { name } = request.params;
       const tool = catalog.tool(name);
@@ -58,7 +58,7 @@ export function modernServerFactory(catalog: MockCatalog): McpServerFactory {
         return inputRequired({ inputRequests: { [error.key]: error.request as InputRequest } });
       }
     });
-    server.setRequestHandler('prompts/list', () => catalog.listPrompts());
+    server.setRequestHandler('prompts/list', () => catalog.listed(() => catalog.listPrompts()));
     server.setRequestHandler('prompts/get', (request) => {
       const { name } = request.params;
       const prompt = catalog.prompt(name);
@@ -71,8 +71,8 @@ export function modernServerFactory(catalog: MockCatalog): McpServerFactory {
         messages: [{ role: 'user', content: { type: 'text', text: `prompt ${name} from ${catalog.serverName} args ${JSON.stringify(args)}` } }],
       };
     });
-    server.setRequestHandler('resources/list', () => catalog.listResources());
-    server.setRequestHandler('resources/templates/list', () => catalog.listResourceTemplates());
+    server.setRequestHandler('resources/list', () => catalog.listed(() => catalog.listResources()));
+    server.setRequestHandler('resources/templates/list', () => catalog.listed(() => catalog.listResourceTemplates()));
     server.setRequestHandler('resources/read', (request) => {
       const { uri } = request.params;
       const found = catalog.readResource(uri);

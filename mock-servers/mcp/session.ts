@@ -63,7 +63,9 @@ export class MockSession implements ToolSession {
     // Subscribed only once initialized: before that the client has not listed anything, and a
     // session whose initialize failed must not stay referenced by the catalog.
     this.server.oninitialized = () => {
-      if (!this.closed) this.unsubscribe ??= catalog.onChange((kind) => this.listChanged(kind));
+      if (this.closed) return;
+      this.unsubscribe ??= catalog.onChange((kind) => this.listChanged(kind));
+      if (catalog.toolsChangedOnInitialized) this.listChanged('tools');
     };
     this.server.onclose = () => {
       this.closed = true;
@@ -141,7 +143,7 @@ export class MockSession implements ToolSession {
   private registerHandlers(): void {
     const { server, catalog } = this;
 
-    server.setRequestHandler(ListToolsRequestSchema, () => catalog.listTools());
+    server.setRequestHandler(ListToolsRequestSchema, () => catalog.listed(() => catalog.listTools()));
     server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
       const { name } = request.params;
       const tool = catalog.tool(name);
@@ -151,7 +153,7 @@ export class MockSession implements ToolSession {
       return tool.run(args, this.toolCall(extra), this);
     });
 
-    server.setRequestHandler(ListPromptsRequestSchema, () => catalog.listPrompts());
+    server.setRequestHandler(ListPromptsRequestSchema, () => catalog.listed(() => catalog.listPrompts()));
     server.setRequestHandler(GetPromptRequestSchema, (request) => {
       const { name } = request.params;
       const prompt = catalog.prompt(name);
@@ -165,8 +167,8 @@ export class MockSession implements ToolSession {
       };
     });
 
-    server.setRequestHandler(ListResourcesRequestSchema, () => catalog.listResources());
-    server.setRequestHandler(ListResourceTemplatesRequestSchema, () => catalog.listResourceTemplates());
+    server.setRequestHandler(ListResourcesRequestSchema, () => catalog.listed(() => catalog.listResources()));
+    server.setRequestHandler(ListResourceTemplatesRequestSchema, () => catalog.listed(() => catalog.listResourceTemplates()));
     server.setRequestHandler(ReadResourceRequestSchema, (request) => {
       const { uri } = request.params;
       const found = catalog.readResource(uri);

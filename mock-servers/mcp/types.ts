@@ -12,6 +12,13 @@ export interface MockMcpSpec {
   resources?: MockResource[];
   /** Reading a URI that matches a template (RFC 6570) answers `<server>:<uri>`. */
   resourceTemplates?: MockResourceTemplate[];
+  /** Every list request (tools, prompts, resources, templates) answers after this long. */
+  listDelayMs?: number;
+  /**
+   * Send `notifications/tools/list_changed` as soon as a 2025 session is initialized, while the
+   * client is still listing, as the reference server (server-everything) does.
+   */
+  toolsChangedOnInitialized?: boolean;
 }
 
 export interface MockTool {
@@ -100,6 +107,8 @@ export interface MockMcpServer {
   start(): Promise<void>;
   /** How many `server/discover` requests reached the mock (2026 era probes). */
   discoverProbes(): number;
+  /** How many JSON-RPC requests and notifications of each method reached the mock over HTTP POST. */
+  requestCounts(): Record<string, number>;
   /** Simulate a broken upstream: every POST answers 500, or the handshake (`initialize`, `server/discover`) never answers. */
   setFailing(mode: MockFailingMode): void;
 }
