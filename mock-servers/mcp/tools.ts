@@ -150,7 +150,7 @@ const behaviours: Record<string, Behaviour> = {
     description: 'Sends progress notifications, then returns "done"',
     inputSchema: objectSchema({
       steps: { type: 'integer', minimum: 0, description: 'How many notifications' },
-      intervalMs: { type: 'number', minimum: 0, description: 'Pause after each notification (default 20)' },
+      intervalMs: { type: 'number', minimum: 0, description: 'Pause after each notification (default 20; 0: none, so the last one leaves with the result)' },
     }),
     run: async (args, call, session) => {
       const steps = Math.floor(numberArg(args.steps, 3));
@@ -162,7 +162,7 @@ const behaviours: Record<string, Behaviour> = {
         await call.notify({ method: 'notifications/progress', params: { progressToken, progress, total: steps, message: `step ${progress} of ${steps}` } });
         // The pause is not decoration: SDK v1 clients drop progress that arrives in the same read
         // as the response (typescript-sdk#2580), and legacy SSE delivers all three together.
-        if (!(await pause(intervalMs, call.signal))) {
+        if (intervalMs > 0 && !(await pause(intervalMs, call.signal))) {
           session.noteCancelled('progress');
           return failure('cancelled');
         }
