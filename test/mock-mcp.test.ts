@@ -471,7 +471,7 @@ for (const era of ['modern', 'both'] as const) {
     it('sends progress on the call, before its result', async () => {
       const client = await connectModern(mock.url);
       const seen: number[] = [];
-      const result = await client.callTool({ name: 'progress', arguments: { steps: 3, intervalMs: 0 } }, { onprogress: (p) => seen.push(p.progress) });
+      const result = await client.callTool({ name: 'progress', arguments: { steps: 3, intervalMs: 5 } }, { onprogress: (p) => seen.push(p.progress) });
       assert.equal(textOf(result), 'done');
       assert.deepEqual(seen, [1, 2, 3]);
     });

@@ -3,7 +3,7 @@ import { After, setDefaultTimeout, setWorldConstructor, World, type IWorldOption
 import { parseConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/log/index.js';
 import { serveHttp, type RunningHttp } from '../../src/switchboard.js';
-import { startMockMcpServer, stdioCommand, type MockMcpServer, type MockMcpSpec } from '../../mock-servers/mcp/index.js';
+import { startMockMcpServer, stdioCommand, type MockEra, type MockMcpServer, type MockMcpSpec } from '../../mock-servers/mcp/index.js';
 import { ScenarioFiles, SWITCHBOARD_BIN, REPO_ROOT, type ProcessOutcome } from './cli.js';
 import { TestClient, type ClientBehaviour } from './client.js';
 import { sendHttp, type HttpAnswer, type HttpRequestInit } from './http.js';
@@ -57,18 +57,26 @@ export class SwitchboardWorld extends World {
   repeatedCallOutcomes: string[] | undefined;
   /** The outcome of the last switchboard process run to its end. */
   lastProcess: ProcessOutcome | undefined;
+  /**
+   * The protocol era the scenario's upstream servers speak: 2025-11-25 (legacy, the default run) or 2026-07-28 only
+   * (modern: the `modern-upstreams` profile runs the features tagged @upstream-eras again with it). Legacy HTTP+SSE
+   * servers speak 2025 in either run.
+   */
+  readonly upstreamEra: MockEra;
   private filesValue: ScenarioFiles | undefined;
   private readonly onWarning = (warning: Error) => void this.processWarnings.push(warning);
 
   constructor(options: IWorldOptions) {
     super(options);
+    this.upstreamEra = (options.parameters as { upstreamEra?: MockEra } | undefined)?.upstreamEra ?? 'legacy';
     process.on('warning', this.onWarning);
   }
 
-  async startUpstream(name: string, kind: UpstreamKind, spec: Omit<MockMcpSpec, 'name'>, settings: Record<string, unknown> = {}): Promise<Upstream> {
+  /** `era` overrides the run's era for this upstream (scenarios about one era in particular). */
+  async startUpstream(name: string, kind: UpstreamKind, spec: Omit<MockMcpSpec, 'name'>, settings: Record<string, unknown> = {}, era?: MockEra): Promise<Upstream> {
     const upstream: Upstream = { kind, spec: { name, ...spec }, settings };
     if (kind !== 'stdio') {
-      upstream.mock = await startMockMcpServer(upstream.spec, { transport: kind });
+      upstream.mock = await startMockMcpServer(upstream.spec, { transport: kind, era: era ?? this.eraOf(kind) });
       upstream.url = upstream.mock.url;
     }
     this.upstreams.set(name, upstream);
@@ -86,7 +94,12 @@ export class SwitchboardWorld extends World {
     const upstream = this.upstream(name);
     if (upstream.mock) return upstream.mock.start();
     const port = Number(new URL(upstream.url!).port);
-    upstream.mock = await startMockMcpServer(upstream.spec, { transport: 'streamable-http', port });
+    upstream.mock = await startMockMcpServer(upstream.spec, { transport: 'streamable-http', era: this.upstreamEra, port });
+  }
+
+  /** The era an upstream of this kind speaks in this run. */
+  eraOf(kind: UpstreamKind): MockEra {
+    return kind === 'sse' ? 'legacy' : this.upstreamEra;
   }
 
   upstream(name: string): Upstream {
@@ -118,7 +131,7 @@ export class SwitchboardWorld extends World {
 
   serverEntries(): Record<string, unknown> {
     return Object.fromEntries([...this.upstreams].map(([name, u]) => {
-      const base = u.kind === 'stdio' ? stdioCommand(u.spec) : { url: u.url };
+      const base = u.kind === 'stdio' ? stdioCommand(u.spec, { era: this.eraOf('stdio') }) : { url: u.url };
       return [name, { ...base, ...u.settings }];
     }));
   }

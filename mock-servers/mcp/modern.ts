@@ -1,4 +1,5 @@
 import {
+  CLIENT_CAPABILITIES_META_KEY,
   createMcpHandler,
   inputRequired,
   ProtocolError,
@@ -112,6 +113,11 @@ function modernCall(ctx: ServerContext, serverName: string): ToolCall {
     notify: (notification) => ctx.mcpReq.notify(notification),
     log: (level, data) => ctx.mcpReq.log(level, data, serverName),
     ask: async (key: string, request: ClientAsk) => {
+      // As the 2025 server refuses to send a request the client cannot answer, so does the tool: a refusal is its error.
+      const capability = request.method.split('/')[0] ?? '';
+      // The SDK moves the request's envelope keys out of `_meta` into `envelope` (typed empty, filled at run time).
+      const declared = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as Record<string, unknown> | undefined;
+      if (declared?.[capability] === undefined) throw new Error(`Client does not support ${capability} (required for ${request.method})`);
       const answer = ctx.mcpReq.inputResponses?.[key];
       if (answer !== undefined) return answer as Record<string, unknown>;
       throw new InputNeeded(key, request);

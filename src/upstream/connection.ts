@@ -264,9 +264,12 @@ export class UpstreamConnection {
     }
   }
 
-  private modernMeta(progressToken: string | undefined): Record<string, unknown> | undefined {
-    if (progressToken === undefined && this.logLevel === undefined) return undefined;
-    return { ...(progressToken !== undefined && { progressToken }), ...(this.logLevel !== undefined && { [LOG_LEVEL_META_KEY]: this.logLevel }) };
+  /**
+   * A 2026 request's `_meta`: its progress token and the log level. A 2025 server logs until the client sets a level;
+   * a 2026 one logs only when the request names one, so a client that set none gets everything in both eras.
+   */
+  private modernMeta(progressToken: string | undefined): Record<string, unknown> {
+    return { ...(progressToken !== undefined && { progressToken }), [LOG_LEVEL_META_KEY]: this.logLevel ?? 'debug' };
   }
 
   /** An embedded request of an input_required result goes to the client that made the call, if it can answer it. */
@@ -385,6 +388,8 @@ export class UpstreamConnection {
       live.direct = new DirectCaller({ server: this.name, transport: opened.transport, post: opened.post, logger: this.logger });
     }
     this.capabilities = client.getServerCapabilities();
+    // 2026: subscribe first, then list, so that no change between the listing and the subscription is missed.
+    if (live.era === 'modern') await this.openListen(live);
     const listed = await listParts(client, ALL_PARTS, { timeoutMs: this.timeoutMs, logger: this.logger, meta: live.era === 'modern' ? this.modernMeta(undefined) : undefined });
     if (this.live !== live) throw new Error('connection superseded');
     this.attempt = 0;
@@ -397,7 +402,6 @@ export class UpstreamConnection {
       this.refreshAfterListing.clear();
       void this.refreshCatalog(client, parts);
     }
-    if (live.era === 'modern') void this.openListen(live);
     await this.options.onConnected?.(this);
   }
 
@@ -475,8 +479,10 @@ export class UpstreamConnection {
     if (Object.keys(filter).length === 0 || this.live !== live) return;
     let subscription: McpSubscription;
     try {
-      subscription = await live.client.listen(filter);
+      subscription = await live.client.listen(filter, { timeout: this.timeoutMs });
     } catch (error) {
+      // While connecting, the connect fails with it; later, the connection is lost.
+      if (this.stateValue === 'connecting') throw error;
       if (this.live === live && this.stateValue === 'connected') this.connectionLost(`could not open the listen stream: ${describe(error)}`);
       return;
     }
