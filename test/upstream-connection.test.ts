@@ -175,6 +175,19 @@ describe('upstream era negotiation', () => {
   }
 });
 
+describe('upstream stdio servers that exit on an early request', () => {
+  it('are probed in a throwaway process and reached in the 2025 era', async () => {
+    const { command, args } = stdioCommand({ name: 'strict', tools: [{ name: 'echo' }], exitOnEarlyRequest: true });
+    const verdicts = new MemoryEraVerdicts();
+    for (let round = 0; round < 2; round++) {
+      const connection = await connected({ command, args, timeoutMs: 15_000, prefix: true } as ServerConfig, verdicts);
+      assert.equal(connection.state, 'connected', connection.stateDetail);
+      assert.equal(connection.era, 'legacy');
+      assert.equal(textOf(await connection.request({ method: 'tools/call', params: { name: 'echo', arguments: { text: 'still here' } } })), 'still here');
+    }
+  });
+});
+
 describe('upstream relay in both eras', () => {
   for (const era of ['legacy', 'modern'] as const) {
     it(`${era}: a sampling request of the upstream is answered by the session's client`, async () => {

@@ -21,15 +21,30 @@ function parseEra(raw: string | undefined): MockEra {
   throw new Error(`era: expected legacy, modern or both, got ${raw}`);
 }
 
+/** Dies on the first request that is not `initialize` while the session is not initialized yet. */
+function exitOnEarlyRequest(transport: StdioServerTransport): void {
+  const sdk = transport.onmessage;
+  let initialized = false;
+  transport.onmessage = (message) => {
+    const method = (message as { method?: unknown; id?: unknown }).method;
+    if (method === 'initialize') initialized = true;
+    else if (!initialized && 'id' in message) process.exit(1);
+    sdk?.(message);
+  };
+}
+
 try {
   const catalog = new MockCatalog(parseSpec(process.argv[2]), { recordCalls: false });
   const era = parseEra(process.argv[3]);
   process.stdin.once('end', () => process.exit(0));
   if (era === 'legacy') {
+    const spec = parseSpec(process.argv[2]);
     const session = new MockSession(catalog, true);
     // The client closing our stdin is the end of the session.
     session.onclose = () => process.exit(0);
-    await session.connect(new StdioServerTransport());
+    const transport = new StdioServerTransport();
+    await session.connect(transport);
+    if (spec.exitOnEarlyRequest) exitOnEarlyRequest(transport);
   } else {
     // The opening exchange pins the era of the connection; a modern-only mock refuses a 2025 `initialize`.
     serveStdio(modernServerFactory(catalog), { legacy: era === 'modern' ? 'reject' : 'serve' });

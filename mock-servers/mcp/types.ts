@@ -19,6 +19,11 @@ export interface MockMcpSpec {
    * client is still listing, as the reference server (server-everything) does.
    */
   toolsChangedOnInitialized?: boolean;
+  /**
+   * stdio, 2025 era: exit on any request before `initialize` other than `initialize`, as servers
+   * built on the Rust SDK (rmcp) do when a 2026 client probes them with `server/discover`.
+   */
+  exitOnEarlyRequest?: boolean;
 }
 
 export interface MockTool {
