@@ -1,6 +1,9 @@
 import {
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
   Client,
   LOG_LEVEL_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
   ProtocolError,
   ProtocolErrorCode,
   SdkError,
@@ -224,11 +227,12 @@ export class UpstreamConnection {
   /** One round of a request: the direct path for 2025 tool calls on Streamable HTTP, the SDK client otherwise. */
   private async send(live: Live, request: { method: string; params?: Record<string, unknown> }, signal: AbortSignal): Promise<PassThroughResult> {
     const direct = live.direct;
-    if (direct && request.method === 'tools/call') {
+    if (direct && request.method === 'tools/call' && (live.era === 'legacy' || isPlainHeaderValue(request.params?.name))) {
       try {
         return await direct.call(request as Request, {
           signal,
-          cancel: (requestId, reason) => void live.client.notification({ method: 'notifications/cancelled', params: { requestId, reason } }).catch(() => {}),
+          // MCP 2026-07-28: a client cancels by closing the request's stream, which aborting the call does.
+          cancel: live.era === 'modern' ? () => {} : (requestId, reason) => void live.client.notification({ method: 'notifications/cancelled', params: { requestId, reason } }).catch(() => {}),
         });
       } catch (error) {
         if (!(error instanceof DirectCallRefused)) throw error;
@@ -384,8 +388,13 @@ export class UpstreamConnection {
       await this.verdicts.set(key, discover ? modernVerdict(discover) : LEGACY);
     }
     live.progress.install(opened.transport);
-    if (live.era === 'legacy' && opened.post && opened.transport instanceof StreamableHTTPClientTransport) {
-      live.direct = new DirectCaller({ server: this.name, transport: opened.transport, post: opened.post, logger: this.logger });
+    if (opened.post && opened.transport instanceof StreamableHTTPClientTransport) {
+      const envelope = live.era === 'modern' ? {
+        [PROTOCOL_VERSION_META_KEY]: client.getNegotiatedProtocolVersion(),
+        [CLIENT_INFO_META_KEY]: CLIENT_INFO,
+        [CLIENT_CAPABILITIES_META_KEY]: this.declaredCapabilities(),
+      } : undefined;
+      live.direct = new DirectCaller({ server: this.name, transport: opened.transport, post: opened.post, logger: this.logger, envelope });
     }
     this.capabilities = client.getServerCapabilities();
     // 2026: subscribe first, then list, so that no change between the listing and the subscription is missed.
@@ -432,7 +441,7 @@ export class UpstreamConnection {
     const peer = this.options.peer;
     const declared = this.declaredCapabilities();
     const client = new Client(
-      { name: 'switchboard', version: '0.1.0' },
+      CLIENT_INFO,
       { capabilities: declared, versionNegotiation: { mode: 'auto' }, inputRequired: { autoFulfill: false } },
     );
 
@@ -606,6 +615,12 @@ export class UpstreamConnection {
 }
 
 const LEGACY: PriorDiscovery = { kind: 'legacy' };
+const CLIENT_INFO = { name: 'switchboard', version: '0.1.0' };
+
+/** A tool name the `Mcp-Name` header carries as it is; others (which would need the SDK's encoding) take the SDK path. */
+function isPlainHeaderValue(value: unknown): boolean {
+  return typeof value === 'string' && /^[A-Za-z0-9._-]{1,128}$/.test(value);
+}
 
 /**
  * A call's time limit (the server's timeoutMs), restarted by progress, and the client's cancellation, as one signal

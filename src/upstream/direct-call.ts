@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { parseJSONRPCMessage, type Request, type RequestId, type StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { parseJSONRPCMessage, PROTOCOL_VERSION_META_KEY, type Request, type RequestId, type StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { createParser } from 'eventsource-parser';
 import type { Logger } from '../log/index.js';
 import { UpstreamConnectionClosedError, UpstreamHttpError, UpstreamProtocolError, UpstreamRequestError, UpstreamTimeoutError } from './errors.js';
@@ -17,13 +17,20 @@ import type { UpstreamFetch, UpstreamPostResponse } from './fetch.js';
  * sampling requests) is handed to its transport's `onmessage`, as if its own transport had read it, so its handlers
  * (and the connection's progress relay, progress.ts) run and its requests are answered, in the order they arrived.
  * Our request ids are strings (`switchboard-N`) and the SDK's are numbers: no two requests in flight on the session
- * share an id. 2025 era only: a 2026 call carries a per-request envelope that the SDK path builds.
+ * share an id. A 2026 call carries the connection's envelope and the `MCP-Protocol-Version`, `Mcp-Method` and
+ * `Mcp-Name` headers (MCP 2026-07-28 basic/transports) instead of a session id; an input_required result is returned
+ * as it is, for the connection's relay (input-required.ts).
  */
 export interface DirectCallerOptions {
   server: string;
   transport: StreamableHTTPClientTransport;
   post: UpstreamFetch['post'];
   logger: Logger;
+  /**
+   * 2026-07-28: the envelope every request carries in `_meta` (protocol version, client info and capabilities; MCP
+   * 2026-07-28 basic, "Request metadata"). Absent for a 2025 session, whose requests carry its session id instead.
+   */
+  envelope?: Record<string, unknown>;
 }
 
 export interface DirectCallOptions {
@@ -135,12 +142,26 @@ export class DirectCaller {
 
   private async send(id: string, request: Request, signal: AbortSignal): Promise<void> {
     const transport = this.options.transport;
+    const envelope = this.options.envelope;
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-    if (transport.sessionId) headers['mcp-session-id'] = transport.sessionId;
-    if (transport.protocolVersion) headers['mcp-protocol-version'] = transport.protocolVersion;
-    const body = JSON.stringify({ jsonrpc: '2.0', id, method: request.method, params: request.params });
+    let params = request.params;
+    if (envelope) {
+      headers['mcp-protocol-version'] = String(envelope[PROTOCOL_VERSION_META_KEY]);
+      headers['mcp-method'] = request.method;
+      headers['mcp-name'] = String(params?.name);
+      params = { ...params, _meta: { ...envelope, ...params?._meta } };
+    } else {
+      if (transport.sessionId) headers['mcp-session-id'] = transport.sessionId;
+      if (transport.protocolVersion) headers['mcp-protocol-version'] = transport.protocolVersion;
+    }
+    const body = JSON.stringify({ jsonrpc: '2.0', id, method: request.method, params });
     const response = await this.options.post(headers, body, signal);
     const status = response.statusCode;
+    // MCP 2026-07-28 basic/transports: a request the server refuses is answered with a 4xx carrying the JSON-RPC error.
+    if (envelope && status >= 400 && status < 500 && mediaType(response.headers['content-type']) === 'application/json') {
+      await this.readJson(id, response).catch(() => {});
+      if (!this.pending.has(id)) return;
+    }
     if (status < 200 || status >= 300) {
       void response.body.dump().catch(() => {});
       if (status >= 300 && status < 400) throw new DirectCallRefused(`HTTP ${status}`);
@@ -249,6 +270,11 @@ function toResult(message: ResponseMessage): PassThroughResult {
   }
   const result = message.result;
   if (typeof result !== 'object' || result === null || Array.isArray(result)) throw new UpstreamProtocolError('the upstream answered with a result that is not an object');
+  // MCP 2026-07-28: `resultType: "complete"` is the wire form of an ordinary result; relayed as the SDK path does, without it.
+  if ((result as { resultType?: unknown }).resultType === 'complete') {
+    const { resultType: _complete, ...rest } = result as Record<string, unknown>;
+    return rest;
+  }
   return result as PassThroughResult;
 }
 
