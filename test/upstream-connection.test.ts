@@ -272,6 +272,10 @@ describe('upstream defects of issue 6', () => {
       assert.ok(error instanceof UpstreamRequestError, String(error));
       assert.equal(error.code, -32602);
       assert.equal(error.message, 'Unknown prompt: nope');
+      // tools/call takes the direct path (direct-call.ts): the same rule holds there.
+      const callError = await connection.request({ method: 'tools/call', params: { name: 'nope' } }).then(() => assert.fail('should fail'), (e: unknown) => e);
+      assert.ok(callError instanceof UpstreamRequestError, String(callError));
+      assert.equal(callError.message, 'Unknown tool: nope');
     });
   }
 });
