@@ -324,7 +324,7 @@ export class UpstreamConnection {
     let lastError: unknown;
     for (const kind of candidates) {
       try {
-        await this.connectWith(kind);
+        await this.connectWithFreshSocket(kind);
         this.preferredKind = kind;
         return;
       } catch (error) {
@@ -346,6 +346,23 @@ export class UpstreamConnection {
     this.setState(state, describe(lastError), EMPTY_CATALOG);
     this.retryTimer = setTimeout(() => void this.connect(), delay);
     this.retryTimer.unref();
+  }
+
+  /**
+   * A keep-alive socket that the server closed just as we reused it fails the request with ECONNRESET (or undici's
+   * "other side closed"), usually before the server saw it (RFC 9112 section 9.3.1 allows a retry; a replayed
+   * `initialize` or probe at worst leaves an unused upstream session). Seen in the benchmark when 100 connections
+   * opened as the server timed out the idle sockets of the monitor's. One immediate retry of the whole connect;
+   * anything else, or a second failure, goes the usual way (backoff).
+   */
+  private async connectWithFreshSocket(kind: TransportKind): Promise<void> {
+    try {
+      await this.connectWith(kind);
+    } catch (error) {
+      if (!isResetSocket(error) || this.lastChallenge || this.isClosed()) throw error;
+      await this.teardown();
+      await this.connectWith(kind);
+    }
   }
 
   /**
@@ -671,6 +688,13 @@ function listDiffers(before: readonly unknown[], after: readonly unknown[]): boo
 }
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function isResetSocket(error: unknown): boolean {
+  for (let current = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; current && depth < 4; current = current.cause as typeof current, depth++) {
+    if (current.code === 'ECONNRESET' || current.code === 'UND_ERR_SOCKET') return true;
+  }
+  return false;
+}
 
 function isNetworkError(error: unknown): boolean {
   if (error instanceof SdkError) {
