@@ -27,7 +27,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { SessionAuth, type AuthManager } from '../auth/index.js';
-import { publicUri, SessionCatalog, type CatalogSource, type Route } from '../catalog/index.js';
+import { publicUri, SessionCatalog, toolResultWithPublicUris, type CatalogSource, type Route } from '../catalog/index.js';
 import { isRemote, type Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
@@ -86,7 +86,7 @@ export class Session implements DownstreamPeer {
   constructor(private readonly options: SessionOptions) {
     this.id = options.id;
     this.logger = options.logger.child({ session: options.id });
-    this.catalog = new SessionCatalog(options.config.naming.maxLength);
+    this.catalog = new SessionCatalog(options.config.naming.maxLength, this.logger);
     this.server = new Server(
       { name: 'switchboard', version: '0.1.0' },
       {
@@ -370,7 +370,7 @@ export class Session implements DownstreamPeer {
     const route = await this.settledRoute(() => this.catalog.tool(params.name));
     if (!route) return this.withAuthMeta(this.unknownTool(params.name));
     try {
-      return this.withAuthMeta((await this.relay(route, { method: 'tools/call', params: { ...params, name: route.upstreamName } }, extra)) as CallToolResult);
+      return this.withAuthMeta(toolResultWithPublicUris((await this.relay(route, { method: 'tools/call', params: { ...params, name: route.upstreamName } }, extra)) as CallToolResult, route.connection.name, route.prefix));
     } catch (error) {
       if (error instanceof UpstreamUnavailableError || error instanceof UpstreamTimeoutError) return this.withAuthMeta(this.unavailable(error));
       throw error;
