@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
 import { isRemote, type Config, type RemoteServerConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
@@ -7,7 +8,6 @@ import {
   discoverLegacyAuthorizationServer,
   discoverProtectedResource,
   fetchPolicyFor,
-  createGuardedFetch,
   type AuthorizationServerMetadata,
   type BearerChallenge,
   type FetchPolicy,
@@ -23,7 +23,7 @@ import {
   TokenRequestError,
   UnknownStateError,
 } from './errors.js';
-import { OAuthClient, type ClientIdentity, type TokenSet } from './oauth-client.js';
+import { OAuthClient, registerClient, type ClientIdentity, type TokenSet } from './oauth-client.js';
 
 /** MCP 2025-11-25 authorization does not fix it; RFC 6749 §10.12 wants state short-lived. The issue says 10 minutes. */
 const PENDING_TTL_MS = 10 * 60_000;
@@ -336,25 +336,14 @@ export class AuthManager {
     });
   }
 
-  private async register(info: ServerAuthInfo): Promise<ClientIdentity> {
-    const guarded = createGuardedFetch(this.policyFor(info.server));
-    const response = await guarded(info.metadata.registrationEndpoint!, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({
-        client_name: 'switchboard',
-        redirect_uris: [this.redirectUri],
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'none',
-      }),
-    });
-    const body = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
-    // RFC 7591 §3.2.1: a successful registration is 201 with client_id; §3.2.2: errors carry `error`.
-    if (!response.ok || typeof body?.client_id !== 'string' || !body.client_id) {
-      throw new TokenRequestError(typeof body?.error === 'string' ? body.error : 'registration_failed', response.status, 'dynamic client registration failed');
-    }
-    return { clientId: body.client_id, clientSecret: typeof body.client_secret === 'string' ? body.client_secret : undefined, method: 'dcr' };
+  private register(info: ServerAuthInfo): Promise<ClientIdentity> {
+    return registerClient(info.metadata, {
+      client_name: 'switchboard',
+      redirect_uris: [this.redirectUri],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    }, this.policyFor(info.server));
   }
 }
 
@@ -411,11 +400,9 @@ function mergeTokens(grant: Grant | undefined, info: ServerAuthInfo, clientId: s
  * an opaque token is taken as restricted, so it is never presented to another resource.
  */
 function isAudienceRestricted(token: string): boolean {
-  const parts = token.split('.');
-  if (parts.length !== 3) return true;
   try {
-    const claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as { aud?: unknown };
-    return claims.aud !== undefined;
+    // Read only, not verified: the token is ours to present, and its issuer alone can vouch for it.
+    return decodeJwt(token).aud !== undefined;
   } catch {
     return true;
   }
