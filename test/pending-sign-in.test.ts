@@ -4,6 +4,7 @@ import { AuthManager } from '../src/auth/index.js';
 import { TokenRequestError, UnknownStateError } from '../src/auth/errors.js';
 import { parseConfig } from '../src/config/index.js';
 import { createLogger } from '../src/log/index.js';
+import { sessionPrincipal } from '../src/principal/index.js';
 import { createTokenStore } from '../src/store/index.js';
 
 // The OAuth state of a sign-in lives 10 minutes (RFC 6749 section 10.12 wants it short-lived). Waiting 10 minutes is
@@ -30,7 +31,7 @@ function manager(): AuthManager {
 
 async function startSignIn(auth: AuthManager): Promise<URL> {
   const info = await auth.resolve('jira');
-  const { authorizationUrl, state } = await auth.beginSignIn('session-1', info, undefined);
+  const { authorizationUrl, state } = await auth.beginSignIn(sessionPrincipal('session-1'), info, undefined);
   assert.equal(new URL(authorizationUrl).searchParams.get('state'), state);
   const callback = new URL(`${auth.redirectUri}?code=a-code&state=${state}`);
   return callback;
