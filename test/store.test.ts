@@ -15,7 +15,7 @@ import {
   type TokenStore,
   type TokenStoreOptions,
 } from '../src/store/index.js';
-import { principalKey, sessionPrincipal, type Principal } from '../src/principal/index.js';
+import { localUser, principalKey, sessionPrincipal, signedInUser, type Principal } from '../src/principal/index.js';
 import { Sealer } from '../src/store/sealed.js';
 import { startRedis, type RedisServer } from './support/redis.js';
 
@@ -171,6 +171,25 @@ for (const backend of backends) {
       await store.putGrant(sessionPrincipal('a:b'), grant('c'));
       assert.equal(await store.getGrant(sessionPrincipal('a'), 'b:c'), undefined);
       assert.equal((await store.getGrant(sessionPrincipal('a:b'), 'c'))?.issuer, 'c');
+    });
+
+    it('keeps the grants of principals of different kinds with equal parts apart', async () => {
+      const store = backend.open();
+      const id = randomUUID();
+      const principals = [sessionPrincipal(id), localUser(id), signedInUser(id, id)];
+      for (const [i, principal] of principals.entries()) await store.putGrant(principal, { ...grant(), clientId: `client-${i}` });
+      for (const [i, principal] of principals.entries()) assert.equal((await store.getGrant(principal, ISSUER))?.clientId, `client-${i}`);
+      await store.deletePrincipal(sessionPrincipal(id));
+      assert.equal(await store.getGrant(sessionPrincipal(id), ISSUER), undefined);
+      assert.equal((await store.getGrant(localUser(id), ISSUER))?.clientId, 'client-1', 'a session end leaves the local user\'s grants');
+      assert.equal((await store.getGrant(signedInUser(id, id), ISSUER))?.clientId, 'client-2');
+    });
+
+    it('a pending sign-in keeps the principal that started it', async () => {
+      const store = backend.open();
+      const sign = { ...pending(), principal: signedInUser('https://front.example', 'alice') };
+      await store.putPending(sign, 60_000);
+      assert.deepEqual((await store.takePending(sign.state))?.principal, signedInUser('https://front.example', 'alice'));
     });
 
     it('deletePrincipal removes every grant of that principal and no other', async () => {

@@ -164,7 +164,6 @@ export class SignInState {
       const e = this.entry(name);
       e.signedOut = true;
       e.need = 'auth_required';
-      e.token = undefined;
     }
     return affected;
   }
