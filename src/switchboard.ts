@@ -1,7 +1,7 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import { userInfo } from 'node:os';
 import express from 'express';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { AuthManager, authRoutes } from './auth/index.js';
 import type { Config } from './config/index.js';
 import { createHttpApp, httpOrigin, listen, SessionRegistry, type Readiness } from './http/index.js';
@@ -100,7 +100,7 @@ export async function serveStdio(config: Config, logger: Logger, options: ServeO
   if (!config.publicUrl) auth.setPublicUrl(httpOrigin(config.http.host, port));
   // The one stdio session belongs to the local user; as a principal it outlives the process, so with a persistent
   // store an IDE restart keeps the sign-ins. (HTTP sessions are principals of their own.)
-  const session = new Session({ id: `stdio:${userInfo().username}`, config, logger, metrics: new Metrics(), auth });
+  const session = new Session({ id: 'stdio', principal: { kind: 'local-user', name: userInfo().username }, config, logger, metrics: new Metrics(), auth });
   await session.server.connect(new StdioServerTransport());
   logger.info({ servers: Object.keys(config.mcpServers), callback: auth.redirectUri }, 'switchboard serving on stdio');
   return {

@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { hostHeaderValidation } from '@modelcontextprotocol/node';
+import { isInitializeRequest } from '@modelcontextprotocol/server';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
@@ -37,7 +37,10 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   if (loopback) {
     const hosts = ['localhost', '127.0.0.1', '[::1]'];
     if (config.publicUrl) hosts.push(new URL(config.publicUrl).hostname);
-    app.use(hostHeaderValidation(hosts));
+    const hostAllowed = hostHeaderValidation(hosts);
+    app.use((req, res, next) => {
+      if (hostAllowed(req, res)) next();
+    });
   }
 
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));

@@ -1,1 +1,3 @@
-export { Session, type SessionOptions } from './session.js';
+export { Session, type SessionOptions } from './legacy.js';
+export { PrincipalView, type DownstreamFace, type RelayContext } from './view.js';
+export { principalKey, type Principal } from './principal.js';
