@@ -6,6 +6,7 @@ import type { Config } from './config/index.js';
 import { createHttpApp, httpOrigin, listen, ModernEndpoint, modernPrincipal, SessionRegistry, type Readiness } from './http/index.js';
 import type { Logger } from './log/index.js';
 import { Metrics } from './metrics/index.js';
+import { localUser } from './principal/index.js';
 import { serveOverStdio } from './session/index.js';
 import { createTokenStore, type TokenStore } from './store/index.js';
 import { ServerMonitor } from './upstream/index.js';
@@ -101,7 +102,7 @@ export async function serveStdio(config: Config, logger: Logger, options: ServeO
   if (!config.publicUrl) auth.setPublicUrl(httpOrigin(config.http.host, port));
   // The one stdio session belongs to the local user; as a principal it outlives the process, so with a persistent
   // store an IDE restart keeps the sign-ins. (HTTP sessions are principals of their own.)
-  const stdio = serveOverStdio({ principal: { kind: 'local-user', name: userInfo().username }, config, logger, metrics: new Metrics(), auth });
+  const stdio = serveOverStdio({ principal: localUser(userInfo().username), config, logger, metrics: new Metrics(), auth });
   logger.info({ servers: Object.keys(config.mcpServers), callback: auth.redirectUri }, 'switchboard serving on stdio');
   return {
     close: async () => {

@@ -5,6 +5,7 @@ import { createLogger } from '../../src/log/index.js';
 import { serveHttp, type RunningHttp } from '../../src/switchboard.js';
 import { startMockMcpServer, stdioCommand, type MockMcpServer, type MockMcpSpec } from '../../mock-servers/mcp/index.js';
 import { ScenarioFiles, SWITCHBOARD_BIN, REPO_ROOT, type ProcessOutcome } from './cli.js';
+import { referenceStdioCommand, startReferenceServer, type RunningReferenceServer } from './reference-server.js';
 import { TestClient, type ClientBehaviour } from './client.js';
 import { sendHttp, type HttpAnswer, type HttpRequestInit } from './http.js';
 
@@ -19,6 +20,11 @@ interface Upstream {
   kind: UpstreamKind;
   spec: MockMcpSpec;
   mock?: MockMcpServer;
+  /**
+   * Set when the official reference server answers instead of a mock (features/support/reference-server.ts), with
+   * its process when it serves HTTP; over stdio switchboard spawns it.
+   */
+  reference?: { http?: RunningReferenceServer };
   /** Extra keys for this server's config entry (prefix, timeoutMs, transport...). */
   settings: Record<string, unknown>;
   url?: string;
@@ -75,6 +81,17 @@ export class SwitchboardWorld extends World {
     return upstream;
   }
 
+  /** The official reference server as the upstream `name`. */
+  async startReferenceUpstream(name: string, kind: UpstreamKind): Promise<Upstream> {
+    const upstream: Upstream = { kind, spec: { name }, settings: {}, reference: {} };
+    if (kind !== 'stdio') {
+      upstream.reference = { http: await startReferenceServer(kind, freePort) };
+      upstream.url = upstream.reference.http?.url;
+    }
+    this.upstreams.set(name, upstream);
+    return upstream;
+  }
+
   /** An upstream that is configured but not running yet; `bringUpUpstream` brings it up later on the same port. */
   async declareDownUpstream(name: string, spec: Omit<MockMcpSpec, 'name'>): Promise<void> {
     const port = await freePort();
@@ -118,7 +135,7 @@ export class SwitchboardWorld extends World {
 
   serverEntries(): Record<string, unknown> {
     return Object.fromEntries([...this.upstreams].map(([name, u]) => {
-      const base = u.kind === 'stdio' ? stdioCommand(u.spec) : { url: u.url };
+      const base = u.kind !== 'stdio' ? { url: u.url } : u.reference ? referenceStdioCommand() : stdioCommand(u.spec);
       return [name, { ...base, ...u.settings }];
     }));
   }
@@ -212,7 +229,7 @@ export class SwitchboardWorld extends World {
     process.off('warning', this.onWarning);
     await Promise.all([...this.clients.values()].map((c) => c.close()));
     await this.switchboard?.close();
-    await Promise.all([...this.upstreams.values()].map((u) => u.mock?.stop()));
+    await Promise.all([...this.upstreams.values()].map((u) => u.mock?.stop() ?? u.reference?.http?.stop()));
     await this.filesValue?.remove();
   }
 }

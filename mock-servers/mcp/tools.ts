@@ -230,6 +230,7 @@ export function compileTool(tool: MockTool): CompiledTool {
     name: tool.name,
     description: tool.description ?? behaviour.description,
     inputSchema: tool.inputSchema ?? behaviour.inputSchema,
+    ...(tool.execution && { execution: tool.execution }),
   };
   const { delayMs, fail } = tool;
   if (!delayMs && !fail) return { definition, run: behaviour.run };

@@ -23,6 +23,8 @@ export interface MockTool {
   fail?: boolean;
   /** Overrides the built-in JSON Schema, for tests of schema pass-through. */
   inputSchema?: { type: 'object'; [key: string]: unknown };
+  /** Listed as it is (e.g. `{ taskSupport: 'optional' }`); the mock itself runs every call as a plain request. */
+  execution?: { taskSupport?: 'forbidden' | 'optional' | 'required' };
 }
 
 export interface MockPrompt {

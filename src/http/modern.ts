@@ -5,7 +5,8 @@ import type { AuthManager } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
-import { ModernFace, PrincipalView, type Principal } from '../session/index.js';
+import { localUser, type Principal } from '../principal/index.js';
+import { ModernFace, PrincipalView } from '../session/index.js';
 import { isLoopbackHost } from './origin.js';
 
 /**
@@ -13,12 +14,13 @@ import { isLoopbackHost } from './origin.js';
  * caller's identity, never a connection). On a loopback bind only the local user can reach switchboard; on any other
  * bind the caller is unknown until a front door signs it in, which switchboard does not have yet.
  */
-export function modernPrincipal(host: string, username: string): Principal {
-  return isLoopbackHost(host) ? { kind: 'local-user', name: username } : { kind: 'none' };
+export function modernPrincipal(host: string, username: string): Principal | undefined {
+  return isLoopbackHost(host) ? localUser(username) : undefined;
 }
 
 export interface ModernEndpointOptions {
-  principal: Principal;
+  /** Absent on a non-loopback bind without a front door: nobody owns sign-ins there. */
+  principal: Principal | undefined;
   config: Config;
   logger: Logger;
   metrics: Metrics;
@@ -38,7 +40,7 @@ export class ModernEndpoint {
   constructor(options: ModernEndpointOptions) {
     const view = new PrincipalView({
       ...options,
-      logger: options.logger.child({ principal: options.principal.kind }),
+      logger: options.logger.child({ principal: options.principal?.kind ?? 'nobody' }),
       noSignInMessage: (server) => `The server "${server}" needs a sign-in, and this request has no principal to keep the tokens for: `
         + 'switchboard listens on a non-loopback address and has no front door (its own sign-in) configured. '
         + 'Sign-ins work for 2025-11-25 sessions, or for 2026-07-28 requests when switchboard is bound to loopback.',

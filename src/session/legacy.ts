@@ -6,7 +6,7 @@ import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { UrlElicitation } from './auth-tools.js';
 import { createServerFace, directRelay, type RequestRunner } from './handlers.js';
-import type { Principal } from './principal.js';
+import { sessionPrincipal, type Principal } from '../principal/index.js';
 import { PrincipalView, type DownstreamFace, type RelayContext } from './view.js';
 
 const PassThrough = z.looseObject({});
@@ -40,7 +40,7 @@ export class Session implements DownstreamFace {
   constructor(options: SessionOptions) {
     this.id = options.id;
     const logger = options.logger.child({ session: options.id });
-    this.view = new PrincipalView({ ...options, principal: options.principal ?? { kind: 'session', id: options.id }, logger });
+    this.view = new PrincipalView({ ...options, principal: options.principal ?? sessionPrincipal(options.id), logger });
     this.view.attach(this);
     this.server = createServerFace(this.view, PUSHING, {
       // Several upstreams changing at once (reconnects, sign-ins) reach the client as one notification.

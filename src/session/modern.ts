@@ -16,7 +16,7 @@ import { Sealer } from '../store/index.js';
 import type { UrlElicitation } from './auth-tools.js';
 import { Exchange, ROUND_WAIT_MS } from './exchange.js';
 import { createServerFace, type RequestRunner } from './handlers.js';
-import { principalKey } from './principal.js';
+import { principalKey } from '../principal/index.js';
 import type { DownstreamFace, PrincipalView, RelayContext } from './view.js';
 
 /**
@@ -48,7 +48,7 @@ export class ModernFace implements DownstreamFace, RequestRunner {
   private readonly watched = new Map<string, number>();
 
   constructor(private readonly view: PrincipalView, private notifier: ServerNotifier = NO_LISTENERS) {
-    this.owner = `mrtr request state\u0000${principalKey(view.principal)}`;
+    this.owner = `mrtr request state\u0000${view.principal ? principalKey(view.principal) : 'nobody'}`;
     view.attach(this);
   }
 

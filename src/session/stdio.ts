@@ -6,7 +6,7 @@ import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { Session } from './legacy.js';
 import { ModernFace } from './modern.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../principal/index.js';
 import { PrincipalView } from './view.js';
 
 export interface StdioOptions {

@@ -13,14 +13,14 @@ import {
   type RequestId,
   type Tool,
 } from '@modelcontextprotocol/server';
-import { SessionAuth, type AuthManager } from '../auth/index.js';
-import { publicUri, SessionCatalog, type CatalogSource, type Route } from '../catalog/index.js';
+import { SignInState, type AuthManager } from '../auth/index.js';
+import { publicUri, SessionCatalog, toolResultWithPublicUris, type CatalogSource, type Route } from '../catalog/index.js';
 import { isRemote, type Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
+import type { Principal } from '../principal/index.js';
 import { UpstreamConnection, UpstreamTimeoutError, UpstreamUnavailableError, type CatalogPart, type DownstreamPeer } from '../upstream/index.js';
 import { AuthTools, AUTH_STATUS_URI, type UrlElicitation } from './auth-tools.js';
-import { principalKey, type Principal } from './principal.js';
 
 /**
  * The downstream side of a view: how what upstreams send reaches the client(s) of this principal. A legacy session
@@ -50,7 +50,8 @@ export interface RelayContext {
 }
 
 export interface ViewOptions {
-  principal: Principal;
+  /** Who owns the connections and sign-ins; absent when nobody does (public servers only, no sign-in offered). */
+  principal: Principal | undefined;
   config: Config;
   logger: Logger;
   metrics: Metrics;
@@ -70,7 +71,7 @@ export class PrincipalView implements DownstreamPeer {
   private readonly connections: UpstreamConnection[] = [];
   private readonly sources: CatalogSource[] = [];
   private readonly logger: Logger;
-  private readonly auth: SessionAuth | undefined;
+  private readonly auth: SignInState | undefined;
   private readonly authTools: AuthTools | undefined;
   private face: DownstreamFace | undefined;
   private authStatusWatched = false;
@@ -90,20 +91,20 @@ export class PrincipalView implements DownstreamPeer {
 
   constructor(private readonly options: ViewOptions) {
     this.logger = options.logger;
-    this.catalog = new SessionCatalog(options.config.naming.maxLength);
-    if (options.auth && options.principal.kind !== 'none') {
-      this.auth = new SessionAuth(options.auth, principalKey(options.principal), {
-        state: (server) => this.connection(server)?.state,
-        reconnect: (servers) => this.batch(() => Promise.all(servers.map((name) => this.connection(name)?.reconnect())).then(() => {})),
-        requireAuth: (server, state) => this.connection(server)?.requireAuth(state, 'signed out'),
-        completeElicitation: (id) => this.face?.completeElicitation(id),
-      }, this.logger);
+    this.catalog = new SessionCatalog(options.config.naming.maxLength, this.logger);
+    if (options.auth && options.principal) {
+      this.auth = new SignInState(options.auth, options.principal, this.logger);
+      this.auth.onSignedIn(({ connect, elicitationId }) => void this.reconnect(connect).then(() => {
+        if (elicitationId) this.face?.completeElicitation(elicitationId);
+      }));
       this.authTools = new AuthTools(this.auth, {
         elicitUrl: (elicitation, requestId) => this.face?.elicitUrl(elicitation, requestId) ?? false,
         servers: () => this.connections.map((c) => c.name),
         maxNameLength: options.config.naming.maxLength,
         state: (name) => this.connection(name)?.state,
         stateDetail: (name) => this.connection(name)?.stateDetail,
+        reconnect: (servers) => this.reconnect(servers),
+        signedOut: (servers) => servers.forEach((name) => this.connection(name)?.requireAuth('auth_required', 'signed out')),
       });
     }
   }
@@ -113,7 +114,7 @@ export class PrincipalView implements DownstreamPeer {
     this.face = face;
   }
 
-  get principal(): Principal {
+  get principal(): Principal | undefined {
     return this.options.principal;
   }
 
@@ -123,6 +124,11 @@ export class PrincipalView implements DownstreamPeer {
 
   get clientCapabilities(): ClientCapabilities {
     return this.face?.clientCapabilities ?? {};
+  }
+
+  /** Connects servers again and waits for the attempts; the client hears one list_changed for all of them. */
+  private reconnect(servers: readonly string[]): Promise<void> {
+    return this.batch(() => Promise.all(servers.map((name) => this.connection(name)?.reconnect())).then(() => {}));
   }
 
   private connection(name: string): UpstreamConnection | undefined {
@@ -355,7 +361,8 @@ export class PrincipalView implements DownstreamPeer {
     const route = await this.settledRoute(() => this.catalog.tool(params.name));
     if (!route) return this.withAuthMeta(this.unknownTool(params.name));
     try {
-      return this.withAuthMeta((await this.relay(route, { method: 'tools/call', params: { ...params, name: route.upstreamName } }, context)) as CallToolResult);
+      const result = (await this.relay(route, { method: 'tools/call', params: { ...params, name: route.upstreamName } }, context)) as Parameters<typeof toolResultWithPublicUris>[0];
+      return this.withAuthMeta(toolResultWithPublicUris(result, route.connection.name, route.prefix) as CallToolResult);
     } catch (error) {
       if (error instanceof UpstreamUnavailableError || error instanceof UpstreamTimeoutError) return this.withAuthMeta(this.unavailable(error));
       throw error;
