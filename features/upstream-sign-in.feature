@@ -1,3 +1,4 @@
+@client-eras
 Feature: Signing in to upstream servers
   A server that answers 401 needs a sign-in for this session. switchboard offers an authenticate tool for it,
   gives the agent a sign-in URL, completes the OAuth flow at its callback, and then connects every server of the
@@ -67,6 +68,7 @@ Feature: Signing in to upstream servers
     And "crm" never received a token from "corp"
     And "jira" never received a token from "partner"
 
+  @legacy-only
   Scenario: Each session signs in for itself
     Given switchboard is running
     And client "alice" is connected
@@ -79,6 +81,7 @@ Feature: Signing in to upstream servers
     Given client "carol" is connected
     Then client "carol" still sees the tool "authenticate_jira"
 
+  @legacy-only
   Scenario: A client that supports URL elicitation is asked to open the sign-in page
     Given switchboard is running
     And a client that supports URL elicitation is connected
@@ -87,3 +90,32 @@ Feature: Signing in to upstream servers
     When the user approves the sign-in in the browser
     Then the client is told that the URL elicitation completed
     And the client eventually sees the tool "jira_whoami"
+
+  @modern-only
+  Scenario: Clients without sessions (2026-07-28) on a loopback address share the local user's sign-ins
+    Given switchboard is running
+    And client "alice" is connected
+    And client "bob" is connected
+    When client "alice" signs in to "jira"
+    Then client "alice" eventually sees the tool "jira_whoami"
+    And client "bob" eventually sees the tool "jira_whoami"
+
+  @modern-only
+  Scenario: A client without a session is asked to open the sign-in page within its call
+    Given switchboard is running
+    And a client that supports URL elicitation is connected
+    When the client asks to sign in to "jira"
+    Then the client was asked to open the sign-in URL
+    And the client gets a sign-in URL at "corp"
+    When the user approves the sign-in in the browser
+    Then the client eventually sees the tool "jira_whoami"
+
+  @modern-only
+  Scenario: Without a front door, a client without a session on a shared address gets the public servers only
+    Given switchboard listens on all interfaces
+    And switchboard is running
+    And a client is connected
+    Then the client sees the tool "weather_echo"
+    And the client does not see the tool "authenticate_jira"
+    When the client calls "jira_whoami"
+    Then the call fails with a tool error mentioning "front door"

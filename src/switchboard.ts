@@ -1,14 +1,13 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import { userInfo } from 'node:os';
 import express from 'express';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { AuthManager, authRoutes } from './auth/index.js';
 import type { Config } from './config/index.js';
-import { createHttpApp, httpOrigin, listen, SessionRegistry, type Readiness } from './http/index.js';
+import { createHttpApp, httpOrigin, listen, ModernEndpoint, modernPrincipal, SessionRegistry, type Readiness } from './http/index.js';
 import type { Logger } from './log/index.js';
 import { Metrics } from './metrics/index.js';
 import { localUser } from './principal/index.js';
-import { Session } from './session/index.js';
+import { serveOverStdio } from './session/index.js';
 import { createTokenStore, type TokenStore } from './store/index.js';
 import { ServerMonitor } from './upstream/index.js';
 
@@ -54,6 +53,7 @@ export async function serveHttp(config: Config, logger: Logger, options: ServeOp
   const store = await openStore(config, options, logger);
   const auth = new AuthManager(config, store, logger);
   const sessions = new SessionRegistry(config, logger, metrics, auth);
+  const modern = new ModernEndpoint({ principal: modernPrincipal(config.http.host, userInfo().username), config, logger, metrics, auth });
   const monitor = new ServerMonitor(config, logger);
   monitor.start();
   const app = createHttpApp({
@@ -61,6 +61,7 @@ export async function serveHttp(config: Config, logger: Logger, options: ServeOp
     logger,
     metrics,
     sessions,
+    modern,
     routes: authRoutes(auth, logger),
     readiness: async (): Promise<Readiness> => {
       const storeState = await storeReadiness(store);
@@ -79,7 +80,7 @@ export async function serveHttp(config: Config, logger: Logger, options: ServeOp
     port,
     auth,
     close: async () => {
-      await Promise.all([sessions.closeAll(), monitor.close()]);
+      await Promise.all([sessions.closeAll(), modern.close(), monitor.close()]);
       await stopServer(server);
       await store.close();
     },
@@ -101,12 +102,11 @@ export async function serveStdio(config: Config, logger: Logger, options: ServeO
   if (!config.publicUrl) auth.setPublicUrl(httpOrigin(config.http.host, port));
   // The one stdio session belongs to the local user; as a principal it outlives the process, so with a persistent
   // store an IDE restart keeps the sign-ins. (HTTP sessions are principals of their own.)
-  const session = new Session({ id: `stdio:${userInfo().username}`, principal: localUser(userInfo().username), config, logger, metrics: new Metrics(), auth });
-  await session.server.connect(new StdioServerTransport());
+  const stdio = serveOverStdio({ principal: localUser(userInfo().username), config, logger, metrics: new Metrics(), auth });
   logger.info({ servers: Object.keys(config.mcpServers), callback: auth.redirectUri }, 'switchboard serving on stdio');
   return {
     close: async () => {
-      await session.close({ forgetTokens: false });
+      await stdio.close();
       await stopServer(callbackServer);
       await store.close();
     },

@@ -97,7 +97,7 @@ Then('the client was asked to sample a message mentioning {string}', function (t
 
 When('the client subscribes to the resource {string}', async function (this: SwitchboardWorld, uri: string) {
   const client = this.client();
-  client.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => {
+  client.legacyClient.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => {
     client.notifications.push({ method: notification.method, params: notification.params });
   });
   await client.client.subscribeResource({ uri });

@@ -8,7 +8,7 @@ import { freePort, type SwitchboardWorld } from '../support/world.js';
 const clientCredentials = new WeakMap<SwitchboardWorld, string>();
 
 Given('a client that sends its own credentials {string} is connected', async function (this: SwitchboardWorld, token: string) {
-  const client = await TestClient.connect(this.url, {}, { authorization: `Bearer ${token}` });
+  const client = await TestClient.connect(this.url, {}, { authorization: `Bearer ${token}` }, this.clientEra);
   this.clients.set('default', client);
   clientCredentials.set(this, token);
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Given, When, Then } from '@cucumber/cucumber';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { TestClient } from '../support/client.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { Redis } from 'ioredis';
 import { principalKey, sessionPrincipal } from '../../src/principal/index.js';
@@ -133,7 +133,7 @@ When('the client lists its tools again', async function (this: SwitchboardWorld)
 });
 
 /** 'ok' when the tool echoed the text back, else what went wrong. */
-async function echoOutcome(client: Client, tool: string, text: string): Promise<string> {
+async function echoOutcome(client: TestClient['client'], tool: string, text: string): Promise<string> {
   try {
     const result = (await client.callTool({ name: tool, arguments: { text } })) as CallToolResult;
     const answer = result.content[0]?.type === 'text' ? result.content[0].text : undefined;

@@ -1,3 +1,4 @@
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpTransport, type McpSubscription } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport, type StdioServerParameters } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -15,6 +16,13 @@ import {
   type CreateMessageRequest,
   type Progress,
 } from '@modelcontextprotocol/sdk/types.js';
+
+/**
+ * Which protocol era a test client speaks. `legacy`: MCP 2025-11-25 with a session, through SDK v1 (what most clients
+ * in the wild are built on). `modern`: 2026-07-28, stateless, through SDK v2 pinned to that revision.
+ */
+export type ClientEra = 'legacy' | 'modern';
+
 
 export interface ClientBehaviour {
   capabilities?: ClientCapabilities;
@@ -78,9 +86,12 @@ export class TestClient {
   /** The session id switchboard gave this client (HTTP only); kept after the session ends. */
   openedSessionId: string | undefined;
 
+  /** The listen stream of a modern client (2026-07-28 subscriptions/listen), over which it hears of changes. */
+  private subscription: McpSubscription | undefined;
+
   private constructor(
-    readonly client: Client,
-    readonly transport: Transport,
+    readonly client: Client | ModernClient,
+    readonly transport: Transport | ModernHttpTransport,
     readonly behaviour: ClientBehaviour,
     private readonly readStderr: () => string,
   ) {}
@@ -90,8 +101,9 @@ export class TestClient {
     return this.readStderr();
   }
 
-  /** Opens a session on switchboard's HTTP endpoint. */
-  static async connect(url: string, behaviour: ClientBehaviour = {}, headers: Record<string, string> = {}): Promise<TestClient> {
+  /** Opens a session on switchboard's HTTP endpoint (a legacy client), or starts talking to it (a modern one). */
+  static async connect(url: string, behaviour: ClientBehaviour = {}, headers: Record<string, string>, era: ClientEra): Promise<TestClient> {
+    if (era === 'modern') return TestClient.openModern(url, behaviour, headers);
     return TestClient.open(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers }, fetch: fetchWithOwnSignals() }), behaviour);
   }
 
@@ -134,6 +146,57 @@ export class TestClient {
     return test;
   }
 
+  /**
+   * A 2026-07-28 client: no handshake (the era is pinned, so a server that cannot speak it fails here), answers to
+   * input-required results through its request handlers, and a listen stream for list changes.
+   */
+  private static async openModern(url: string, behaviour: ClientBehaviour, headers: Record<string, string>): Promise<TestClient> {
+    const client = new ModernClient({ name: 'bdd-client', version: '1.0.0' }, {
+      capabilities: (behaviour.capabilities ?? {}) as ConstructorParameters<typeof ModernClient>[1] extends { capabilities?: infer C } ? C : never,
+      versionNegotiation: { mode: { pin: '2026-07-28' } },
+    });
+    const transport = new ModernHttpTransport(new URL(url), { requestInit: { headers }, fetch: fetchWithOwnSignals() });
+    const test = new TestClient(client, transport, behaviour, () => '');
+    client.onerror = (error) => void test.transportErrors.push(error);
+    const record = (method: string) => (notification: { params?: Record<string, unknown> }) => {
+      test.notifications.push({ method, params: notification.params });
+    };
+    client.setNotificationHandler('notifications/tools/list_changed', record('notifications/tools/list_changed'));
+    client.setNotificationHandler('notifications/prompts/list_changed', record('notifications/prompts/list_changed'));
+    client.setNotificationHandler('notifications/resources/list_changed', record('notifications/resources/list_changed'));
+    client.setNotificationHandler('notifications/message', record('notifications/message'));
+    if (behaviour.capabilities?.sampling) {
+      client.setRequestHandler('sampling/createMessage', async (request) => {
+        test.samplingRequests.push(request.params as CreateMessageRequest['params']);
+        return { role: 'assistant', model: 'bdd-model', content: { type: 'text', text: behaviour.samplingAnswer ?? 'sampled' } };
+      });
+    }
+    if (behaviour.capabilities?.elicitation) {
+      client.setRequestHandler('elicitation/create', async (request) => {
+        test.elicitationRequests.push(request.params as TestClient['elicitationRequests'][number]);
+        return request.params.mode === 'url' ? { action: 'accept' } : { action: 'accept', content: { answer: 'forty-two' } };
+      });
+    }
+    if (behaviour.capabilities?.roots) {
+      client.setRequestHandler('roots/list', async () => ({ roots: behaviour.roots ?? [] }));
+    }
+    await client.connect(transport);
+    // 2026-07-28: no handshake and no session; a pinned client that connected is modern, checked here once.
+    if (client.getProtocolEra() !== 'modern' || transport.sessionId !== undefined) throw new Error('switchboard did not serve the client as 2026-07-28');
+    test.subscription = await client.listen({ toolsListChanged: true, promptsListChanged: true, resourcesListChanged: true });
+    return test;
+  }
+
+  /** The SDK v1 client, for what only a 2025-11-25 session has (e.g. notifications/elicitation/complete). */
+  get legacyClient(): Client {
+    if (this.client instanceof ModernClient) throw new Error('a 2026-07-28 client has no session-bound notifications; this step is for legacy clients');
+    return this.client;
+  }
+
+  get era(): ClientEra {
+    return this.client instanceof ModernClient ? 'modern' : 'legacy';
+  }
+
   get sessionId(): string | undefined {
     return this.transport.sessionId;
   }
@@ -156,7 +219,10 @@ export class TestClient {
     this.lastResult = undefined;
     this.lastError = undefined;
     try {
-      this.lastResult = (await this.client.callTool({ name, arguments: args }, undefined, { ...options, timeout: 60_000 })) as CallToolResult;
+      const requestOptions = { ...options, timeout: 60_000 };
+      this.lastResult = (this.client instanceof ModernClient
+        ? await this.client.callTool({ name, arguments: args }, requestOptions)
+        : await this.client.callTool({ name, arguments: args }, undefined, requestOptions)) as CallToolResult;
     } catch (error) {
       this.lastError = error as Error;
     }
@@ -178,6 +244,7 @@ export class TestClient {
   }
 
   async close(): Promise<void> {
+    await this.subscription?.close().catch(() => {});
     if (this.transport instanceof StreamableHTTPClientTransport) await this.transport.terminateSession().catch(() => {});
     await this.client.close().catch(() => {});
   }

@@ -80,7 +80,7 @@ export interface ReferenceListing {
 export async function listReferenceServer(capabilities: ClientCapabilities): Promise<ReferenceListing> {
   const own = await TestClient.launch(referenceStdioCommand(), { capabilities });
   try {
-    const { client } = own;
+    const client = own.legacyClient;
     return {
       tools: (await client.listTools()).tools,
       prompts: (await client.listPrompts()).prompts,

@@ -6,7 +6,7 @@ import { serveHttp, type RunningHttp } from '../../src/switchboard.js';
 import { startMockMcpServer, stdioCommand, type MockEra, type MockMcpServer, type MockMcpSpec } from '../../mock-servers/mcp/index.js';
 import { ScenarioFiles, SWITCHBOARD_BIN, REPO_ROOT, type ProcessOutcome } from './cli.js';
 import { referenceStdioCommand, startReferenceServer, type RunningReferenceServer } from './reference-server.js';
-import { TestClient, type ClientBehaviour } from './client.js';
+import { TestClient, type ClientBehaviour, type ClientEra } from './client.js';
 import { sendHttp, type HttpAnswer, type HttpRequestInit } from './http.js';
 
 setDefaultTimeout(60_000);
@@ -64,17 +64,20 @@ export class SwitchboardWorld extends World {
   /** The outcome of the last switchboard process run to its end. */
   lastProcess: ProcessOutcome | undefined;
   /**
-   * The protocol era the scenario's upstream servers speak: 2025-11-25 (legacy, the default run) or 2026-07-28 only
-   * (modern: the `modern-upstreams` profile runs the features tagged @upstream-eras again with it). Legacy HTTP+SSE
-   * servers speak 2025 in either run.
+   * The protocol era the scenario's upstream servers speak: 2025-11-25 (legacy) or 2026-07-28 only (modern), from the
+   * cucumber profile (cucumber.js: the era matrix). Legacy HTTP+SSE servers speak 2025 in either run.
    */
   readonly upstreamEra: MockEra;
+  /** The protocol era of the scenario's clients, from the cucumber profile: 2025-11-25 with sessions, or 2026-07-28. */
+  readonly clientEra: ClientEra;
   private filesValue: ScenarioFiles | undefined;
   private readonly onWarning = (warning: Error) => void this.processWarnings.push(warning);
 
   constructor(options: IWorldOptions) {
     super(options);
-    this.upstreamEra = (options.parameters as { upstreamEra?: MockEra } | undefined)?.upstreamEra ?? 'legacy';
+    const eras = (options.parameters ?? {}) as { upstreamEra?: MockEra; clientEra?: ClientEra };
+    this.upstreamEra = eras.upstreamEra ?? 'legacy';
+    this.clientEra = eras.clientEra ?? 'legacy';
     process.on('warning', this.onWarning);
   }
 
@@ -185,7 +188,7 @@ export class SwitchboardWorld extends World {
   }
 
   async connect(name = 'default', behaviour: ClientBehaviour = {}): Promise<TestClient> {
-    const client = await TestClient.connect(this.url, behaviour);
+    const client = await TestClient.connect(this.url, behaviour, {}, this.clientEra);
     this.clients.set(name, client);
     return client;
   }

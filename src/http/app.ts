@@ -1,10 +1,12 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { hostHeaderValidation } from '@modelcontextprotocol/node';
+import { toWebRequest } from '@modelcontextprotocol/node';
+import { isInitializeRequest, isLegacyRequest } from '@modelcontextprotocol/server';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { fastPath } from './fast-path.js';
+import type { ModernEndpoint } from './modern.js';
 import { isLoopbackHost, originValidation } from './origin.js';
 import type { SessionRegistry } from './sessions.js';
 
@@ -18,6 +20,8 @@ export interface HttpAppOptions {
   logger: Logger;
   metrics: Metrics;
   sessions: SessionRegistry;
+  /** 2026-07-28 requests: no session, state owned by the bind's principal. */
+  modern: ModernEndpoint;
   readiness: () => Promise<Readiness>;
   /** Routes mounted before /mcp (e.g. the OAuth callback). */
   routes?: express.Router;
@@ -37,7 +41,10 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   if (loopback) {
     const hosts = ['localhost', '127.0.0.1', '[::1]'];
     if (config.publicUrl) hosts.push(new URL(config.publicUrl).hostname);
-    app.use(hostHeaderValidation(hosts));
+    const hostAllowed = hostHeaderValidation(hosts);
+    app.use((req, res, next) => {
+      if (hostAllowed(req, res)) next();
+    });
   }
 
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
@@ -66,6 +73,9 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
       if (!transport) return jsonRpcError(res, 404, -32001, 'Session not found');
       return transport.handleRequest(req, res, req.body);
     }
+    // 2026-07-28 basic/transports: no session id, and every request carries its protocol version in `_meta`. The SDK's
+    // own classification decides, so this branch never disagrees with its modern handler.
+    if (!(await isLegacyRequest(await toWebRequest(req, req.body), req.body))) return options.modern.handle(req, res);
     if (!isInitializeRequest(req.body) && !(Array.isArray(req.body) && req.body.some(isInitializeRequest))) {
       return jsonRpcError(res, 400, -32000, 'Bad Request: no Mcp-Session-Id header, and the request is not an initialize request');
     }

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { ErrorCode, McpError, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolErrorCode, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
 import type { Logger } from '../log/index.js';
 import type { SessionRegistry } from './sessions.js';
 
@@ -72,12 +72,21 @@ export function fastPath(sessions: SessionRegistry, logger: Logger) {
       reply(`"result":${JSON.stringify(result)}`);
     } catch (error) {
       if (controller.signal.aborted) return;
-      const code = error instanceof McpError ? error.code : ErrorCode.InternalError;
-      const text = error instanceof McpError ? error.message : 'Internal error';
-      if (!(error instanceof McpError)) logger.warn({ session: sessionId, error: error instanceof Error ? error.message : String(error) }, 'tools/call failed');
-      reply(`"error":${JSON.stringify({ code, message: text, ...(error instanceof McpError && error.data !== undefined ? { data: error.data } : {}) })}`);
+      const protocol = protocolErrorOf(error);
+      if (!protocol) logger.warn({ session: sessionId, error: error instanceof Error ? error.message : String(error) }, 'tools/call failed');
+      const { code, message: text, data } = protocol ?? { code: ProtocolErrorCode.InternalError, message: 'Internal error', data: undefined };
+      reply(`"error":${JSON.stringify({ code, message: text, ...(data !== undefined ? { data } : {}) })}`);
     } finally {
       inFlight.delete(key);
     }
   };
+}
+
+/**
+ * A JSON-RPC error to answer with, as the SDK's own dispatch reads one: any error with an integer code (switchboard's
+ * and the upstream client's protocol errors alike); anything else is an internal error whose text stays in the log.
+ */
+function protocolErrorOf(error: unknown): { code: number; message: string; data: unknown } | undefined {
+  if (!(error instanceof Error) || !Number.isSafeInteger((error as { code?: unknown }).code)) return undefined;
+  return { code: (error as unknown as { code: number }).code, message: error.message, data: (error as { data?: unknown }).data };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import type { AuthManager } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
@@ -8,7 +8,7 @@ import { Session } from '../session/index.js';
 
 interface Entry {
   session: Session;
-  transport: StreamableHTTPServerTransport;
+  transport: NodeStreamableHTTPServerTransport;
   lastActivity: number;
 }
 
@@ -38,10 +38,10 @@ export class SessionRegistry {
    * Handles an initialize request on a new session. The session is registered only when the SDK accepted the
    * initialize; a rejected one is closed again at once.
    */
-  async initialize(handle: (transport: StreamableHTTPServerTransport) => Promise<void>): Promise<void> {
+  async initialize(handle: (transport: NodeStreamableHTTPServerTransport) => Promise<void>): Promise<void> {
     const id = randomUUID();
     const session = new Session({ id, config: this.config, logger: this.logger, metrics: this.metrics, auth: this.auth });
-    const transport = new StreamableHTTPServerTransport({
+    const transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
       onsessioninitialized: () => {
         this.entries.set(id, { session, transport, lastActivity: Date.now() });
@@ -56,12 +56,12 @@ export class SessionRegistry {
   }
 
   /** Finds a live session's transport and marks the session active. */
-  touch(id: string): StreamableHTTPServerTransport | undefined {
+  touch(id: string): NodeStreamableHTTPServerTransport | undefined {
     return this.find(id)?.transport;
   }
 
   /** Finds a live session and marks it active. */
-  find(id: string): { session: Session; transport: StreamableHTTPServerTransport } | undefined {
+  find(id: string): { session: Session; transport: NodeStreamableHTTPServerTransport } | undefined {
     const entry = this.entries.get(id);
     if (!entry) return undefined;
     entry.lastActivity = Date.now();

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { CallToolResult, ReadResourceResult, RequestId, Resource, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ReadResourceResult, RequestId, Resource, Tool } from '@modelcontextprotocol/server';
 import type { AuthRequiredEntry, SignInState } from '../auth/index.js';
 import { publicName } from '../catalog/index.js';
 import type { UpstreamState } from '../upstream/index.js';
@@ -8,8 +7,16 @@ import type { UpstreamState } from '../upstream/index.js';
 export const AUTH_STATUS_URI = 'auth://status';
 const SIGN_OUT_TOOL = 'switchboard_sign_out';
 
+/** A SEP-1036 URL-mode elicitation: the client opens the URL itself, so tokens never pass through it. */
+export interface UrlElicitation {
+  message: string;
+  url: string;
+  elicitationId: string;
+}
+
 export interface AuthToolsHost {
-  server: Server;
+  /** Asks the client to open a URL; false when it cannot be asked (it declared no URL-mode elicitation). */
+  elicitUrl(elicitation: UrlElicitation, relatedRequestId: RequestId | undefined): boolean;
   servers(): string[];
   maxNameLength: number;
   state(server: string): UpstreamState | undefined;
@@ -151,14 +158,9 @@ export class AuthTools {
     }
     const { authorizationUrl, issuer } = started;
     // SEP-1036 URL-mode elicitation: a client that supports it opens the URL itself; the tokens never pass through it.
-    if (this.host.server.getClientCapabilities()?.elicitation?.url) {
-      const elicitationId = randomUUID();
-      this.auth.trackElicitation(server, started.state, elicitationId);
-      void this.host.server.elicitInput(
-        { mode: 'url', message: `Sign in to ${server} (${issuer}) so switchboard can use its tools.`, url: authorizationUrl, elicitationId },
-        { relatedRequestId: requestId },
-      ).catch(() => {});
-    }
+    const elicitationId = randomUUID();
+    const message = `Sign in to ${server} (${issuer}) so switchboard can use its tools.`;
+    if (this.host.elicitUrl({ message, url: authorizationUrl, elicitationId }, requestId)) this.auth.trackElicitation(server, started.state, elicitationId);
     return {
       content: [{
         type: 'text',

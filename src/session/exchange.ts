@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { CLIENT_CAPABILITIES_META_KEY, type ClientCapabilities, type Request, type ServerContext } from '@modelcontextprotocol/server';
+import type { RelayContext } from './view.js';
+
+/** Between two rounds an exchange waits this long for the client's retry (a person may be answering). */
+export const ROUND_WAIT_MS = 10 * 60_000;
+
+type Event =
+  | { kind: 'input'; key: string; request: Request }
+  | { kind: 'done'; result: unknown }
+  | { kind: 'failed'; error: unknown };
+
+interface PendingInput {
+  resolve(response: Record<string, unknown>): void;
+  reject(error: Error): void;
+}
+
+/** What one round of an exchange ends with: the relayed result, or the requests the client must answer first. */
+export type RoundOutcome =
+  | { kind: 'done'; result: unknown }
+  | { kind: 'input'; requests: Record<string, Request> };
+
+/**
+ * One modern (2026-07-28) client request relayed upstream across its input rounds (basic/patterns/mrtr). The upstream
+ * request stays in flight between rounds; what the upstream asks the client (sampling, elicitation, roots) is queued
+ * and handed out as the round's input requests, and the retry's input responses answer the upstream.
+ */
+export class Exchange {
+  readonly key = randomUUID();
+  private readonly controller = new AbortController();
+  private readonly events: Event[] = [];
+  private readonly pending = new Map<string, PendingInput>();
+  private wake: (() => void) | undefined;
+  private round: ServerContext | undefined;
+  private expiry: NodeJS.Timeout | undefined;
+  private capabilities: ClientCapabilities = {};
+  private nextInput = 0;
+  private finished = false;
+
+  constructor(private readonly onEnd: (exchange: Exchange) => void) {}
+
+  /** The relay context of the upstream work: it outlives each round's HTTP exchange, and is related by `key`. */
+  get relay(): RelayContext {
+    return {
+      signal: this.controller.signal,
+      requestId: this.key,
+      sendNotification: async (notification) => this.round?.mcpReq.notify(notification),
+    };
+  }
+
+  /** What the client declared it can do in its latest round (2026-07-28: every request carries its capabilities). */
+  get clientCapabilities(): ClientCapabilities {
+    return this.capabilities;
+  }
+
+  start(work: Promise<unknown>): void {
+    work.then((result) => this.push({ kind: 'done', result }), (error: unknown) => this.push({ kind: 'failed', error }));
+  }
+
+  /** Queues a request for the client; it is answered by the input response of the next round. */
+  ask(request: Request, signal?: AbortSignal): Promise<Record<string, unknown>> {
+    const key = `r${this.nextInput++}`;
+    if (this.finished) return Promise.reject(new Error('the client request ended'));
+    return new Promise((resolve, reject) => {
+      this.pending.set(key, { resolve, reject });
+      signal?.addEventListener('abort', () => {
+        if (this.pending.delete(key)) reject(new Error('the upstream cancelled its request'));
+      }, { once: true });
+      this.push({ kind: 'input', key, request });
+    });
+  }
+
+  /** Answers the requests of the previous round with the retry's input responses (untrusted: shape-checked only). */
+  answer(responses: Record<string, unknown> | undefined): void {
+    for (const [key, pending] of this.pending) {
+      const response = responses?.[key];
+      if (response && typeof response === 'object' && !Array.isArray(response)) pending.resolve(response as Record<string, unknown>);
+      else pending.reject(new Error('the client did not answer this request'));
+    }
+    this.pending.clear();
+  }
+
+  /**
+   * Runs one round for the client request `ctx`: waits for the upstream's result or its next requests. Messages the
+   * upstream relates to the call (progress, logs) go on this round's stream; the client closing it cancels the call.
+   */
+  async next(ctx: ServerContext): Promise<RoundOutcome> {
+    clearTimeout(this.expiry);
+    this.round = ctx;
+    const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+    this.capabilities = (envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined) ?? {};
+    const cancel = () => this.cancel();
+    ctx.mcpReq.signal.addEventListener('abort', cancel, { once: true });
+    try {
+      while (!this.events.length) await new Promise<void>((resolve) => (this.wake = resolve));
+      const first = this.events[0]!;
+      if (first.kind === 'input') {
+        const requests: Record<string, Request> = {};
+        // Everything the upstream asked so far goes in one round (inputRequests is a map).
+        while (this.events[0]?.kind === 'input') {
+          const input = this.events.shift() as Extract<Event, { kind: 'input' }>;
+          requests[input.key] = input.request;
+        }
+        this.expiry = setTimeout(() => this.cancel(), ROUND_WAIT_MS);
+        this.expiry.unref();
+        return { kind: 'input', requests };
+      }
+      this.events.shift();
+      this.end();
+      if (first.kind === 'failed') throw first.error;
+      return { kind: 'done', result: first.result };
+    } finally {
+      ctx.mcpReq.signal.removeEventListener('abort', cancel);
+      this.round = undefined;
+    }
+  }
+
+  /** Ends the exchange: the upstream request is cancelled and requests still waiting for an answer fail. */
+  cancel(): void {
+    this.controller.abort(new Error('the client request ended'));
+    for (const pending of this.pending.values()) pending.reject(new Error('the client request ended'));
+    this.pending.clear();
+    this.end();
+  }
+
+  private end(): void {
+    if (this.finished) return;
+    this.finished = true;
+    clearTimeout(this.expiry);
+    this.onEnd(this);
+  }
+
+  private push(event: Event): void {
+    this.events.push(event);
+    this.wake?.();
+    this.wake = undefined;
+  }
+}

@@ -1,0 +1,46 @@
+import { Server, type InputRequiredResult, type ServerCapabilities, type ServerContext } from '@modelcontextprotocol/server';
+import type { PrincipalView, RelayContext } from './view.js';
+
+const CAPABILITIES: ServerCapabilities = {
+  tools: { listChanged: true },
+  prompts: { listChanged: true },
+  resources: { listChanged: true, subscribe: true },
+  logging: {},
+  completions: {},
+};
+
+const INSTRUCTIONS = 'switchboard: the tools, prompts and resources of several MCP servers, each prefixed with its server name.';
+
+/**
+ * How a server face runs a relayed request. `relayed` serves the methods that may need the client's input on the way
+ * (tools/call, prompts/get, resources/read): a legacy face pushes server-to-client requests on the live session, a
+ * modern face answers with an input-required result instead (MRTR).
+ */
+export interface RequestRunner {
+  relayed<T>(ctx: ServerContext, work: (relay: RelayContext) => Promise<T>): Promise<T | InputRequiredResult>;
+}
+
+/** The relay context of a request served straight (no input rounds). */
+export function directRelay(ctx: ServerContext): RelayContext {
+  return { signal: ctx.mcpReq.signal, requestId: ctx.mcpReq.id, sendNotification: (notification) => ctx.mcpReq.notify(notification) };
+}
+
+/**
+ * switchboard's MCP server face over a principal view, the same in both eras. The low-level Server takes the
+ * upstreams' raw JSON Schemas as they are; its capabilities are declared before any handler is set (the SDK checks).
+ */
+export function createServerFace(view: PrincipalView, runner: RequestRunner, options: ConstructorParameters<typeof Server>[1] = {}): Server {
+  const server = new Server(
+    { name: 'switchboard', version: '0.1.0' },
+    { capabilities: CAPABILITIES, instructions: INSTRUCTIONS, ...options },
+  );
+  server.setRequestHandler('tools/list', () => view.listTools());
+  server.setRequestHandler('tools/call', (request, ctx) => runner.relayed(ctx, (relay) => view.callTool(request.params, relay)));
+  server.setRequestHandler('prompts/list', () => view.listPrompts());
+  server.setRequestHandler('prompts/get', (request, ctx) => runner.relayed(ctx, (relay) => view.getPrompt(request.params, relay)) as never);
+  server.setRequestHandler('resources/list', () => view.listResources());
+  server.setRequestHandler('resources/templates/list', () => view.listResourceTemplates());
+  server.setRequestHandler('resources/read', (request, ctx) => runner.relayed(ctx, (relay) => view.readResource(request.params, relay)) as never);
+  server.setRequestHandler('completion/complete', (request, ctx) => view.complete(request.params, directRelay(ctx)) as never);
+  return server;
+}

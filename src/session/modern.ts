@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import {
+  inputRequired,
+  ProtocolError,
+  ProtocolErrorCode,
+  type ClientCapabilities,
+  type InputRequest,
+  type Notification,
+  type Request,
+  type RequestId,
+  type Server,
+  type ServerContext,
+  type ServerNotifier,
+} from '@modelcontextprotocol/server';
+import { Sealer } from '../store/index.js';
+import type { UrlElicitation } from './auth-tools.js';
+import { Exchange, ROUND_WAIT_MS } from './exchange.js';
+import { createServerFace, type RequestRunner } from './handlers.js';
+import { principalKey } from '../principal/index.js';
+import type { DownstreamFace, PrincipalView, RelayContext } from './view.js';
+
+/**
+ * What the upstreams of a modern view are told the client can do. Each 2026-07-28 request declares its own
+ * capabilities, so the connections (shared by the principal's requests) declare all three, and a request the current
+ * client cannot answer is refused when it comes (see forwardRequest).
+ */
+const RELAYABLE: ClientCapabilities = { sampling: {}, elicitation: { form: {}, url: {} }, roots: {} };
+
+/** Until a face is told where listen streams are, there are none to tell. */
+const NO_LISTENERS: ServerNotifier = { toolsChanged() {}, promptsChanged() {}, resourcesChanged() {}, resourceUpdated() {} };
+
+interface SealedState {
+  exchange: string;
+  expiresAt: number;
+}
+
+/**
+ * The modern (2026-07-28) face of one principal's view: no session and no push channel. List changes and resource
+ * updates are published to `subscriptions/listen` streams; what an upstream asks during a call (sampling, elicitation,
+ * roots) becomes an input-required result that the client answers by retrying (basic/patterns/mrtr).
+ */
+export class ModernFace implements DownstreamFace, RequestRunner {
+  readonly clientCapabilities = RELAYABLE;
+  private readonly exchanges = new Map<string, Exchange>();
+  /** requestState is sealed here and read back only by this process, which holds the exchanges it names. */
+  private readonly sealer = new Sealer(randomBytes(32).toString('base64url'));
+  private readonly owner: string;
+  private readonly watched = new Map<string, number>();
+
+  constructor(private readonly view: PrincipalView, private notifier: ServerNotifier = NO_LISTENERS) {
+    this.owner = `mrtr request state\u0000${view.principal ? principalKey(view.principal) : 'nobody'}`;
+    view.attach(this);
+  }
+
+  /** A server instance for one request (HTTP) or one connection (stdio), over this principal's view. */
+  createServer(): Server {
+    this.view.start();
+    return createServerFace(this.view, this, {
+      // MRTR server requirements 4-5: state that round-trips through the client is integrity-protected and checked
+      // before the handler runs; a forged, foreign or expired state is refused with -32602.
+      requestState: { verify: (state) => this.openState(state) },
+    });
+  }
+
+  /** Where list changes go: the HTTP handler's listen streams, or the stdio connection's pinned instance. */
+  publishTo(notifier: ServerNotifier): void {
+    this.notifier = notifier;
+  }
+
+  /**
+   * 2026-07-28 clients ask for resource updates in their `subscriptions/listen` filter (`notifications.resourceSubscriptions`), not
+   * with resources/subscribe. While any open stream wants a URI, the upstream that owns it is subscribed to it.
+   * Returns the release for when the stream closes.
+   */
+  watchResources(uris: readonly string[]): () => void {
+    for (const uri of uris) {
+      const watchers = this.watched.get(uri) ?? 0;
+      this.watched.set(uri, watchers + 1);
+      if (watchers === 0) void this.view.subscribe(uri, { signal: new AbortController().signal }).catch(() => {});
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const uri of uris) {
+        const watchers = (this.watched.get(uri) ?? 1) - 1;
+        if (watchers > 0) {
+          this.watched.set(uri, watchers);
+          continue;
+        }
+        this.watched.delete(uri);
+        void this.view.unsubscribe(uri, { signal: new AbortController().signal }).catch(() => {});
+      }
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const exchange of this.exchanges.values()) exchange.cancel();
+    await this.view.close({ forgetTokens: false });
+  }
+
+  // --- RequestRunner: a relayed request may take several rounds ---
+
+  async relayed<T>(ctx: ServerContext, work: (relay: RelayContext) => Promise<T>) {
+    const state = ctx.mcpReq.requestState<SealedState>();
+    let exchange: Exchange;
+    if (state) {
+      const found = this.exchanges.get(state.exchange);
+      if (!found) throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'The call these answers belong to has ended (it expired or was cancelled); call again.');
+      exchange = found;
+      exchange.answer(ctx.mcpReq.inputResponses);
+    } else {
+      exchange = new Exchange((ended) => this.exchanges.delete(ended.key));
+      this.exchanges.set(exchange.key, exchange);
+      exchange.start(work(exchange.relay));
+    }
+    const outcome = await exchange.next(ctx);
+    if (outcome.kind === 'done') return outcome.result as T;
+    return inputRequired({
+      inputRequests: outcome.requests as Record<string, InputRequest>,
+      requestState: this.sealer.seal(JSON.stringify({ exchange: exchange.key, expiresAt: Date.now() + ROUND_WAIT_MS } satisfies SealedState), this.owner),
+    });
+  }
+
+  private openState(state: string): SealedState {
+    const opened = this.sealer.open(state, this.owner);
+    const parsed = opened ? (JSON.parse(opened) as SealedState) : undefined;
+    if (!parsed || parsed.expiresAt < Date.now()) throw new Error('request state not minted here, or expired');
+    return parsed;
+  }
+
+  // --- DownstreamFace ---
+
+  /**
+   * An upstream's request during a call becomes one of the call's input requests. Outside a call there is nothing to
+   * answer it with: the modern era has no server-to-client requests (2026-07-28 basic/patterns/mrtr).
+   */
+  forwardRequest(request: Request, options: { signal: AbortSignal; relatedRequestId?: RequestId }) {
+    const exchange = options.relatedRequestId === undefined ? undefined : this.exchanges.get(String(options.relatedRequestId));
+    if (!exchange) {
+      return Promise.reject(new ProtocolError(ProtocolErrorCode.InvalidRequest, `${request.method} can reach a 2026-07-28 client only during one of its calls`));
+    }
+    const missing = missingCapability(request, exchange.clientCapabilities);
+    if (missing) return Promise.reject(new ProtocolError(ProtocolErrorCode.InvalidRequest, `The client does not support ${missing}`));
+    return exchange.ask(request, options.signal);
+  }
+
+  async sendNotification(notification: Notification, relatedRequestId?: RequestId): Promise<void> {
+    // Only what belongs to a call has a stream to go on; the modern era has no unsolicited messages besides listen.
+    const exchange = relatedRequestId === undefined ? undefined : this.exchanges.get(String(relatedRequestId));
+    await exchange?.relay.sendNotification?.(notification);
+  }
+
+  listChanged(part: 'tools' | 'prompts' | 'resources'): void {
+    if (part === 'tools') this.notifier.toolsChanged();
+    else if (part === 'prompts') this.notifier.promptsChanged();
+    else this.notifier.resourcesChanged();
+  }
+
+  resourceUpdated(uri: string): void {
+    this.notifier.resourceUpdated(uri);
+  }
+
+  elicitUrl(elicitation: UrlElicitation, relatedRequestId: RequestId | undefined): boolean {
+    const exchange = relatedRequestId === undefined ? undefined : this.exchanges.get(String(relatedRequestId));
+    if (!exchange?.clientCapabilities.elicitation?.url) return false;
+    // The in-band 2026-07-28 URL elicitation has no elicitationId; completion is the retry itself.
+    void exchange.ask({ method: 'elicitation/create', params: { mode: 'url', message: elicitation.message, url: elicitation.url } }).catch(() => {});
+    return true;
+  }
+
+  completeElicitation(): void {
+    // 2026-07-28 has no notifications/elicitation/complete: the client's retry answers the URL elicitation.
+  }
+}
+
+/** The capability a request needs that the client did not declare, if any. */
+function missingCapability(request: Request, capabilities: ClientCapabilities): string | undefined {
+  switch (request.method) {
+    case 'sampling/createMessage': return capabilities.sampling ? undefined : 'sampling';
+    case 'roots/list': return capabilities.roots ? undefined : 'roots';
+    case 'elicitation/create': {
+      const url = (request.params as { mode?: string } | undefined)?.mode === 'url';
+      if (url) return capabilities.elicitation?.url ? undefined : 'URL-mode elicitation';
+      return capabilities.elicitation ? undefined : 'elicitation';
+    }
+    default: return undefined;
+  }
+}

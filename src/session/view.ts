@@ -1,0 +1,434 @@
+import {
+  ProtocolError,
+  ProtocolErrorCode,
+  type CallToolResult,
+  type ClientCapabilities,
+  type CompleteRequestParams,
+  type GetPromptRequestParams,
+  type ListToolsResult,
+  type LoggingLevel,
+  type Notification,
+  type ReadResourceRequestParams,
+  type Request,
+  type RequestId,
+  type Tool,
+} from '@modelcontextprotocol/server';
+import { SignInState, type AuthManager } from '../auth/index.js';
+import { publicUri, SessionCatalog, toolResultWithPublicUris, type CatalogSource, type Route } from '../catalog/index.js';
+import { isRemote, type Config } from '../config/index.js';
+import type { Logger } from '../log/index.js';
+import type { Metrics } from '../metrics/index.js';
+import type { Principal } from '../principal/index.js';
+import { UpstreamConnection, UpstreamTimeoutError, UpstreamUnavailableError, type CatalogPart, type DownstreamPeer } from '../upstream/index.js';
+import { AuthTools, AUTH_STATUS_URI, type UrlElicitation } from './auth-tools.js';
+
+/**
+ * The downstream side of a view: how what upstreams send reaches the client(s) of this principal. A legacy session
+ * has one, pushing over its live connection (src/session/legacy.ts); the modern era has one per principal, publishing
+ * to listen streams and turning server-to-client requests into input-required results (src/session/modern.ts).
+ */
+export interface DownstreamFace {
+  /** What the upstreams are told the client can do. */
+  readonly clientCapabilities: ClientCapabilities;
+  forwardRequest(request: Request, options: { signal: AbortSignal; relatedRequestId?: RequestId }): Promise<Record<string, unknown>>;
+  /** A notification for the client, on the stream of the request it belongs to when there is one. */
+  sendNotification(notification: Notification, relatedRequestId?: RequestId): Promise<void>;
+  listChanged(part: 'tools' | 'prompts' | 'resources'): void;
+  resourceUpdated(uri: string): void;
+  /** SEP-1036 URL-mode elicitation for a sign-in; false when this client cannot be asked to open a URL. */
+  elicitUrl(elicitation: UrlElicitation, relatedRequestId: RequestId | undefined): boolean;
+  /** `notifications/elicitation/complete` where the era has it. */
+  completeElicitation(elicitationId: string): void;
+}
+
+/** What relaying a request needs from the client request it serves. */
+export interface RelayContext {
+  signal: AbortSignal;
+  /** The downstream request, so what an upstream sends during the call can be related to it. */
+  requestId?: RequestId;
+  sendNotification?: (notification: Notification) => Promise<void>;
+}
+
+export interface ViewOptions {
+  /** Who owns the connections and sign-ins; absent when nobody does (public servers only, no sign-in offered). */
+  principal: Principal | undefined;
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  /** Upstream OAuth; without it a 401 still shows as auth_required, but no sign-in can be offered. */
+  auth?: AuthManager;
+  /** Shown for a server that needs a sign-in when this view cannot offer one (no principal). */
+  noSignInMessage?: (server: string) => string;
+}
+
+/**
+ * One principal's view of the upstreams: its own connection to every upstream (so server-to-client requests, logs
+ * and credentials belong to this principal), the merged catalog over them, its sign-in state and switchboard's own
+ * tools. The data flow downstream front → view → catalog → upstream; the face carries messages back.
+ */
+export class PrincipalView implements DownstreamPeer {
+  private readonly catalog: SessionCatalog;
+  private readonly connections: UpstreamConnection[] = [];
+  private readonly sources: CatalogSource[] = [];
+  private readonly logger: Logger;
+  private readonly auth: SignInState | undefined;
+  private readonly authTools: AuthTools | undefined;
+  private face: DownstreamFace | undefined;
+  private authStatusWatched = false;
+  private startedValue = false;
+  private listWaitDone = false;
+  private closed = false;
+  /** While above zero, catalog changes are collected and announced once at the end (see batch()). */
+  private batchDepth = 0;
+  private readonly pendingParts = new Set<CatalogPart>();
+  /** switchboard's own tools as last listed, to tell when they changed. */
+  private ownToolsKey = '[]';
+  /** Bumped whenever the catalog is rebuilt; the serialised tools/list is cached per version. */
+  private catalogVersion = 0;
+  private toolsListCache: { version: number; json: Buffer } | undefined;
+  /** The client's logging level, applied to every upstream when it (re)connects. */
+  private logLevel: LoggingLevel | undefined;
+
+  constructor(private readonly options: ViewOptions) {
+    this.logger = options.logger;
+    this.catalog = new SessionCatalog(options.config.naming.maxLength, this.logger);
+    if (options.auth && options.principal) {
+      this.auth = new SignInState(options.auth, options.principal, this.logger);
+      this.auth.onSignedIn(({ connect, elicitationId }) => void this.reconnect(connect).then(() => {
+        if (elicitationId) this.face?.completeElicitation(elicitationId);
+      }));
+      this.authTools = new AuthTools(this.auth, {
+        elicitUrl: (elicitation, requestId) => this.face?.elicitUrl(elicitation, requestId) ?? false,
+        servers: () => this.connections.map((c) => c.name),
+        maxNameLength: options.config.naming.maxLength,
+        state: (name) => this.connection(name)?.state,
+        stateDetail: (name) => this.connection(name)?.stateDetail,
+        reconnect: (servers) => this.reconnect(servers),
+        signedOut: (servers) => servers.forEach((name) => this.connection(name)?.requireAuth('auth_required', 'signed out')),
+      });
+    }
+  }
+
+  /** Set once, before start(): where messages for the client go. */
+  attach(face: DownstreamFace): void {
+    this.face = face;
+  }
+
+  get principal(): Principal | undefined {
+    return this.options.principal;
+  }
+
+  get started(): boolean {
+    return this.startedValue && !this.closed;
+  }
+
+  get clientCapabilities(): ClientCapabilities {
+    return this.face?.clientCapabilities ?? {};
+  }
+
+  /** Connects servers again and waits for the attempts; the client hears one list_changed for all of them. */
+  private reconnect(servers: readonly string[]): Promise<void> {
+    return this.batch(() => Promise.all(servers.map((name) => this.connection(name)?.reconnect())).then(() => {}));
+  }
+
+  private connection(name: string): UpstreamConnection | undefined {
+    return this.connections.find((c) => c.name === name);
+  }
+
+  /** The state of each upstream for this view, in config order. */
+  upstreamStates(): { name: string; state: UpstreamConnection['state'] }[] {
+    return this.connections.map((c) => ({ name: c.name, state: c.state }));
+  }
+
+  /**
+   * Ends the view. Its tokens are deleted when the principal itself ended (the client's DELETE, idle expiry), and
+   * kept when switchboard is only stopping, so a principal that outlives the process (the local user) keeps its sign-ins.
+   */
+  async close(options: { forgetTokens: boolean }): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.connections.map((c) => c.close()));
+    await this.auth?.close(options);
+  }
+
+  // --- DownstreamPeer: what upstream connections send toward the client ---
+
+  async forwardRequest(request: Request, options: { signal: AbortSignal; relatedRequestId?: RequestId }) {
+    if (!this.face) throw new ProtocolError(ProtocolErrorCode.InternalError, 'no client to forward the request to');
+    return this.face.forwardRequest(request, options);
+  }
+
+  async forwardNotification(notification: Notification, options: { server: string; relatedRequestId?: RequestId }): Promise<void> {
+    if (this.closed || !this.face) return;
+    if (notification.method === 'notifications/resources/updated') {
+      const prefix = this.sources.find((s) => s.connection.name === options.server)?.prefix ?? true;
+      this.face.resourceUpdated(publicUri(options.server, String(notification.params?.uri ?? ''), prefix));
+      return;
+    }
+    let forwarded = notification;
+    if (notification.method === 'notifications/message') {
+      const params = notification.params ?? {};
+      forwarded = { ...notification, params: { ...params, logger: typeof params.logger === 'string' ? `${options.server}/${params.logger}` : options.server } };
+    }
+    await this.face.sendNotification(forwarded, options.relatedRequestId).catch((error: unknown) => {
+      this.logger.debug({ server: options.server, error: String(error) }, 'could not forward a notification');
+    });
+  }
+
+  // --- upstream lifecycle ---
+
+  /** Opens the connections to every upstream (the client's `initialized`, or a modern view's first request). */
+  start(): void {
+    if (this.startedValue || this.closed) return;
+    this.startedValue = true;
+    for (const [name, serverConfig] of Object.entries(this.options.config.mcpServers)) {
+      const connection = new UpstreamConnection({
+        name,
+        config: serverConfig,
+        peer: this,
+        logger: this.logger,
+        onChange: (_connection, parts) => this.onUpstreamChange(parts),
+        onConnected: (upstream) => this.applyLogLevel(upstream),
+        credentials: this.auth && isRemote(serverConfig) ? this.auth.credentials(name) : undefined,
+        backoff: { initialMs: this.options.config.reconnect.initialDelayMs, maxMs: this.options.config.reconnect.maxDelayMs },
+      });
+      this.connections.push(connection);
+      this.sources.push({ connection, prefix: serverConfig.prefix });
+    }
+    // All upstreams connect in parallel; none waits for another.
+    for (const connection of this.connections) connection.start();
+  }
+
+  async rootsChanged(): Promise<void> {
+    await Promise.all(this.connectedUpstreams().map((c) => c.notifyRootsChanged()));
+  }
+
+  async setLogLevel(level: LoggingLevel): Promise<void> {
+    this.logLevel = level;
+    await Promise.all(this.connectedUpstreams().map((c) => this.applyLogLevel(c)));
+  }
+
+  private async applyLogLevel(connection: UpstreamConnection): Promise<void> {
+    if (this.logLevel && connection.serverCapabilities?.logging) {
+      await connection.request({ method: 'logging/setLevel', params: { level: this.logLevel } }).catch(() => undefined);
+    }
+  }
+
+  private onUpstreamChange(changed: ReadonlySet<CatalogPart>): void {
+    if (this.closed) return;
+    const ownTools = this.authTools?.tools() ?? [];
+    const ownToolsKey = JSON.stringify(ownTools);
+    const parts = new Set(changed);
+    // A state change alone can still change switchboard's own tools (authenticate_<server> comes and goes).
+    if (ownToolsKey !== this.ownToolsKey) parts.add('tools');
+    this.ownToolsKey = ownToolsKey;
+    this.catalog.rebuild(this.sources, ownTools as unknown as Parameters<SessionCatalog['rebuild']>[1]);
+    this.catalogVersion++;
+    if (this.authStatusWatched && this.authTools) this.face?.resourceUpdated(AUTH_STATUS_URI);
+    // Before its first listing the client has no list to refresh; that listing waits for connecting upstreams instead.
+    if (!this.listWaitDone) return;
+    for (const part of parts) this.pendingParts.add(part);
+    if (this.batchDepth === 0) this.announceChanges();
+  }
+
+  private announceChanges(): void {
+    const parts = this.pendingParts;
+    if (parts.has('tools')) this.face?.listChanged('tools');
+    if (parts.has('prompts')) this.face?.listChanged('prompts');
+    if (parts.has('resources') || parts.has('resourceTemplates')) this.face?.listChanged('resources');
+    parts.clear();
+  }
+
+  /** Several upstream changes (e.g. the servers of one issuer connecting after a sign-in) reach the client as one list_changed. */
+  private async batch(work: () => Promise<void>): Promise<void> {
+    this.batchDepth++;
+    try {
+      await work();
+    } finally {
+      this.batchDepth--;
+      if (this.batchDepth === 0 && !this.closed) this.announceChanges();
+    }
+  }
+
+  /** The first list of a view gives upstreams that are still connecting a moment, so a fresh client sees a full catalog. */
+  private async firstListWait(): Promise<void> {
+    if (this.listWaitDone) return;
+    await this.settleConnecting();
+    this.listWaitDone = true;
+  }
+
+  private async settleConnecting(): Promise<void> {
+    this.start();
+    await Promise.all(this.connections.map((c) => c.settled(this.options.config.sessions.firstListWaitMs)));
+  }
+
+  private connectedUpstreams(): UpstreamConnection[] {
+    return this.connections.filter((c) => c.state === 'connected');
+  }
+
+  // --- requests from the client ---
+
+  async listTools(): Promise<ListToolsResult> {
+    await this.firstListWait();
+    // The catalog holds the upstreams' tools as their client typed them; the JSON is the same in both SDKs.
+    return this.withAuthMeta({ tools: [...this.catalog.tools] as unknown as Tool[] });
+  }
+
+  /** The tools/list result as UTF-8 JSON, serialised and encoded once per catalog version: 5,000 tools are megabytes. */
+  async toolsListJson(): Promise<Buffer> {
+    await this.firstListWait();
+    if (this.toolsListCache?.version !== this.catalogVersion) {
+      this.toolsListCache = { version: this.catalogVersion, json: Buffer.from(JSON.stringify(this.withAuthMeta({ tools: this.catalog.tools }))) };
+    }
+    return this.toolsListCache.json;
+  }
+
+  async listPrompts() {
+    await this.firstListWait();
+    return { prompts: [...this.catalog.prompts] };
+  }
+
+  async getPrompt(params: GetPromptRequestParams, context: RelayContext) {
+    const route = await this.settledRoute(() => this.catalog.prompt(params.name));
+    if (!route) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown prompt "${params.name}"`);
+    return this.relay(route, { method: 'prompts/get', params: { ...params, name: route.upstreamName } }, context);
+  }
+
+  async listResources() {
+    await this.firstListWait();
+    const own = this.authTools ? [this.authTools.statusResource] : [];
+    return { resources: [...own, ...this.catalog.resources] };
+  }
+
+  async listResourceTemplates() {
+    await this.firstListWait();
+    return { resourceTemplates: [...this.catalog.resourceTemplates] };
+  }
+
+  async readResource(params: ReadResourceRequestParams, context: RelayContext) {
+    if (this.authTools && params.uri === AUTH_STATUS_URI) return this.authTools.readStatus();
+    const route = await this.resourceRoute(params.uri);
+    const result = await this.relay(route, { method: 'resources/read', params: { ...params, uri: route.upstreamName } }, context);
+    // Contents name the URI the client asked for, not the upstream's own.
+    const contents = Array.isArray(result.contents) ? result.contents.map((c: { uri?: string }) => (c.uri === route.upstreamName ? { ...c, uri: params.uri } : c)) : result.contents;
+    return { ...result, contents };
+  }
+
+  /** Resource updates for `uri` reach the client from now on (MCP 2025-11-25 server/resources#subscriptions). */
+  async subscribe(uri: string, context: RelayContext): Promise<void> {
+    if (uri === AUTH_STATUS_URI) {
+      this.authStatusWatched = true;
+      return;
+    }
+    const route = await this.resourceRoute(uri);
+    await this.relay(route, { method: 'resources/subscribe', params: { uri: route.upstreamName } }, context);
+  }
+
+  async unsubscribe(uri: string, context: RelayContext): Promise<void> {
+    if (uri === AUTH_STATUS_URI) {
+      this.authStatusWatched = false;
+      return;
+    }
+    const route = await this.resourceRoute(uri);
+    await this.relay(route, { method: 'resources/unsubscribe', params: { uri: route.upstreamName } }, context);
+  }
+
+  async complete(params: CompleteRequestParams, context: RelayContext) {
+    const ref = params.ref;
+    const route = await this.settledRoute(() => (ref.type === 'ref/prompt' ? this.catalog.prompt(ref.name) : this.catalog.resource(ref.uri)));
+    if (!route) return { completion: { values: [] } };
+    const upstreamRef = ref.type === 'ref/prompt' ? { ...ref, name: route.upstreamName } : { ...ref, uri: route.upstreamName };
+    return this.relay(route, { method: 'completion/complete', params: { ...params, ref: upstreamRef } }, context);
+  }
+
+  /** A client may use a name or URI it already knows before listing: connecting upstreams get the moment a first list gets. */
+  private async settledRoute(lookup: () => Route | undefined): Promise<Route | undefined> {
+    const route = lookup();
+    if (route || (this.startedValue && !this.connections.some((c) => c.state === 'connecting'))) return route;
+    await this.settleConnecting();
+    return lookup();
+  }
+
+  private async resourceRoute(uri: string): Promise<Route> {
+    const route = await this.settledRoute(() => this.catalog.resource(uri));
+    if (!route) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown resource "${uri}"`, { uri });
+    return route;
+  }
+
+  async callTool(params: { name: string; arguments?: Record<string, unknown>; _meta?: Record<string, unknown> }, context: RelayContext): Promise<CallToolResult> {
+    const own = this.authTools?.handles(params.name);
+    if (own) return this.withAuthMeta(await own(params.arguments ?? {}, context.requestId));
+    const route = await this.settledRoute(() => this.catalog.tool(params.name));
+    if (!route) return this.withAuthMeta(this.unknownTool(params.name));
+    try {
+      const result = (await this.relay(route, { method: 'tools/call', params: { ...params, name: route.upstreamName } }, context)) as Parameters<typeof toolResultWithPublicUris>[0];
+      return this.withAuthMeta(toolResultWithPublicUris(result, route.connection.name, route.prefix) as CallToolResult);
+    } catch (error) {
+      if (error instanceof UpstreamUnavailableError || error instanceof UpstreamTimeoutError) return this.withAuthMeta(this.unavailable(error));
+      throw error;
+    }
+  }
+
+  /** Every tools/list and tools/call result carries this view's auth state (absent when nothing needs a sign-in). */
+  private withAuthMeta<T extends object>(result: T): T {
+    const pending = this.authTools?.authRequired();
+    if (!pending?.length) return result;
+    const meta = (result as { _meta?: Record<string, unknown> })._meta;
+    return { ...result, _meta: { ...meta, [AuthTools.META_KEY]: pending } };
+  }
+
+  private unavailable(error: UpstreamUnavailableError | UpstreamTimeoutError): CallToolResult {
+    if (error instanceof UpstreamUnavailableError && (error.state === 'auth_required' || error.state === 'reauth_required')) {
+      if (this.authTools) return toolError(this.authTools.signInNeededMessage(error.server));
+      if (this.options.noSignInMessage) return toolError(this.options.noSignInMessage(error.server));
+    }
+    return toolError(error.message);
+  }
+
+  /**
+   * Names are routed only through the reverse map. For the error message alone, a name that looks like it belongs to a
+   * server that is not connected says so: a tool of a server that is down is not "unknown", it is unavailable.
+   */
+  private unknownTool(name: string): CallToolResult {
+    const owner = this.sources.find((s) => s.prefix && name.startsWith(`${s.connection.name}_`) && s.connection.state !== 'connected');
+    if (owner) {
+      this.options.metrics.upstreamCalls.inc({ server: owner.connection.name, method: 'tools/call', outcome: 'unavailable' });
+      return this.unavailable(new UpstreamUnavailableError(owner.connection.name, owner.connection.state, owner.connection.stateDetail));
+    }
+    // MCP 2025-11-25 server/tools#error-handling: unknown tools are a protocol error.
+    throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown tool "${name}"`, { tool: name });
+  }
+
+  /** Sends a request to the route's upstream on behalf of a client request: cancellation, progress and metrics follow it. */
+  private async relay(route: Route, request: Request, context: RelayContext) {
+    const server = route.connection.name;
+    if (route.connection.state === 'connecting') await route.connection.settled(this.options.config.sessions.firstListWaitMs);
+    const progressToken = request.params?._meta?.progressToken;
+    const started = performance.now();
+    let outcome = 'ok';
+    try {
+      const result = await route.connection.request(request, {
+        signal: context.signal,
+        downstreamRequestId: context.requestId,
+        onprogress: progressToken === undefined || !context.sendNotification ? undefined : (progress) => {
+          void context.sendNotification?.({ method: 'notifications/progress', params: { ...progress, progressToken } }).catch(() => {});
+        },
+      });
+      if (result.isError === true) outcome = 'tool_error';
+      return result;
+    } catch (error) {
+      outcome = error instanceof UpstreamTimeoutError ? 'timeout'
+        : error instanceof UpstreamUnavailableError ? 'unavailable'
+        : context.signal.aborted ? 'cancelled' : 'error';
+      if (outcome === 'error') this.logger.debug({ server, method: request.method, error: String(error) }, 'upstream request failed');
+      throw error;
+    } finally {
+      this.options.metrics.upstreamCalls.inc({ server, method: request.method, outcome });
+      this.options.metrics.upstreamLatency.observe({ server, method: request.method }, (performance.now() - started) / 1000);
+    }
+  }
+}
+
+function toolError(text: string): CallToolResult {
+  return { content: [{ type: 'text', text }], isError: true };
+}
