@@ -1,3 +1,4 @@
 export { createHttpApp, type HttpAppOptions, type Readiness } from './app.js';
 export { SessionRegistry } from './sessions.js';
 export { httpOrigin, listen } from './listen.js';
+export { PortInUseError } from './errors.js';
