@@ -6,7 +6,7 @@ import { fuzzParameters, RUNS } from './runs.js';
 
 // RFC 9110 section 5.6.2: tchar.
 const TCHARS = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".split('');
-const token = fc.string({ unit: fc.constantFrom(...TCHARS), minLength: 1, maxLength: 12 });
+const token = fc.oneof(fc.string({ unit: fc.constantFrom(...TCHARS), minLength: 1, maxLength: 12 }), fc.constantFrom('__proto__', 'constructor', 'toString'));
 const randomCase = (word: string) => fc.array(fc.boolean(), { minLength: word.length, maxLength: word.length })
   .map((upper) => [...word].map((c, i) => (upper[i] ? c.toUpperCase() : c.toLowerCase())).join(''));
 /** RFC 9110 section 5.6.1: optional whitespace. */
@@ -15,11 +15,12 @@ const ows = fc.constantFrom('', ' ', '  ', '\t');
 const quotedContent = fc.string({ unit: fc.oneof(fc.constantFrom('"', '\\', ' ', '\t', ',', '='), fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), fc.integer({ min: 0x80, max: 0x2fff }).map((c) => String.fromCharCode(c))), maxLength: 20 });
 const quote = (value: string) => `"${value.replace(/["\\]/g, (c) => `\\${c}`)}"`;
 
-const KNOWN: Record<string, keyof BearerChallenge> = { realm: 'realm', resource_metadata: 'resourceMetadata', scope: 'scope', error: 'error', error_description: 'errorDescription' };
+// A Map: parameter names are upstream input, and `__proto__` is a token like any other.
+const KNOWN = new Map<string, keyof BearerChallenge>([['realm', 'realm'], ['resource_metadata', 'resourceMetadata'], ['scope', 'scope'], ['error', 'error'], ['error_description', 'errorDescription']]);
 
 /** One auth-param: a name (a known Bearer one in any case, or another token) and a value, as a token or quoted. */
 const param = fc.record({
-  name: fc.oneof(fc.constantFrom(...Object.keys(KNOWN)).chain(randomCase), token),
+  name: fc.oneof(fc.constantFrom(...KNOWN.keys()).chain(randomCase), token),
   value: fc.oneof(token, quotedContent),
   quoted: fc.boolean(),
   before: ows,
@@ -47,7 +48,7 @@ function expected(challenges: GeneratedChallenge[]): BearerChallenge | undefined
   if (!bearer) return undefined;
   const result: BearerChallenge = {};
   for (const p of bearer.params) {
-    const key = KNOWN[p.name.toLowerCase()];
+    const key = KNOWN.get(p.name.toLowerCase());
     if (key) result[key] = p.value;
   }
   return result;
