@@ -1,3 +1,4 @@
+@upstream-eras
 Feature: One endpoint for many MCP servers
   switchboard offers the tools, prompts and resources of every configured server through one MCP endpoint,
   whatever transport each server speaks, and routes each request to the server it belongs to.

@@ -1,3 +1,4 @@
+@upstream-eras
 Feature: Clients learn when the catalog changes
   When a server adds or removes tools or prompts, switchboard tells every connected client that the list changed,
   and the client's next listing shows the change.

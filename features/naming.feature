@@ -1,3 +1,4 @@
+@upstream-eras
 Feature: Public tool names
   Every tool gets one public name: its server's name, "_", and its own name. Clients accept names of at most
   64 characters (configurable) made of letters, digits, ".", "_" and "-"; a name that does not fit is shortened or

@@ -1,3 +1,4 @@
+@upstream-eras
 Feature: What servers send during a call reaches the client that made it
   While a call runs, a server can report progress, write log messages, ask the client's model for a completion
   (sampling), ask the user a question (elicitation) or ask for the client's roots. switchboard relays each of them to

@@ -1,3 +1,4 @@
+@upstream-eras
 Feature: Servers that are down, broken or slow
   One server's trouble never takes the others down. A server that is down is retried in the background; while it
   is down its tools are not listed, and a call to one of them is answered with a tool error that names the server

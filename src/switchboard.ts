@@ -7,6 +7,7 @@ import type { Config } from './config/index.js';
 import { createHttpApp, httpOrigin, listen, PortInUseError, SessionRegistry, type Readiness } from './http/index.js';
 import type { Logger } from './log/index.js';
 import { Metrics } from './metrics/index.js';
+import { localUser } from './principal/index.js';
 import { Session } from './session/index.js';
 import { createTokenStore, type TokenStore } from './store/index.js';
 import { ServerMonitor } from './upstream/index.js';
@@ -117,7 +118,7 @@ export async function serveStdio(config: Config, logger: Logger, options: ServeO
   if (!config.publicUrl) auth.setPublicUrl(httpOrigin(config.http.host, port));
   // The one stdio session belongs to the local user; as a principal it outlives the process, so with a persistent
   // store an IDE restart keeps the sign-ins. (HTTP sessions are principals of their own.)
-  const session = new Session({ id: `stdio:${userInfo().username}`, config, logger, metrics: new Metrics(), auth });
+  const session = new Session({ id: `stdio:${userInfo().username}`, principal: localUser(userInfo().username), config, logger, metrics: new Metrics(), auth });
   await session.server.connect(new StdioServerTransport());
   logger.info({ servers: Object.keys(config.mcpServers), callback: auth.redirectUri }, 'switchboard serving on stdio');
   return {

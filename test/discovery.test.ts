@@ -224,6 +224,9 @@ describe('address classification', () => {
       '224.0.0.1': 'non-unicast',
       '255.255.255.255': 'non-unicast',
       '8.8.8.8': 'public',
+      '192.0.2.10': 'non-unicast',
+      '240.0.0.1': 'non-unicast',
+      '192.175.48.1': 'public',
       '93.184.216.34': 'public',
     };
     for (const [address, expected] of Object.entries(cases)) assert.equal(classifyAddress(address), expected, address);
@@ -248,6 +251,12 @@ describe('address classification', () => {
       '2002:7f00:1::': 'loopback',
       'ff02::1': 'non-unicast',
       '2606:4700::1111': 'public',
+      '::7f00:1': 'loopback',
+      '::ffff:0:a9fe:a9fe': 'link-local',
+      '64:ff9b:1::1': 'private',
+      '64:ff9b::808:808': 'public',
+      '2001:db8::1': 'non-unicast',
+      '2001:0:4136:e378:8000:63bf:3fff:fdd2': 'public',
       '[::1]': 'loopback',
     };
     for (const [address, expected] of Object.entries(cases)) assert.equal(classifyAddress(address), expected, address);

@@ -16,6 +16,8 @@ import {
   type CallToolResult,
   type ClientCapabilities,
 } from '@modelcontextprotocol/sdk/types.js';
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpTransport, type ClientCapabilities as ModernClientCapabilities } from '@modelcontextprotocol/client';
+import { StdioClientTransport as ModernStdioTransport } from '@modelcontextprotocol/client/stdio';
 import { startMockMcpServer, stdioCommand, type MockMcpServer, type MockMcpSpec, type MockTransportKind } from '../mock-servers/mcp/index.js';
 
 const spec: MockMcpSpec = {
@@ -412,5 +414,169 @@ describe('mock MCP server over stdio', () => {
     assert.equal(textOf(await client.callTool({ name: 'whoami' })), 'local');
     const headers = CallToolResultSchema.parse(await client.callTool({ name: 'headers' }));
     assert.equal(headers.isError, true);
+  });
+});
+
+// --- the 2026-07-28 era, served with SDK v2 and checked with an SDK v2 client ---
+
+const modernClients: ModernClient[] = [];
+afterEach(async () => {
+  await Promise.all(modernClients.splice(0).map((c) => c.close().catch(() => undefined)));
+});
+
+async function connectModern(url: string, options: { capabilities?: ModernClientCapabilities; setup?: (client: ModernClient) => void } = {}): Promise<ModernClient> {
+  const client = new ModernClient({ name: 'mock-mcp-test', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' }, capabilities: options.capabilities ?? {} });
+  options.setup?.(client);
+  await client.connect(new ModernHttpTransport(new URL(url)));
+  modernClients.push(client);
+  return client;
+}
+
+for (const era of ['modern', 'both'] as const) {
+  describe(`mock MCP server in the ${era} era, to a 2026-07-28 client`, () => {
+    let mock: MockMcpServer;
+    before(async () => {
+      mock = await startMockMcpServer(spec, { transport: 'streamable-http', era });
+    });
+    after(async () => {
+      await mock.stop();
+    });
+
+    it('is discovered as a 2026-07-28 server with one server/discover probe', async () => {
+      const before = mock.discoverProbes();
+      const client = await connectModern(mock.url);
+      assert.equal(client.getProtocolEra(), 'modern');
+      assert.deepEqual(client.getDiscoverResult()?.supportedVersions, ['2026-07-28']);
+      assert.equal(mock.discoverProbes(), before + 1);
+      assert.equal(mock.sessions(), 0, 'a 2026 client holds no session');
+    });
+
+    it('lists the same catalog and answers the same tools', async () => {
+      const client = await connectModern(mock.url);
+      assert.deepEqual((await client.listTools()).tools.map((t) => t.name), spec.tools?.map((t) => t.name));
+      assert.equal(textOf(await client.callTool({ name: 'echo', arguments: { text: 'hi' } })), 'hi');
+      assert.equal(textOf(await client.callTool({ name: 'whoami' })), 'weather');
+      assert.equal((await client.callTool({ name: 'broken' })).isError, true);
+      assert.deepEqual((await client.listPrompts()).prompts.map((p) => p.name), ['greet']);
+      const prompt = await client.getPrompt({ name: 'greet', arguments: { who: 'x' } });
+      assert.match(JSON.stringify(prompt.messages), /prompt greet from weather/);
+      assert.deepEqual((await client.listResources()).resources.map((r) => r.uri), ['file:///readme.txt']);
+      assert.deepEqual((await client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate), ['weather://{city}']);
+      assert.deepEqual((await client.readResource({ uri: 'weather://paris' })).contents.map((c) => ('text' in c ? c.text : '')), ['weather:weather://paris']);
+      await assert.rejects(client.readResource({ uri: 'nope://x' }));
+      const calls = mock.calls().filter((c) => c.tool === 'echo');
+      assert.deepEqual(calls.at(-1)?.args, { text: 'hi' });
+    });
+
+    it('sends progress on the call, before its result', async () => {
+      const client = await connectModern(mock.url);
+      const seen: number[] = [];
+      const result = await client.callTool({ name: 'progress', arguments: { steps: 3, intervalMs: 5 } }, { onprogress: (p) => seen.push(p.progress) });
+      assert.equal(textOf(result), 'done');
+      assert.deepEqual(seen, [1, 2, 3]);
+    });
+
+    it('asks the client for sampling, elicitation and roots through input_required results (MRTR)', async () => {
+      const asked: string[] = [];
+      const client = await connectModern(mock.url, {
+        capabilities: { sampling: {}, elicitation: { form: {} }, roots: {} },
+        setup: (c) => {
+          c.setRequestHandler('sampling/createMessage', async () => {
+            asked.push('sampling');
+            return { model: 'm', role: 'assistant', content: { type: 'text', text: 'a sampled answer' } };
+          });
+          c.setRequestHandler('elicitation/create', async () => {
+            asked.push('elicitation');
+            return { action: 'accept', content: { answer: 'yes' } };
+          });
+          c.setRequestHandler('roots/list', async () => {
+            asked.push('roots');
+            return { roots: [{ uri: 'file:///work', name: 'work' }] };
+          });
+        },
+      });
+      assert.equal(textOf(await client.callTool({ name: 'sample', arguments: { prompt: 'p' } })), 'a sampled answer');
+      assert.deepEqual(JSON.parse(textOf(await client.callTool({ name: 'elicit', arguments: { message: 'ok?' } }))), { action: 'accept', content: { answer: 'yes' } });
+      assert.deepEqual(JSON.parse(textOf(await client.callTool({ name: 'roots' }))).roots, [{ uri: 'file:///work', name: 'work' }]);
+      assert.deepEqual(asked, ['sampling', 'elicitation', 'roots']);
+      // The retried rounds are the same calls: each is recorded once.
+      assert.equal(mock.calls().filter((c) => c.tool === 'sample').length, 1);
+    });
+
+    it('announces list changes on the listen stream', { timeout: 5000 }, async () => {
+      const client = await connectModern(mock.url);
+      const changed = new Promise<void>((resolve) => client.setNotificationHandler('notifications/tools/list_changed', () => resolve()));
+      const subscription = await client.listen({ toolsListChanged: true });
+      assert.equal(subscription.honoredFilter.toolsListChanged, true);
+      mock.addTool({ name: 'added' });
+      await changed;
+      assert.ok((await client.listTools()).tools.some((t) => t.name === 'added'));
+      mock.removeTool('added');
+      await subscription.close();
+    });
+  });
+}
+
+describe('mock MCP server eras to a 2025-11-25 client', () => {
+  it('a modern-only server refuses initialize with HTTP 400 and -32022, as real 2026-only servers do', async () => {
+    const mock = await startMockMcpServer(spec, { transport: 'streamable-http', era: 'modern' });
+    try {
+      const response = await fetch(mock.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'old', version: '1' } } }),
+      });
+      assert.equal(response.status, 400);
+      const body = (await response.json()) as { error?: { code?: number } };
+      assert.equal(body.error?.code, -32022);
+      await assert.rejects(connect('streamable-http', mock.url));
+    } finally {
+      await mock.stop();
+    }
+  });
+
+  it('a dual-era server gives a 2025 client a session with server-to-client requests', async () => {
+    const mock = await startMockMcpServer(spec, { transport: 'streamable-http', era: 'both' });
+    try {
+      const client = await connect('streamable-http', mock.url, {
+        capabilities: { sampling: {} },
+        setup: (c) => c.setRequestHandler(CreateMessageRequestSchema, async () => ({ model: 'm', role: 'assistant', content: { type: 'text', text: 'legacy sampled' } })),
+      });
+      assert.equal(mock.sessions(), 1);
+      assert.equal(textOf(await client.callTool({ name: 'sample', arguments: { prompt: 'p' } })), 'legacy sampled');
+      assert.equal(mock.discoverProbes(), 0);
+    } finally {
+      await mock.stop();
+    }
+  });
+
+  it('a legacy server is found legacy by a 2026 client that probes', async () => {
+    const mock = await startMockMcpServer(spec, { transport: 'streamable-http' });
+    try {
+      const client = await connectModern(mock.url);
+      assert.equal(client.getProtocolEra(), 'legacy');
+      assert.equal(client.getDiscoverResult(), undefined);
+    } finally {
+      await mock.stop();
+    }
+  });
+
+  it('legacy HTTP+SSE has no 2026 era', async () => {
+    await assert.rejects(startMockMcpServer(spec, { transport: 'sse', era: 'modern' }), /2025 era only/);
+  });
+});
+
+describe('mock MCP server over stdio in the 2026 era', () => {
+  it('serves a 2026 client and refuses a 2025 one when modern-only', async () => {
+    const { command, args } = stdioCommand({ name: 'local', tools: [{ name: 'echo' }] }, { era: 'modern' });
+    const client = new ModernClient({ name: 'mock-mcp-test', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+    await client.connect(new ModernStdioTransport({ command, args, stderr: 'inherit' }));
+    modernClients.push(client);
+    assert.equal(client.getProtocolEra(), 'modern');
+    assert.equal(textOf(await client.callTool({ name: 'echo', arguments: { text: 'over stdio' } })), 'over stdio');
+
+    const old = new Client({ name: 'mock-mcp-test', version: '1.0.0' });
+    clients.push(old);
+    await assert.rejects(old.connect(new StdioClientTransport({ command, args, stderr: 'ignore' })));
   });
 });

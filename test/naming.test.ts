@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { UpstreamConnection } from '../src/upstream/index.js';
 import { publicName, publicUri, SessionCatalog } from '../src/catalog/index.js';
+import { createLogger } from '../src/log/index.js';
 
 describe('publicName', () => {
   it('prefixes with the server name', () => {
@@ -38,7 +39,7 @@ describe('publicName', () => {
   // gets a collision name, which must fit the smallest limit too.
   it('keeps a collision name within the smallest limit', () => {
     const connection = (name: string, tools: string[]) => ({ name, catalog: { tools: tools.map((tool) => ({ name: tool, inputSchema: { type: 'object' } })), prompts: [], resources: [], resourceTemplates: [] } }) as unknown as UpstreamConnection;
-    const catalog = new SessionCatalog(16);
+    const catalog = new SessionCatalog(16, createLogger({ level: 'silent', pretty: false }));
     catalog.rebuild([{ connection: connection('b', ['files_x']), prefix: false }, { connection: connection('files', ['x']), prefix: true }]);
     const names = catalog.tools.map((tool) => tool.name);
     assert.equal(names[0], 'files_x');

@@ -15,6 +15,7 @@ import {
   type TokenStore,
   type TokenStoreOptions,
 } from '../src/store/index.js';
+import { localUser, principalKey, sessionPrincipal, signedInUser, type Principal } from '../src/principal/index.js';
 import { Sealer } from '../src/store/sealed.js';
 import { startRedis, type RedisServer } from './support/redis.js';
 
@@ -45,7 +46,7 @@ function grant(issuer = ISSUER): Grant {
 function pending(state = randomUUID()): PendingSignIn {
   return {
     state,
-    principal: `session-${randomUUID()}`,
+    principal: sessionPrincipal(randomUUID()),
     server: 'notes',
     issuer: ISSUER,
     resource: 'https://mcp.example/a',
@@ -142,7 +143,7 @@ for (const backend of backends) {
     it('keeps a grant per principal and issuer, and deletes one issuer only', async () => {
       const { logger, lines } = capturingLogger();
       const store = backend.open({ logger });
-      const principal = `session-${randomUUID()}`;
+      const principal = sessionPrincipal(randomUUID());
       const first = grant();
       const second = grant('https://other-as.example');
       await store.putGrant(principal, first);
@@ -150,7 +151,7 @@ for (const backend of backends) {
 
       assert.deepEqual(await store.getGrant(principal, ISSUER), first);
       assert.deepEqual(await store.getGrant(principal, second.issuer), second);
-      assert.equal(await store.getGrant(`session-${randomUUID()}`, ISSUER), undefined);
+      assert.equal(await store.getGrant(sessionPrincipal(randomUUID()), ISSUER), undefined);
       assert.equal(await store.getGrant(principal, 'https://unknown.example'), undefined);
 
       const rotated = { ...first, refreshToken: 'rt-rotated', updatedAt: first.updatedAt + 1 };
@@ -167,14 +168,33 @@ for (const backend of backends) {
 
     it('does not confuse principals and issuers that contain colons', async () => {
       const store = backend.open();
-      await store.putGrant('a:b', grant('c'));
-      assert.equal(await store.getGrant('a', 'b:c'), undefined);
-      assert.equal((await store.getGrant('a:b', 'c'))?.issuer, 'c');
+      await store.putGrant(sessionPrincipal('a:b'), grant('c'));
+      assert.equal(await store.getGrant(sessionPrincipal('a'), 'b:c'), undefined);
+      assert.equal((await store.getGrant(sessionPrincipal('a:b'), 'c'))?.issuer, 'c');
+    });
+
+    it('keeps the grants of principals of different kinds with equal parts apart', async () => {
+      const store = backend.open();
+      const id = randomUUID();
+      const principals = [sessionPrincipal(id), localUser(id), signedInUser(id, id)];
+      for (const [i, principal] of principals.entries()) await store.putGrant(principal, { ...grant(), clientId: `client-${i}` });
+      for (const [i, principal] of principals.entries()) assert.equal((await store.getGrant(principal, ISSUER))?.clientId, `client-${i}`);
+      await store.deletePrincipal(sessionPrincipal(id));
+      assert.equal(await store.getGrant(sessionPrincipal(id), ISSUER), undefined);
+      assert.equal((await store.getGrant(localUser(id), ISSUER))?.clientId, 'client-1', 'a session end leaves the local user\'s grants');
+      assert.equal((await store.getGrant(signedInUser(id, id), ISSUER))?.clientId, 'client-2');
+    });
+
+    it('a pending sign-in keeps the principal that started it', async () => {
+      const store = backend.open();
+      const sign = { ...pending(), principal: signedInUser('https://front.example', 'alice') };
+      await store.putPending(sign, 60_000);
+      assert.deepEqual((await store.takePending(sign.state))?.principal, signedInUser('https://front.example', 'alice'));
     });
 
     it('deletePrincipal removes every grant of that principal and no other', async () => {
       const store = backend.open();
-      const [gone, kept] = [`session-${randomUUID()}`, `session-${randomUUID()}`];
+      const [gone, kept] = [sessionPrincipal(randomUUID()), sessionPrincipal(randomUUID())];
       await store.putGrant(gone, grant());
       await store.putGrant(gone, grant('https://other-as.example'));
       const keptGrant = grant();
@@ -278,11 +298,11 @@ describe('TokenStore on Redis: encryption at rest and sharing', () => {
   });
   const openRedis = (options: Partial<TokenStoreOptions> = {}) =>
     track(createTokenStore({ url: server.url, secret: SECRET, logger: pino({ level: 'silent' }), ...options }));
-  const grantsKey = (principal: string) => `switchboard:v1:grants:${encodeURIComponent(principal)}`;
+  const grantsKey = (principal: Principal) => `switchboard:v1:grants:${encodeURIComponent(principalKey(principal))}`;
 
   it('stores no plaintext token, verifier or client secret', async () => {
     const store = openRedis();
-    const principal = `session:${randomUUID()}`;
+    const principal = sessionPrincipal(randomUUID());
     const g = grant();
     const sign = pending();
     const reg = registration();
@@ -304,7 +324,7 @@ describe('TokenStore on Redis: encryption at rest and sharing', () => {
   it('another instance with the same secret reads the same records', async () => {
     const writer = openRedis();
     const reader = openRedis();
-    const principal = `session-${randomUUID()}`;
+    const principal = sessionPrincipal(randomUUID());
     const g = grant();
     await writer.putGrant(principal, g);
     assert.deepEqual(await reader.getGrant(principal, ISSUER), g);
@@ -313,7 +333,7 @@ describe('TokenStore on Redis: encryption at rest and sharing', () => {
   it('a grant copied under another principal does not decrypt, and the warning holds no secret', async () => {
     const { logger, lines } = capturingLogger();
     const store = openRedis({ logger });
-    const [victim, thief] = [`session-${randomUUID()}`, `session-${randomUUID()}`];
+    const [victim, thief] = [sessionPrincipal(randomUUID()), sessionPrincipal(randomUUID())];
     const g = grant();
     await store.putGrant(victim, g);
     await raw.hset(grantsKey(thief), ISSUER, (await raw.hget(grantsKey(victim), ISSUER))!);
@@ -338,7 +358,7 @@ describe('TokenStore on Redis: encryption at rest and sharing', () => {
     const { logger, lines } = capturingLogger();
     const store = openRedis();
     const stranger = openRedis({ secret: OTHER_SECRET, logger });
-    const principal = `session-${randomUUID()}`;
+    const principal = sessionPrincipal(randomUUID());
     const reg = registration();
     await store.putGrant(principal, grant());
     await store.putRegistration(reg);
@@ -381,7 +401,7 @@ describe('TokenStore on Redis: outages', () => {
     const { logger, lines } = capturingLogger();
     const store = track(createTokenStore({ url: server.url, secret: SECRET, logger }));
     await store.ping();
-    const principal = `session-${randomUUID()}`;
+    const principal = sessionPrincipal(randomUUID());
 
     await server.stop();
     const operations: (() => Promise<unknown>)[] = [
@@ -414,7 +434,7 @@ describe('TokenStore on Redis: outages', () => {
 
   it('keeps data across a Redis restart that saves it', async () => {
     const store = track(createTokenStore({ url: server.url, secret: SECRET, logger: pino({ level: 'silent' }) }));
-    const principal = `session-${randomUUID()}`;
+    const principal = sessionPrincipal(randomUUID());
     const g = grant();
     await store.putGrant(principal, g);
     await server.restart({ keepData: true });

@@ -5,6 +5,7 @@ import { Given, When, Then } from '@cucumber/cucumber';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { Redis } from 'ioredis';
+import { principalKey, sessionPrincipal } from '../../src/principal/index.js';
 import { redisKeys } from '../../src/store/redis-keys.js';
 import { auth } from '../support/auth.js';
 import { tokens } from '../support/tokens.js';
@@ -35,9 +36,9 @@ function assertAnswered(world: SwitchboardWorld, client: string): void {
 
 /** The grant switchboard's store holds for a client's session at an issuer. */
 async function storedSignIn(world: SwitchboardWorld, client: string, issuer: string) {
-  const principal = world.client(client).openedSessionId;
-  assert.ok(principal, `client ${client} has no session id`);
-  return world.switchboard!.auth.store.getGrant(principal, auth(world).authServer(issuer).issuer);
+  const sessionId = world.client(client).openedSessionId;
+  assert.ok(sessionId, `client ${client} has no session id`);
+  return world.switchboard!.auth.store.getGrant(sessionPrincipal(sessionId), auth(world).authServer(issuer).issuer);
 }
 
 // --- authorization server behaviour ---
@@ -291,8 +292,8 @@ Then('{string} registered switchboard once', function (this: SwitchboardWorld, i
 Then('Redis holds the client\'s sign-in at {string}, but none of its tokens in readable form', async function (this: SwitchboardWorld, issuer: string) {
   const redis = new Redis(tokens(this).redis!.url);
   try {
-    const principal = this.client().openedSessionId!;
-    const stored = await redis.hgetall(redisKeys.grants(principal));
+    const principal = sessionPrincipal(this.client().openedSessionId!);
+    const stored = await redis.hgetall(redisKeys.grants(principalKey(principal)));
     const record = stored[auth(this).authServer(issuer).issuer];
     assert.ok(record, `Redis holds no sign-in of the client at ${issuer}: ${JSON.stringify(Object.keys(stored))}`);
     const seen = auth(this).authServer(issuer).inspect();
@@ -331,7 +332,7 @@ When('the client calls {string} {int} times at once while the second switchboard
   async function (this: SwitchboardWorld, tool: string, calls: number, server: string, uses: number) {
     const [other] = tokens(this).others;
     assert.ok(other, 'no second switchboard');
-    const principal = this.client().openedSessionId!;
+    const principal = sessionPrincipal(this.client().openedSessionId!);
     const info = await other.auth.resolve(server);
     const stale = (await other.auth.store.getGrant(principal, info.issuer))?.tokens[info.resource]?.value;
     assert.ok(stale, 'the second switchboard does not see the sign-in');
@@ -357,7 +358,7 @@ Then('every one of those uses got a working token', function (this: SwitchboardW
 
 Then('it finds the client\'s sign-in at {string} and a token {string} accepts', async function (this: SwitchboardWorld, issuer: string, server: string) {
   const other = tokens(this).others.at(-1)!;
-  const principal = this.client().openedSessionId!;
+  const principal = sessionPrincipal(this.client().openedSessionId!);
   const grant = await other.auth.store.getGrant(principal, auth(this).authServer(issuer).issuer);
   assert.ok(grant?.refreshToken, 'the other switchboard finds no sign-in');
   const token = await other.auth.tokenFor(principal, await other.auth.resolve(server));
@@ -366,7 +367,7 @@ Then('it finds the client\'s sign-in at {string} and a token {string} accepts', 
 
 Then('it finds no sign-in of the client at {string}', async function (this: SwitchboardWorld, issuer: string) {
   const other = tokens(this).others.at(-1)!;
-  const principal = this.client().openedSessionId!;
+  const principal = sessionPrincipal(this.client().openedSessionId!);
   assert.equal(await other.auth.store.getGrant(principal, auth(this).authServer(issuer).issuer), undefined);
   // The sign-in is still there for the switchboard that holds the secret.
   assert.ok(await this.switchboard!.auth.store.getGrant(principal, auth(this).authServer(issuer).issuer));

@@ -82,3 +82,11 @@ Then('the upstream {string} received {int} call(s) to {string}', async function 
 Then('the upstream {string} saw the call to {string} cancelled', async function (this: SwitchboardWorld, name: string, tool: string) {
   await eventually(() => this.mock(name).cancelled().includes(tool), `the upstream to record the cancellation of ${tool}`);
 });
+
+Given('an upstream {string} that speaks only the 2026-07-28 protocol, with tools {string}', async function (this: SwitchboardWorld, name: string, tools: string) {
+  await this.startUpstream(name, 'streamable-http', { tools: names(tools).map((tool) => ({ name: tool })) }, {}, 'modern');
+});
+
+Then('the upstream {string} was asked for its protocol era {int} time(s)', function (this: SwitchboardWorld, name: string, times: number) {
+  assert.equal(this.mock(name).discoverProbes(), times);
+});

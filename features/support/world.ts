@@ -3,8 +3,9 @@ import { After, setDefaultTimeout, setWorldConstructor, World, type IWorldOption
 import { parseConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/log/index.js';
 import { serveHttp, type RunningHttp } from '../../src/switchboard.js';
-import { startMockMcpServer, stdioCommand, type MockMcpServer, type MockMcpSpec } from '../../mock-servers/mcp/index.js';
+import { startMockMcpServer, stdioCommand, type MockEra, type MockMcpServer, type MockMcpSpec } from '../../mock-servers/mcp/index.js';
 import { buildSwitchboard, ScenarioFiles, SWITCHBOARD_BIN, REPO_ROOT, type ProcessOutcome } from './cli.js';
+import { referenceStdioCommand, startReferenceServer, type RunningReferenceServer } from './reference-server.js';
 import { TestClient, type ClientBehaviour } from './client.js';
 import { sendHttp, type HttpAnswer, type HttpRequestInit } from './http.js';
 
@@ -19,6 +20,11 @@ interface Upstream {
   kind: UpstreamKind;
   spec: MockMcpSpec;
   mock?: MockMcpServer;
+  /**
+   * Set when the official reference server answers instead of a mock (features/support/reference-server.ts), with
+   * its process when it serves HTTP; over stdio switchboard spawns it.
+   */
+  reference?: { http?: RunningReferenceServer };
   /** Extra keys for this server's config entry (prefix, timeoutMs, transport...). */
   settings: Record<string, unknown>;
   url?: string;
@@ -57,19 +63,38 @@ export class SwitchboardWorld extends World {
   repeatedCallOutcomes: string[] | undefined;
   /** The outcome of the last switchboard process run to its end. */
   lastProcess: ProcessOutcome | undefined;
+  /**
+   * The protocol era the scenario's upstream servers speak: 2025-11-25 (legacy, the default run) or 2026-07-28 only
+   * (modern: the `modern-upstreams` profile runs the features tagged @upstream-eras again with it). Legacy HTTP+SSE
+   * servers speak 2025 in either run.
+   */
+  readonly upstreamEra: MockEra;
   private filesValue: ScenarioFiles | undefined;
   private readonly onWarning = (warning: Error) => void this.processWarnings.push(warning);
 
   constructor(options: IWorldOptions) {
     super(options);
+    this.upstreamEra = (options.parameters as { upstreamEra?: MockEra } | undefined)?.upstreamEra ?? 'legacy';
     process.on('warning', this.onWarning);
   }
 
-  async startUpstream(name: string, kind: UpstreamKind, spec: Omit<MockMcpSpec, 'name'>, settings: Record<string, unknown> = {}): Promise<Upstream> {
+  /** `era` overrides the run's era for this upstream (scenarios about one era in particular). */
+  async startUpstream(name: string, kind: UpstreamKind, spec: Omit<MockMcpSpec, 'name'>, settings: Record<string, unknown> = {}, era?: MockEra): Promise<Upstream> {
     const upstream: Upstream = { kind, spec: { name, ...spec }, settings };
     if (kind !== 'stdio') {
-      upstream.mock = await startMockMcpServer(upstream.spec, { transport: kind });
+      upstream.mock = await startMockMcpServer(upstream.spec, { transport: kind, era: era ?? this.eraOf(kind) });
       upstream.url = upstream.mock.url;
+    }
+    this.upstreams.set(name, upstream);
+    return upstream;
+  }
+
+  /** The official reference server as the upstream `name`. */
+  async startReferenceUpstream(name: string, kind: UpstreamKind): Promise<Upstream> {
+    const upstream: Upstream = { kind, spec: { name }, settings: {}, reference: {} };
+    if (kind !== 'stdio') {
+      upstream.reference = { http: await startReferenceServer(kind, freePort) };
+      upstream.url = upstream.reference.http?.url;
     }
     this.upstreams.set(name, upstream);
     return upstream;
@@ -86,7 +111,12 @@ export class SwitchboardWorld extends World {
     const upstream = this.upstream(name);
     if (upstream.mock) return upstream.mock.start();
     const port = Number(new URL(upstream.url!).port);
-    upstream.mock = await startMockMcpServer(upstream.spec, { transport: 'streamable-http', port });
+    upstream.mock = await startMockMcpServer(upstream.spec, { transport: 'streamable-http', era: this.upstreamEra, port });
+  }
+
+  /** The era an upstream of this kind speaks in this run. */
+  eraOf(kind: UpstreamKind): MockEra {
+    return kind === 'sse' ? 'legacy' : this.upstreamEra;
   }
 
   upstream(name: string): Upstream {
@@ -118,7 +148,7 @@ export class SwitchboardWorld extends World {
 
   serverEntries(): Record<string, unknown> {
     return Object.fromEntries([...this.upstreams].map(([name, u]) => {
-      const base = u.kind === 'stdio' ? stdioCommand(u.spec) : { url: u.url };
+      const base = u.kind !== 'stdio' ? { url: u.url } : u.reference ? referenceStdioCommand() : stdioCommand(u.spec, { era: this.eraOf('stdio') });
       return [name, { ...base, ...u.settings }];
     }));
   }
@@ -213,7 +243,7 @@ export class SwitchboardWorld extends World {
     process.off('warning', this.onWarning);
     await Promise.all([...this.clients.values()].map((c) => c.close()));
     await this.switchboard?.close();
-    await Promise.all([...this.upstreams.values()].map((u) => u.mock?.stop()));
+    await Promise.all([...this.upstreams.values()].map((u) => u.mock?.stop() ?? u.reference?.http?.stop()));
     await this.filesValue?.remove();
   }
 }

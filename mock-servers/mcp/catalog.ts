@@ -12,6 +12,8 @@ export type ListKind = 'tools' | 'prompts' | 'resources';
 export class MockCatalog {
   readonly serverName: string;
   readonly recordCalls: boolean;
+  readonly listDelayMs: number;
+  readonly toolsChangedOnInitialized: boolean;
   private readonly tools = new Map<string, CompiledTool>();
   private readonly prompts = new Map<string, MockPrompt>();
   private readonly resources = new Map<string, MockResource>();
@@ -27,11 +29,19 @@ export class MockCatalog {
   constructor(spec: MockMcpSpec, options: { recordCalls?: boolean } = {}) {
     this.serverName = spec.name;
     this.recordCalls = options.recordCalls ?? true;
+    this.listDelayMs = spec.listDelayMs ?? 0;
+    this.toolsChangedOnInitialized = spec.toolsChangedOnInitialized ?? false;
     for (const tool of spec.tools ?? [{ name: 'echo' }]) this.tools.set(tool.name, compileTool(tool));
     for (const prompt of spec.prompts ?? []) this.prompts.set(prompt.name, prompt);
     for (const resource of spec.resources ?? []) this.resources.set(resource.uri, resource);
     this.templates = (spec.resourceTemplates ?? []).map((template) => ({ template, matcher: new UriTemplate(template.uriTemplate) }));
     this.templateList = { resourceTemplates: this.templates.map(({ template }) => ({ uriTemplate: template.uriTemplate, name: template.name, mimeType: 'text/plain' })) };
+  }
+
+  /** Answers a list request, after the spec's listDelayMs. */
+  async listed<T>(list: () => T): Promise<T> {
+    if (this.listDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.listDelayMs));
+    return list();
   }
 
   /** Called with the kind of list that changed; returns an unsubscribe function. */

@@ -5,9 +5,12 @@ import express, { type Request, type Response } from 'express';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { isLegacyRequest, type McpHttpHandler } from '@modelcontextprotocol/server';
+import { toNodeHandler, toWebRequest, type NodeMcpRequestHandler } from '@modelcontextprotocol/node';
 import { MockCatalog } from './catalog.js';
+import { createModernHandler } from './modern.js';
 import { MockSession } from './session.js';
-import type { MockFailingMode, MockMcpServer, MockMcpServerOptions, MockMcpSpec, MockPrompt, MockResource, MockTool } from './types.js';
+import type { MockEra, MockFailingMode, MockMcpServer, MockMcpServerOptions, MockMcpSpec, MockPrompt, MockResource, MockTool } from './types.js';
 
 const STREAMABLE_PATH = '/mcp';
 const SSE_PATH = '/sse';
@@ -31,6 +34,10 @@ function carriesInitialize(body: unknown): boolean {
   return Array.isArray(body) ? body.some((m) => isInitializeRequest(m)) : isInitializeRequest(body);
 }
 
+function isMethod(body: unknown, method: string): boolean {
+  return typeof body === 'object' && body !== null && (body as { method?: unknown }).method === method;
+}
+
 /** Calls `onOpen` once the response starts a 200 stream (the SDK writes the head itself). */
 function onStreamHead(res: ServerResponse, onOpen: () => void): void {
   const writeHead = res.writeHead;
@@ -48,6 +55,10 @@ class HttpMockMcpServer implements MockMcpServer {
   private readonly host: string;
   private listener: HttpServer | undefined;
   private failing: MockFailingMode = 'none';
+  private readonly era: MockEra;
+  /** The SDK v2 handler for 2026 requests (modern and dual-era mocks). */
+  private modern: { handler: McpHttpHandler; node: NodeMcpRequestHandler } | undefined;
+  private readonly methodCounts = new Map<string, number>();
   port: number;
 
   constructor(
@@ -57,6 +68,12 @@ class HttpMockMcpServer implements MockMcpServer {
     this.catalog = new MockCatalog(spec, { recordCalls: options.recordCalls });
     this.host = options.host ?? '127.0.0.1';
     this.port = options.port ?? 0;
+    this.era = options.era ?? 'legacy';
+    if (this.era !== 'legacy' && options.transport === 'sse') throw new Error('a mock served over legacy HTTP+SSE speaks the 2025 era only');
+    if (this.era !== 'legacy') {
+      const handler = createModernHandler(this.catalog);
+      this.modern = { handler, node: toNodeHandler(handler) };
+    }
     this.app.disable('x-powered-by');
     this.app.use((req, res, next) => {
       if (this.failing === 'http500' && req.method === 'POST') {
@@ -104,6 +121,12 @@ class HttpMockMcpServer implements MockMcpServer {
   setFailing(mode: MockFailingMode): void {
     this.failing = mode;
   }
+  discoverProbes(): number {
+    return this.methodCounts.get('server/discover') ?? 0;
+  }
+  requestCounts(): Record<string, number> {
+    return Object.fromEntries(this.methodCounts);
+  }
 
   async start(): Promise<void> {
     if (this.listener) return;
@@ -132,6 +155,13 @@ class HttpMockMcpServer implements MockMcpServer {
     await closed;
   }
 
+  private count(body: unknown): void {
+    for (const message of Array.isArray(body) ? body : [body]) {
+      const method = (message as { method?: unknown } | null)?.method;
+      if (typeof method === 'string') this.methodCounts.set(method, (this.methodCounts.get(method) ?? 0) + 1);
+    }
+  }
+
   private hostSession(hosted: HostedSession, id: string): void {
     this.hosted.set(id, hosted);
     hosted.session.onclose = () => {
@@ -153,7 +183,12 @@ class HttpMockMcpServer implements MockMcpServer {
     };
 
     this.app.post(STREAMABLE_PATH, jsonBody, async (req, res) => {
-      if (this.failing === 'hang-initialize' && carriesInitialize(req.body)) return; // never answered
+      this.count(req.body);
+      if (this.failing === 'hang-initialize' && (carriesInitialize(req.body) || isMethod(req.body, 'server/discover'))) return; // never answered
+      if (await this.servesModern(req)) {
+        await this.modern?.node(req, res, req.body);
+        return;
+      }
       if (req.header('mcp-session-id')) {
         const hosted = lookup(req, res);
         if (hosted) await hosted.streamable?.handleRequest(req, res, req.body);
@@ -174,6 +209,10 @@ class HttpMockMcpServer implements MockMcpServer {
     });
 
     this.app.get(STREAMABLE_PATH, async (req, res) => {
+      if (this.era === 'modern') {
+        await this.modern?.node(req, res);
+        return;
+      }
       const hosted = lookup(req, res);
       if (!hosted) return;
       onStreamHead(res, () => {
@@ -184,9 +223,25 @@ class HttpMockMcpServer implements MockMcpServer {
     });
 
     this.app.delete(STREAMABLE_PATH, async (req, res) => {
+      if (this.era === 'modern') {
+        await this.modern?.node(req, res);
+        return;
+      }
       const hosted = lookup(req, res);
       if (hosted) await hosted.streamable?.handleRequest(req, res);
     });
+  }
+
+  /**
+   * Which server answers a POST. Modern-only: all of them (the SDK's handler refuses 2025 requests,
+   * `initialize` with HTTP 400 and -32022, MCP 2026-07-28 basic/versioning). Dual-era: the SDK's own
+   * classification; 2025 requests get the sessionful SDK v1 server, with its GET stream and
+   * server-to-client requests.
+   */
+  private async servesModern(req: Request): Promise<boolean> {
+    if (this.era === 'legacy') return false;
+    if (this.era === 'modern') return true;
+    return !(await isLegacyRequest(await toWebRequest(req, req.body), req.body));
   }
 
   private routeSse(): void {
@@ -204,6 +259,7 @@ class HttpMockMcpServer implements MockMcpServer {
     });
 
     this.app.post(SSE_MESSAGES_PATH, jsonBody, async (req, res) => {
+      this.count(req.body);
       const id = typeof req.query.sessionId === 'string' ? req.query.sessionId : '';
       const hosted = this.hosted.get(id);
       if (!hosted?.sse) {

@@ -10,6 +10,7 @@ export { builtinToolNames } from './tools.js';
 export { stdioCommand } from './stdio-command.js';
 export type {
   MockCall,
+  MockEra,
   MockFailingMode,
   MockMcpServer,
   MockMcpServerOptions,

@@ -3,16 +3,17 @@
  *
  *   tsx mock-servers/mcp/main.ts --name weather --port 7001 --transport streamable-http --tools echo,forecast
  *   tsx mock-servers/mcp/main.ts --spec-file weather.json --transport sse
+ *   tsx mock-servers/mcp/main.ts --name weather --era modern   (2026-07-28 only; also legacy, both)
  *
  * Prints its URL and serves until SIGINT/SIGTERM. Calls are not recorded (nobody can read them).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startMockMcpServer } from './http.js';
-import type { MockMcpSpec, MockTransportKind } from './types.js';
+import type { MockEra, MockMcpSpec, MockTransportKind } from './types.js';
 
 const USAGE = `usage: tsx mock-servers/mcp/main.ts [--name NAME --tools a,b,c | --spec-file FILE]
-       [--port PORT] [--host HOST] [--transport streamable-http|sse]`;
+       [--port PORT] [--host HOST] [--transport streamable-http|sse] [--era legacy|modern|both]`;
 
 function fail(message: string): never {
   console.error(`${message}\n${USAGE}`);
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: '0' },
     host: { type: 'string', default: '127.0.0.1' },
     transport: { type: 'string', default: 'streamable-http' },
+    era: { type: 'string', default: 'legacy' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -55,12 +57,15 @@ function loadSpec(): MockMcpSpec {
 
 const transport = values.transport as MockTransportKind;
 if (transport !== 'streamable-http' && transport !== 'sse') fail(`--transport: expected streamable-http or sse, got ${values.transport}`);
+const era = values.era as MockEra;
+if (era !== 'legacy' && era !== 'modern' && era !== 'both') fail(`--era: expected legacy, modern or both, got ${values.era}`);
+if (era !== 'legacy' && transport === 'sse') fail('--era: legacy HTTP+SSE speaks the 2025 era only');
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port: expected 0-65535, got ${values.port}`);
 
 const spec = loadSpec();
-const mock = await startMockMcpServer(spec, { transport, port, host: values.host, recordCalls: false });
-console.log(`mock MCP server "${spec.name}" (${transport}) listening at ${mock.url}`);
+const mock = await startMockMcpServer(spec, { transport, era, port, host: values.host, recordCalls: false });
+console.log(`mock MCP server "${spec.name}" (${transport}, ${era} era) listening at ${mock.url}`);
 
 const shutdown = (): void => {
   void mock.stop().then(() => process.exit(0));

@@ -16,7 +16,9 @@ import {
   type LoggingLevel,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ListKind, MockCatalog } from './catalog.js';
-import type { ToolSession } from './tools.js';
+import { askResults, type ToolCall, type ToolSession } from './tools.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 
 /** MCP server/resources: "Resource not found" (2025-11-25, Error Handling). */
 const RESOURCE_NOT_FOUND = -32002;
@@ -61,7 +63,9 @@ export class MockSession implements ToolSession {
     // Subscribed only once initialized: before that the client has not listed anything, and a
     // session whose initialize failed must not stay referenced by the catalog.
     this.server.oninitialized = () => {
-      if (!this.closed) this.unsubscribe ??= catalog.onChange((kind) => this.listChanged(kind));
+      if (this.closed) return;
+      this.unsubscribe ??= catalog.onChange((kind) => this.listChanged(kind));
+      if (catalog.toolsChangedOnInitialized) this.listChanged('tools');
     };
     this.server.onclose = () => {
       this.closed = true;
@@ -83,8 +87,22 @@ export class MockSession implements ToolSession {
     await this.server.close().catch(() => undefined);
   }
 
-  logs(level: LoggingLevel): boolean {
+  private logs(level: LoggingLevel): boolean {
     return this.logLevel === undefined || severity(level) >= severity(this.logLevel);
+  }
+
+  /** A 2025 call: notifications and requests to the client go on the call's own stream. */
+  private toolCall(extra: RequestHandlerExtra<ServerRequest, ServerNotification>): ToolCall {
+    return {
+      signal: extra.signal,
+      progressToken: extra._meta?.progressToken,
+      headers: extra.requestInfo?.headers,
+      notify: (notification) => extra.sendNotification(notification as ServerNotification),
+      log: async (level, data) => {
+        if (this.logs(level)) await extra.sendNotification({ method: 'notifications/message', params: { level, logger: this.serverName, data } });
+      },
+      ask: (_key, request) => extra.sendRequest(request as ServerRequest, askResults[request.method], { signal: extra.signal }),
+    };
   }
 
   noteCancelled(tool: string): void {
@@ -125,17 +143,17 @@ export class MockSession implements ToolSession {
   private registerHandlers(): void {
     const { server, catalog } = this;
 
-    server.setRequestHandler(ListToolsRequestSchema, () => catalog.listTools());
+    server.setRequestHandler(ListToolsRequestSchema, () => catalog.listed(() => catalog.listTools()));
     server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
       const { name } = request.params;
       const tool = catalog.tool(name);
       if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
       const args = request.params.arguments ?? {};
       if (catalog.recordCalls) catalog.recordCall({ tool: name, args, session: extra.sessionId });
-      return tool.run(args, extra, this);
+      return tool.run(args, this.toolCall(extra), this);
     });
 
-    server.setRequestHandler(ListPromptsRequestSchema, () => catalog.listPrompts());
+    server.setRequestHandler(ListPromptsRequestSchema, () => catalog.listed(() => catalog.listPrompts()));
     server.setRequestHandler(GetPromptRequestSchema, (request) => {
       const { name } = request.params;
       const prompt = catalog.prompt(name);
@@ -149,8 +167,8 @@ export class MockSession implements ToolSession {
       };
     });
 
-    server.setRequestHandler(ListResourcesRequestSchema, () => catalog.listResources());
-    server.setRequestHandler(ListResourceTemplatesRequestSchema, () => catalog.listResourceTemplates());
+    server.setRequestHandler(ListResourcesRequestSchema, () => catalog.listed(() => catalog.listResources()));
+    server.setRequestHandler(ListResourceTemplatesRequestSchema, () => catalog.listed(() => catalog.listResourceTemplates()));
     server.setRequestHandler(ReadResourceRequestSchema, (request) => {
       const { uri } = request.params;
       const found = catalog.readResource(uri);

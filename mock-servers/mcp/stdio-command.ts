@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { MockMcpSpec } from './types.js';
+import type { MockEra, MockMcpSpec } from './types.js';
 
 const STDIO_ENTRY = fileURLToPath(new URL('./stdio.ts', import.meta.url));
 // Resolved here rather than by the child, so the command works whatever its working directory.
@@ -7,8 +7,10 @@ const TSX_LOADER = import.meta.resolve('tsx');
 
 /**
  * How to spawn a mock over stdio, for `StdioClientTransport` or an upstream config. Equivalent
- * to `tsx mock-servers/mcp/stdio.ts '<spec json>'`, without needing `tsx` on PATH.
+ * to `tsx mock-servers/mcp/stdio.ts '<spec json>' [era]`, without needing `tsx` on PATH.
  */
-export function stdioCommand(spec: MockMcpSpec): { command: string; args: string[] } {
-  return { command: process.execPath, args: ['--import', TSX_LOADER, STDIO_ENTRY, JSON.stringify(spec)] };
+export function stdioCommand(spec: MockMcpSpec, options: { era?: MockEra } = {}): { command: string; args: string[] } {
+  const args = ['--import', TSX_LOADER, STDIO_ENTRY, JSON.stringify(spec)];
+  if (options.era && options.era !== 'legacy') args.push(options.era);
+  return { command: process.execPath, args };
 }

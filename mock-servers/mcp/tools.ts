@@ -1,4 +1,3 @@
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
   CreateMessageResultSchema,
   ElicitResultSchema,
@@ -6,24 +5,61 @@ import {
   LoggingLevelSchema,
   type CallToolResult,
   type LoggingLevel,
-  type ServerNotification,
-  type ServerRequest,
+  type ProgressToken,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { MockTool } from './types.js';
 
-export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
-
 /** What a running tool needs from the session it was called on. */
 export interface ToolSession {
   readonly serverName: string;
-  /** Whether a message at `level` passes the level the client set with `logging/setLevel`. */
-  logs(level: LoggingLevel): boolean;
   /** The call stopped because its abort signal fired. */
   noteCancelled(tool: string): void;
 }
 
-export type ToolRun = (args: Record<string, unknown>, extra: ToolExtra, session: ToolSession) => CallToolResult | Promise<CallToolResult>;
+/** A request the server sends to the client while a tool runs (sampling, elicitation, roots). */
+export interface ClientAsk {
+  method: 'sampling/createMessage' | 'elicitation/create' | 'roots/list';
+  params?: Record<string, unknown>;
+}
+
+/**
+ * One tool call, in whichever era it arrived. The eras differ in how a tool reaches the client
+ * (see legacy-call.ts and modern.ts); the behaviours below are written once against this.
+ */
+export interface ToolCall {
+  readonly signal: AbortSignal;
+  /** MCP basic/utilities/progress: present only when the request carried one. */
+  readonly progressToken: ProgressToken | undefined;
+  readonly headers: Record<string, string | string[] | undefined> | undefined;
+  /** Sends a notification related to this call (progress). */
+  notify(notification: { method: string; params: Record<string, unknown> }): Promise<void>;
+  /** Sends a log message if the client's level lets it through (2025: logging/setLevel; 2026: the request's logLevel). */
+  log(level: LoggingLevel, data: unknown): Promise<void>;
+  /**
+   * Asks the client and returns its answer. 2025: a server-to-client request on the call's stream.
+   * 2026: the answer from the retried request's inputResponses, or the round ends with an
+   * input_required result asking for it (MRTR).
+   */
+  ask(key: string, request: ClientAsk): Promise<Record<string, unknown>>;
+}
+
+/** Thrown by a 2026 `ask` whose answer has not arrived yet: the round ends with input_required. */
+export class InputNeeded extends Error {
+  override readonly name = 'InputNeeded';
+  constructor(readonly key: string, readonly request: ClientAsk) {
+    super(`input needed: ${request.method}`);
+  }
+}
+
+/** How the answer to each kind of ask is read. */
+export const askResults = {
+  'sampling/createMessage': CreateMessageResultSchema,
+  'elicitation/create': ElicitResultSchema,
+  'roots/list': ListRootsResultSchema,
+} as const;
+
+export type ToolRun = (args: Record<string, unknown>, call: ToolCall, session: ToolSession) => CallToolResult | Promise<CallToolResult>;
 
 export interface CompiledTool {
   readonly definition: Tool;
@@ -38,7 +74,11 @@ interface Behaviour {
 
 const text = (value: string): CallToolResult => ({ content: [{ type: 'text', text: value }] });
 const failure = (value: string): CallToolResult => ({ content: [{ type: 'text', text: value }], isError: true });
-const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+/** A failed ask ends the tool with its error text; a 2026 ask still waiting for its answer ends the round. */
+const askFailed = (error: unknown): CallToolResult => {
+  if (error instanceof InputNeeded) throw error;
+  return failure(error instanceof Error ? error.message : String(error));
+};
 
 const objectSchema = (properties: Record<string, object> = {}, required: string[] = []): Tool['inputSchema'] => ({
   type: 'object',
@@ -90,9 +130,9 @@ const behaviours: Record<string, Behaviour> = {
   slow: {
     description: 'Waits the given number of milliseconds, or until cancelled',
     inputSchema: objectSchema({ ms: { type: 'number', minimum: 0, description: 'How long to wait' } }),
-    run: async (args, extra, session) => {
+    run: async (args, call, session) => {
       const ms = numberArg(args.ms, 1000);
-      if (await pause(ms, extra.signal)) return text(`slept ${ms}ms`);
+      if (await pause(ms, call.signal)) return text(`slept ${ms}ms`);
       session.noteCancelled('slow');
       return failure('cancelled');
     },
@@ -100,8 +140,8 @@ const behaviours: Record<string, Behaviour> = {
   hang: {
     description: 'Never answers; ends only when the call is cancelled',
     inputSchema: objectSchema(),
-    run: async (_args, extra, session) => {
-      await untilAborted(extra.signal);
+    run: async (_args, call, session) => {
+      await untilAborted(call.signal);
       session.noteCancelled('hang');
       return failure('cancelled');
     },
@@ -110,19 +150,19 @@ const behaviours: Record<string, Behaviour> = {
     description: 'Sends progress notifications, then returns "done"',
     inputSchema: objectSchema({
       steps: { type: 'integer', minimum: 0, description: 'How many notifications' },
-      intervalMs: { type: 'number', minimum: 0, description: 'Pause after each notification (default 20)' },
+      intervalMs: { type: 'number', minimum: 0, description: 'Pause after each notification (default 20; 0: none, so the last one leaves with the result)' },
     }),
-    run: async (args, extra, session) => {
+    run: async (args, call, session) => {
       const steps = Math.floor(numberArg(args.steps, 3));
       const intervalMs = numberArg(args.intervalMs, 20);
-      const progressToken = extra._meta?.progressToken;
+      const progressToken = call.progressToken;
       // MCP basic/utilities/progress: notifications only for a request that carried a progressToken.
       if (progressToken === undefined) return text('done');
       for (let progress = 1; progress <= steps; progress++) {
-        await extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress, total: steps, message: `step ${progress} of ${steps}` } });
+        await call.notify({ method: 'notifications/progress', params: { progressToken, progress, total: steps, message: `step ${progress} of ${steps}` } });
         // The pause is not decoration: SDK v1 clients drop progress that arrives in the same read
         // as the response (typescript-sdk#2580), and legacy SSE delivers all three together.
-        if (!(await pause(intervalMs, extra.signal))) {
+        if (intervalMs > 0 && !(await pause(intervalMs, call.signal))) {
           session.noteCancelled('progress');
           return failure('cancelled');
         }
@@ -136,72 +176,61 @@ const behaviours: Record<string, Behaviour> = {
       { level: { type: 'string', enum: LoggingLevelSchema.options }, message: { type: 'string' } },
       ['message'],
     ),
-    run: async (args, extra, session) => {
+    run: async (args, call) => {
       const parsed = LoggingLevelSchema.safeParse(args.level);
-      const level = parsed.success ? parsed.data : 'info';
-      if (session.logs(level)) {
-        await extra.sendNotification({ method: 'notifications/message', params: { level, logger: session.serverName, data: args.message ?? '' } });
-      }
+      await call.log(parsed.success ? parsed.data : 'info', args.message ?? '');
       return text('logged');
     },
   },
   sample: {
     description: "Asks the client's model (sampling/createMessage) and returns its answer",
     inputSchema: objectSchema({ prompt: { type: 'string' } }, ['prompt']),
-    run: async (args, extra) => {
+    run: async (args, call) => {
       try {
-        const result = await extra.sendRequest(
-          {
-            method: 'sampling/createMessage',
-            params: { messages: [{ role: 'user', content: { type: 'text', text: String(args.prompt ?? '') } }], maxTokens: 256 },
-          },
-          CreateMessageResultSchema,
-          { signal: extra.signal },
-        );
+        const result = CreateMessageResultSchema.parse(await call.ask('sample', {
+          method: 'sampling/createMessage',
+          params: { messages: [{ role: 'user', content: { type: 'text', text: String(args.prompt ?? '') } }], maxTokens: 256 },
+        }));
         return text(result.content.type === 'text' ? result.content.text : JSON.stringify(result.content));
       } catch (error) {
-        return failure(errorText(error));
+        return askFailed(error);
       }
     },
   },
   elicit: {
     description: 'Asks the user a question (form elicitation) and returns the JSON of the answer',
     inputSchema: objectSchema({ message: { type: 'string' } }, ['message']),
-    run: async (args, extra) => {
+    run: async (args, call) => {
       try {
-        const result = await extra.sendRequest(
-          {
-            method: 'elicitation/create',
-            params: {
-              mode: 'form',
-              message: String(args.message ?? ''),
-              requestedSchema: { type: 'object', properties: { answer: { type: 'string', description: 'Your answer' } }, required: ['answer'] },
-            },
+        const result = ElicitResultSchema.parse(await call.ask('elicit', {
+          method: 'elicitation/create',
+          params: {
+            mode: 'form',
+            message: String(args.message ?? ''),
+            requestedSchema: { type: 'object', properties: { answer: { type: 'string', description: 'Your answer' } }, required: ['answer'] },
           },
-          ElicitResultSchema,
-          { signal: extra.signal },
-        );
+        }));
         return text(JSON.stringify(result));
       } catch (error) {
-        return failure(errorText(error));
+        return askFailed(error);
       }
     },
   },
   roots: {
     description: "Returns the JSON of the client's roots/list",
     inputSchema: objectSchema(),
-    run: async (_args, extra) => {
+    run: async (_args, call) => {
       try {
-        return text(JSON.stringify(await extra.sendRequest({ method: 'roots/list' }, ListRootsResultSchema, { signal: extra.signal })));
+        return text(JSON.stringify(ListRootsResultSchema.parse(await call.ask('roots', { method: 'roots/list' }))));
       } catch (error) {
-        return failure(errorText(error));
+        return askFailed(error);
       }
     },
   },
   headers: {
     description: 'Returns the JSON of the HTTP request headers this call arrived with',
     inputSchema: objectSchema(),
-    run: (_args, extra) => (extra.requestInfo ? text(JSON.stringify(extra.requestInfo.headers)) : failure('this call did not arrive over HTTP')),
+    run: (_args, call) => (call.headers ? text(JSON.stringify(call.headers)) : failure('this call did not arrive over HTTP')),
   },
   big: {
     description: 'Returns a text of the given size in kilobytes',
@@ -230,15 +259,16 @@ export function compileTool(tool: MockTool): CompiledTool {
     name: tool.name,
     description: tool.description ?? behaviour.description,
     inputSchema: tool.inputSchema ?? behaviour.inputSchema,
+    ...(tool.execution && { execution: tool.execution }),
   };
   const { delayMs, fail } = tool;
   if (!delayMs && !fail) return { definition, run: behaviour.run };
-  const run: ToolRun = async (args, extra, session) => {
-    if (delayMs && !(await pause(delayMs, extra.signal))) {
+  const run: ToolRun = async (args, call, session) => {
+    if (delayMs && !(await pause(delayMs, call.signal))) {
       session.noteCancelled(tool.name);
       return failure('cancelled');
     }
-    return fail ? failure(`tool ${tool.name} failed`) : behaviour.run(args, extra, session);
+    return fail ? failure(`tool ${tool.name} failed`) : behaviour.run(args, call, session);
   };
   return { definition, run };
 }

@@ -12,6 +12,18 @@ export interface MockMcpSpec {
   resources?: MockResource[];
   /** Reading a URI that matches a template (RFC 6570) answers `<server>:<uri>`. */
   resourceTemplates?: MockResourceTemplate[];
+  /** Every list request (tools, prompts, resources, templates) answers after this long. */
+  listDelayMs?: number;
+  /**
+   * Send `notifications/tools/list_changed` as soon as a 2025 session is initialized, while the
+   * client is still listing, as the reference server (server-everything) does.
+   */
+  toolsChangedOnInitialized?: boolean;
+  /**
+   * stdio, 2025 era: exit on any request before `initialize` other than `initialize`, as servers
+   * built on the Rust SDK (rmcp) do when a 2026 client probes them with `server/discover`.
+   */
+  exitOnEarlyRequest?: boolean;
 }
 
 export interface MockTool {
@@ -23,6 +35,8 @@ export interface MockTool {
   fail?: boolean;
   /** Overrides the built-in JSON Schema, for tests of schema pass-through. */
   inputSchema?: { type: 'object'; [key: string]: unknown };
+  /** Listed as it is (e.g. `{ taskSupport: 'optional' }`); the mock itself runs every call as a plain request. */
+  execution?: { taskSupport?: 'forbidden' | 'optional' | 'required' };
 }
 
 export interface MockPrompt {
@@ -52,10 +66,19 @@ export interface MockCall {
 
 export type MockTransportKind = 'streamable-http' | 'sse';
 
+/**
+ * Which MCP era the mock speaks. legacy: 2025-11-25 with sessions (SDK v1). modern: 2026-07-28 only
+ * (SDK v2 `createMcpHandler`); `initialize` is refused. both: 2026 requests as modern, 2025
+ * requests with sessions as legacy.
+ */
+export type MockEra = 'legacy' | 'modern' | 'both';
+
 export type MockFailingMode = 'none' | 'http500' | 'hang-initialize';
 
 export interface MockMcpServerOptions {
   transport: MockTransportKind;
+  /** Default `legacy`. Legacy HTTP+SSE (`transport: 'sse'`) is 2025 only. */
+  era?: MockEra;
   /** Default 0 (a free port); `start()` after `stop()` reuses the port actually bound. */
   port?: number;
   /** Default `127.0.0.1`. */
@@ -89,6 +112,10 @@ export interface MockMcpServer {
   stop(): Promise<void>;
   /** Come back on the same port. */
   start(): Promise<void>;
-  /** Simulate a broken upstream: every POST answers 500, or `initialize` never answers. */
+  /** How many `server/discover` requests reached the mock (2026 era probes). */
+  discoverProbes(): number;
+  /** How many JSON-RPC requests and notifications of each method reached the mock over HTTP POST. */
+  requestCounts(): Record<string, number>;
+  /** Simulate a broken upstream: every POST answers 500, or the handshake (`initialize`, `server/discover`) never answers. */
   setFailing(mode: MockFailingMode): void;
 }

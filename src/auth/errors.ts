@@ -223,3 +223,35 @@ export class IssuerNotAllowedError extends SignInError {
     super(`The server's metadata names ${offered.map(describeUrl).join(', ') || 'no authorization server'}, not the pinned issuer ${describeUrl(pinned)}.`);
   }
 }
+
+/** The refresh token is gone for good (RFC 6749 §5.2 `invalid_grant`): the person has to sign in again. */
+export class GrantRevokedError extends SignInError {
+  override name = 'GrantRevokedError';
+  constructor(issuer: string) {
+    super(`${describeUrl(issuer)} no longer accepts the sign-in; sign in again`);
+  }
+}
+
+/** A server kept asking for a wider scope (RFC 6750 §3.1 insufficient_scope) after several sign-ins: likely misconfigured. */
+export class StepUpLimitError extends SignInError {
+  override name = 'StepUpLimitError';
+  constructor(server: string, readonly stepUps: number) {
+    super(`"${server}" asked for a wider scope ${stepUps} times; giving up (the server may be misconfigured)`);
+  }
+}
+
+/** Sign-out of a server this principal never signed in to. */
+export class NotSignedInError extends SignInError {
+  override name = 'NotSignedInError';
+  constructor(server: string) {
+    super(`"${server}" has no sign-in in this session`);
+  }
+}
+
+/** A server that switchboard cannot sign in to: not configured, or not reached over HTTP. */
+export class NotRemoteServerError extends SignInError {
+  override name = 'NotRemoteServerError';
+  constructor(server: string) {
+    super(`server "${server}" is not a remote server`);
+  }
+}

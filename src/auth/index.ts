@@ -1,4 +1,7 @@
-export { AuthManager, type ServerAuthInfo, type CompletedSignIn } from './manager.js';
-export { SessionAuth, type AuthRequiredEntry, type SessionAuthHost } from './session-auth.js';
+export { AuthManager } from './upstream-auth.js';
+export type { ServerAuthInfo } from './server-info.js';
+export type { CompletedSignIn, SignInStart } from './sign-in-flow.js';
+export type { TokenService } from './token-service.js';
+export { SignInState, type AuthRequiredEntry, type SignInBegun, type SignInNeed, type SignedIn } from './sign-in-state.js';
 export { authRoutes } from './routes.js';
 export { SignInError } from './errors.js';

@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client';
 import type { AuthorizationServerMetadata, FetchPolicy } from './discovery/index.js';
 import { createGuardedFetch } from './discovery/index.js';
-import { TokenRequestError } from './errors.js';
+import { DiscoveryError, TokenRequestError } from './errors.js';
 
 export interface ClientIdentity {
   clientId: string;
@@ -83,6 +83,37 @@ export class OAuthClient {
       const description = error instanceof Error ? `${error.message.slice(0, 200)}${response ? `: HTTP ${response.status}` : ''}` : undefined;
       throw new TokenRequestError('request_failed', response?.status, description);
     }
+  }
+}
+
+/**
+ * RFC 7591 dynamic client registration with openid-client. It registers at the metadata it discovers itself; ours was
+ * discovered and validated already (MCP's well-known list, RFC 8414 section 3.3 issuer check, or the 2025-03-26
+ * default endpoints), so its discovery request is answered with that document and only the registration goes out,
+ * through the guarded fetch.
+ */
+export async function registerClient(metadata: AuthorizationServerMetadata, client: Partial<oidc.ClientMetadata>, policy: FetchPolicy): Promise<ClientIdentity> {
+  const guarded = createGuardedFetch(policy);
+  const discoveryUrl = new URL('/.well-known/oauth-authorization-server', metadata.issuer);
+  const customFetch: oidc.CustomFetch = async (url, options) => url === discoveryUrl.href
+    ? Response.json(metadata.raw)
+    : guarded(url, options as RequestInit);
+  try {
+    const registered = await oidc.dynamicClientRegistration(discoveryUrl, client, undefined, {
+      [oidc.customFetch]: customFetch,
+      // The guarded fetch refuses plain http except to loopback or where the operator allowed it.
+      execute: [oidc.allowInsecureRequests],
+    });
+    const { client_id: clientId, client_secret: clientSecret } = registered.clientMetadata();
+    return { clientId, clientSecret: typeof clientSecret === 'string' ? clientSecret : undefined, method: 'dcr' };
+  } catch (error) {
+    // The guarded fetch's refusals (private address, timeout, size) say what went wrong as they are.
+    if (error instanceof DiscoveryError) throw error;
+    // RFC 7591 section 3.2.2: an error response carries `error`; openid-client also checks the 201 and the client_id
+    // of a success (section 3.2.1). Other failures are reported by kind: their messages can quote the request.
+    if (error instanceof oidc.ResponseBodyError) throw new TokenRequestError(error.error, error.status, 'dynamic client registration failed');
+    const status = error instanceof Error && error.cause instanceof Response ? error.cause.status : undefined;
+    throw new TokenRequestError('registration_failed', status, 'dynamic client registration failed');
   }
 }
 

@@ -1,7 +1,7 @@
 import express from 'express';
 import type { Logger } from '../log/index.js';
 import { DiscoveryError, SignInError } from './errors.js';
-import type { AuthManager } from './manager.js';
+import type { AuthManager } from './upstream-auth.js';
 
 /**
  * The browser-facing OAuth routes: the redirect URI (`/oauth/callback`) and switchboard's client ID metadata document

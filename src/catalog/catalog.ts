@@ -1,4 +1,5 @@
 import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from '../log/index.js';
 import type { UpstreamConnection } from '../upstream/index.js';
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import { collisionName, publicName, publicUri } from './naming.js';
@@ -7,6 +8,8 @@ export interface Route {
   connection: UpstreamConnection;
   /** The name or URI as the upstream knows it. */
   upstreamName: string;
+  /** Whether the server's names and URIs carry its prefix (what its results' URIs must be rewritten to). */
+  prefix: boolean;
 }
 
 export interface CatalogSource {
@@ -32,8 +35,10 @@ export class SessionCatalog {
   private originalUris = new Map<string, Route | null>();
   /** Templates of unprefixed servers, in config order: their expansions carry no server prefix to route by. */
   private unprefixedTemplates: { connection: UpstreamConnection; uriTemplate: string; template: UriTemplate }[] = [];
+  /** `<server>\0<tool>` of the tools left out for needing a task, so each is warned about once, not at every rebuild. */
+  private readonly warnedTaskTools = new Set<string>();
 
-  constructor(private readonly maxNameLength: number) {}
+  constructor(private readonly maxNameLength: number, private readonly logger: Logger) {}
 
   get tools(): readonly Tool[] { return this.toolsValue; }
   get prompts(): readonly Prompt[] { return this.promptsValue; }
@@ -42,7 +47,7 @@ export class SessionCatalog {
 
   /** `reservedTools` are switchboard's own tools; their names are taken first, so an upstream tool gives way to them. */
   rebuild(sources: readonly CatalogSource[], reservedTools: readonly Tool[] = []): void {
-    const tools = this.mapNamed(sources, (c) => c.catalog.tools, new Set(reservedTools.map((t) => t.name)));
+    const tools = this.mapNamed(sources, (c) => this.callableTools(c), new Set(reservedTools.map((t) => t.name)));
     this.toolsValue = [...reservedTools, ...tools.items];
     this.toolRoutes = tools.routes;
     const prompts = this.mapNamed(sources, (c) => c.catalog.prompts);
@@ -60,8 +65,8 @@ export class SessionCatalog {
       for (const resource of connection.catalog.resources) {
         const uri = publicUri(connection.name, resource.uri, prefix);
         if (this.resourceRoutes.has(uri)) continue; // only possible for unprefixed servers: the first keeps it
-        this.resourceRoutes.set(uri, { connection, upstreamName: resource.uri });
-        this.originalUris.set(resource.uri, this.originalUris.has(resource.uri) ? null : { connection, upstreamName: resource.uri });
+        this.resourceRoutes.set(uri, { connection, upstreamName: resource.uri, prefix });
+        this.originalUris.set(resource.uri, this.originalUris.has(resource.uri) ? null : { connection, upstreamName: resource.uri, prefix });
         resources.push({ ...resource, uri });
       }
       for (const template of connection.catalog.resourceTemplates) {
@@ -94,13 +99,33 @@ export class SessionCatalog {
     const plus = uri.indexOf('+');
     if (plus > 0) {
       const connection = this.uriPrefixes.get(uri.slice(0, plus + 1));
-      if (connection) return { connection, upstreamName: uri.slice(plus + 1) };
+      if (connection) return { connection, upstreamName: uri.slice(plus + 1), prefix: true };
     }
     const original = this.originalUris.get(uri);
     if (original) return original;
     // The template itself (completion/complete ref/resource) or one of its expansions; the first server in config order wins.
     const owner = this.unprefixedTemplates.find((t) => t.uriTemplate === uri || t.template.match(uri) !== null);
-    return owner ? { connection: owner.connection, upstreamName: uri } : undefined;
+    return owner ? { connection: owner.connection, upstreamName: uri, prefix: false } : undefined;
+  }
+
+  /**
+   * MCP 2025-11-25 basic/utilities/tasks#tool-level-negotiation: a tool with `execution.taskSupport: "required"` MUST be
+   * called as a task, and its server MUST answer a plain call with -32601. switchboard relays no tasks yet, so it
+   * declares no `tasks` capability and its clients send no task-augmented calls: such a tool could never be called
+   * through it, and is left out. `"optional"` tools stay: a plain call is one of the two ways to call them.
+   */
+  private callableTools(connection: UpstreamConnection): readonly Tool[] {
+    const tools = connection.catalog.tools;
+    if (!tools.some(requiresTask)) return tools;
+    return tools.filter((tool) => {
+      if (!requiresTask(tool)) return true;
+      const key = `${connection.name}\u0000${tool.name}`;
+      if (!this.warnedTaskTools.has(key)) {
+        this.warnedTaskTools.add(key);
+        this.logger.warn({ server: connection.name, tool: tool.name }, 'upstream tool can only run as a task, which switchboard does not relay yet; it is left out');
+      }
+      return false;
+    });
   }
 
   private mapNamed<T extends { name: string }>(sources: readonly CatalogSource[], items: (connection: UpstreamConnection) => readonly T[], reserved: ReadonlySet<string> = new Set()) {
@@ -109,7 +134,7 @@ export class SessionCatalog {
     for (const { connection, prefix } of sources) {
       for (const item of items(connection)) {
         const name = this.uniqueName((candidate) => routes.has(candidate) || reserved.has(candidate), connection.name, item.name, prefix);
-        routes.set(name, { connection, upstreamName: item.name });
+        routes.set(name, { connection, upstreamName: item.name, prefix });
         mapped.push(name === item.name ? item : { ...item, name });
       }
     }
@@ -124,4 +149,8 @@ export class SessionCatalog {
     if (!taken(prefixed)) return prefixed;
     return collisionName(server, name, this.maxNameLength);
   }
+}
+
+function requiresTask(tool: Tool): boolean {
+  return tool.execution?.taskSupport === 'required';
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { CallToolResult, ReadResourceResult, RequestId, Resource, Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { AuthRequiredEntry, SessionAuth } from '../auth/index.js';
+import type { AuthRequiredEntry, SignInState } from '../auth/index.js';
 import { publicName } from '../catalog/index.js';
 import type { UpstreamState } from '../upstream/index.js';
 
@@ -14,6 +14,10 @@ export interface AuthToolsHost {
   maxNameLength: number;
   state(server: string): UpstreamState | undefined;
   stateDetail(server: string): string | undefined;
+  /** Connects servers again (a sign-in made them ready) and waits for the attempts. */
+  reconnect(servers: readonly string[]): Promise<void>;
+  /** Servers the person signed out of: their connections wait for a sign-in. */
+  signedOut(servers: readonly string[]): void;
 }
 
 type ToolHandler = (args: Record<string, unknown>, requestId: RequestId | undefined) => Promise<CallToolResult>;
@@ -37,7 +41,7 @@ export class AuthTools {
   /** authenticate_<server> name -> server, for every server of the session (the set is fixed once upstreams start). */
   private authenticateNames: Map<string, string> | undefined;
 
-  constructor(private readonly auth: SessionAuth, private readonly host: AuthToolsHost) {}
+  constructor(private readonly auth: SignInState, private readonly host: AuthToolsHost) {}
 
   toolName(server: string): string {
     return publicName('authenticate', server, true, this.host.maxNameLength);
@@ -55,12 +59,12 @@ export class AuthTools {
     for (const server of this.host.servers()) {
       const { issuer } = this.auth.describe(server);
       if (issuer) withIssuer.push(server);
-      const state = this.host.state(server);
-      if (state !== 'auth_required' && state !== 'reauth_required') continue;
+      const need = this.auth.need(server);
+      if (!need) continue;
       tools.push({
         name: this.toolName(server),
         title: `Sign in to ${server}`,
-        description: `The server "${server}" needs a sign-in${issuer ? ` at ${issuer}` : ''}${state === 'reauth_required' ? ' again (the previous sign-in expired or was revoked)' : ''}. `
+        description: `The server "${server}" needs a sign-in${issuer ? ` at ${issuer}` : ''}${need === 'reauth_required' ? ' again (the previous sign-in expired or was revoked)' : ''}. `
           + 'Call this tool to get a sign-in URL for the user to open; the server\'s tools appear once the sign-in completes. '
           + 'Other servers behind the same authorization server connect with the same sign-in.',
         inputSchema: { type: 'object', properties: {} },
@@ -106,9 +110,10 @@ export class AuthTools {
 
   readStatus(): ReadResourceResult {
     const servers = this.host.servers().map((name) => {
-      const status = this.host.state(name) ?? 'connecting';
+      const need = this.auth.need(name);
+      const status = need ?? this.host.state(name) ?? 'connecting';
       const { issuer, scope, expiresAt, problem } = this.auth.describe(name);
-      const needsSignIn = status === 'auth_required' || status === 'reauth_required';
+      const needsSignIn = need !== undefined;
       return {
         name,
         status,
@@ -123,9 +128,15 @@ export class AuthTools {
   }
 
   private async authenticate(server: string, requestId: RequestId | undefined): Promise<CallToolResult> {
-    let started: Awaited<ReturnType<SessionAuth['begin']>>;
+    if (this.host.state(server) === 'connected') return connected(server);
+    let started: Awaited<ReturnType<SignInState['begin']>>;
     try {
       started = await this.auth.begin(server);
+      // A sign-in stored already (on another replica) lets servers connect; if this one still refuses, sign in anew.
+      if (started.status === 'signed_in') {
+        await this.host.reconnect(started.connect);
+        if (this.auth.need(server)) started = await this.auth.begin(server);
+      }
     } catch (error) {
       return {
         content: [{ type: 'text', text: `Cannot start the sign-in for "${server}": ${error instanceof Error ? error.message : String(error)}` }],
@@ -133,8 +144,10 @@ export class AuthTools {
         isError: true,
       };
     }
-    if (started.status === 'connected') {
-      return { content: [{ type: 'text', text: `"${server}" is connected; no sign-in is needed.` }], structuredContent: { server, status: 'connected' } };
+    if (started.status === 'signed_in') {
+      const status = this.host.state(server) ?? 'connecting';
+      if (status === 'connected') return connected(server);
+      return { content: [{ type: 'text', text: `"${server}" needs no new sign-in; it is ${status}.` }], structuredContent: { server, status } };
     }
     const { authorizationUrl, issuer } = started;
     // SEP-1036 URL-mode elicitation: a client that supports it opens the URL itself; the tokens never pass through it.
@@ -160,9 +173,14 @@ export class AuthTools {
     const server = typeof args.server === 'string' ? args.server : '';
     try {
       const affected = await this.auth.signOut(server, args.everywhere === true);
+      this.host.signedOut(affected);
       return { content: [{ type: 'text', text: `Signed out of ${affected.map((s) => `"${s}"`).join(', ')}.` }], structuredContent: { signedOut: affected } };
     } catch (error) {
       return { content: [{ type: 'text', text: error instanceof Error ? error.message : String(error) }], isError: true };
     }
   }
+}
+
+function connected(server: string): CallToolResult {
+  return { content: [{ type: 'text', text: `"${server}" is connected; no sign-in is needed.` }], structuredContent: { server, status: 'connected' } };
 }

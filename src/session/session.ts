@@ -26,11 +26,12 @@ import {
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { SessionAuth, type AuthManager } from '../auth/index.js';
-import { publicUri, SessionCatalog, type CatalogSource, type Route } from '../catalog/index.js';
+import { SignInState, type AuthManager } from '../auth/index.js';
+import { publicUri, SessionCatalog, toolResultWithPublicUris, type CatalogSource, type Route } from '../catalog/index.js';
 import { isRemote, type Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
+import { sessionPrincipal, type Principal } from '../principal/index.js';
 import { UpstreamConnection, UpstreamTimeoutError, UpstreamUnavailableError, type CatalogPart, type DownstreamPeer } from '../upstream/index.js';
 import { AuthTools, AUTH_STATUS_URI } from './auth-tools.js';
 
@@ -53,6 +54,8 @@ export interface SessionOptions {
   metrics: Metrics;
   /** Upstream OAuth; without it a 401 still shows as auth_required, but no sign-in can be offered. */
   auth?: AuthManager;
+  /** Who the session's sign-ins belong to; the session itself unless given (the local user on stdio). */
+  principal?: Principal;
 }
 
 /**
@@ -66,7 +69,7 @@ export class Session implements DownstreamPeer {
   private readonly connections: UpstreamConnection[] = [];
   private readonly sources: CatalogSource[] = [];
   private readonly logger: Logger;
-  private readonly auth: SessionAuth | undefined;
+  private readonly auth: SignInState | undefined;
   private readonly authTools: AuthTools | undefined;
   private readonly subscriptions = new Set<string>();
   private started = false;
@@ -86,7 +89,7 @@ export class Session implements DownstreamPeer {
   constructor(private readonly options: SessionOptions) {
     this.id = options.id;
     this.logger = options.logger.child({ session: options.id });
-    this.catalog = new SessionCatalog(options.config.naming.maxLength);
+    this.catalog = new SessionCatalog(options.config.naming.maxLength, this.logger);
     this.server = new Server(
       { name: 'switchboard', version: '0.1.0' },
       {
@@ -103,22 +106,27 @@ export class Session implements DownstreamPeer {
       },
     );
     if (options.auth) {
-      this.auth = new SessionAuth(options.auth, options.id, {
-        state: (server) => this.connection(server)?.state,
-        reconnect: (servers) => this.batch(() => Promise.all(servers.map((name) => this.connection(name)?.reconnect())).then(() => {})),
-        requireAuth: (server, state) => this.connection(server)?.requireAuth(state, 'signed out'),
-        completeElicitation: (id) => void this.server.createElicitationCompletionNotifier(id)().catch(() => {}),
-      }, this.logger);
+      this.auth = new SignInState(options.auth, options.principal ?? sessionPrincipal(options.id), this.logger);
+      this.auth.onSignedIn(({ connect, elicitationId }) => void this.reconnect(connect).then(() => {
+        if (elicitationId) void this.server.createElicitationCompletionNotifier(elicitationId)().catch(() => {});
+      }));
       this.authTools = new AuthTools(this.auth, {
         server: this.server,
         servers: () => this.connections.map((c) => c.name),
         maxNameLength: options.config.naming.maxLength,
         state: (name) => this.connection(name)?.state,
         stateDetail: (name) => this.connection(name)?.stateDetail,
+        reconnect: (servers) => this.reconnect(servers),
+        signedOut: (servers) => servers.forEach((name) => this.connection(name)?.requireAuth('auth_required', 'signed out')),
       });
     }
     this.server.oninitialized = () => this.startUpstreams();
     this.registerHandlers();
+  }
+
+  /** Connects servers again and waits for the attempts; the client hears one list_changed for all of them. */
+  private reconnect(servers: readonly string[]): Promise<void> {
+    return this.batch(() => Promise.all(servers.map((name) => this.connection(name)?.reconnect())).then(() => {}));
   }
 
   private connection(name: string): UpstreamConnection | undefined {
@@ -370,7 +378,7 @@ export class Session implements DownstreamPeer {
     const route = await this.settledRoute(() => this.catalog.tool(params.name));
     if (!route) return this.withAuthMeta(this.unknownTool(params.name));
     try {
-      return this.withAuthMeta((await this.relay(route, { method: 'tools/call', params: { ...params, name: route.upstreamName } }, extra)) as CallToolResult);
+      return this.withAuthMeta(toolResultWithPublicUris((await this.relay(route, { method: 'tools/call', params: { ...params, name: route.upstreamName } }, extra)) as CallToolResult, route.connection.name, route.prefix));
     } catch (error) {
       if (error instanceof UpstreamUnavailableError || error instanceof UpstreamTimeoutError) return this.withAuthMeta(this.unavailable(error));
       throw error;

@@ -1,3 +1,4 @@
+import { principalKey, type Principal, type SessionPrincipal } from '../principal/index.js';
 import type { RecordCodec } from './records.js';
 import { KeyedMutex } from './memory-lock.js';
 import type { ClientRegistration, Grant, PendingSignIn, TokenStore } from './types.js';
@@ -20,26 +21,26 @@ export class MemoryTokenStore implements TokenStore {
     this.locks = new KeyedMutex(lockWaitMs);
   }
 
-  async getGrant(principal: string, issuer: string): Promise<Grant | undefined> {
-    const sealed = this.grants.get(principal)?.get(issuer);
-    return sealed === undefined ? undefined : this.codec.open({ kind: 'grant', principal, issuer }, sealed);
+  async getGrant(principal: Principal, issuer: string): Promise<Grant | undefined> {
+    const sealed = this.grants.get(principalKey(principal))?.get(issuer);
+    return sealed === undefined ? undefined : this.codec.open({ kind: 'grant', principal: principalKey(principal), issuer }, sealed);
   }
 
-  async putGrant(principal: string, grant: Grant): Promise<void> {
-    const sealed = this.codec.seal({ kind: 'grant', principal, issuer: grant.issuer }, grant);
-    const ofPrincipal = this.grants.get(principal) ?? new Map<string, string>();
+  async putGrant(principal: Principal, grant: Grant): Promise<void> {
+    const sealed = this.codec.seal({ kind: 'grant', principal: principalKey(principal), issuer: grant.issuer }, grant);
+    const ofPrincipal = this.grants.get(principalKey(principal)) ?? new Map<string, string>();
     ofPrincipal.set(grant.issuer, sealed);
-    this.grants.set(principal, ofPrincipal);
+    this.grants.set(principalKey(principal), ofPrincipal);
   }
 
-  async deleteGrant(principal: string, issuer: string): Promise<void> {
-    const ofPrincipal = this.grants.get(principal);
+  async deleteGrant(principal: Principal, issuer: string): Promise<void> {
+    const ofPrincipal = this.grants.get(principalKey(principal));
     ofPrincipal?.delete(issuer);
-    if (ofPrincipal?.size === 0) this.grants.delete(principal);
+    if (ofPrincipal?.size === 0) this.grants.delete(principalKey(principal));
   }
 
-  async deletePrincipal(principal: string): Promise<void> {
-    this.grants.delete(principal);
+  async deletePrincipal(principal: SessionPrincipal): Promise<void> {
+    this.grants.delete(principalKey(principal));
   }
 
   async putPending(pending: PendingSignIn, ttlMs: number): Promise<void> {

@@ -1,3 +1,4 @@
+import { principalKey, type Principal, type SessionPrincipal } from '../principal/index.js';
 import type { RecordCodec } from './records.js';
 import type { RedisConnection } from './redis-connection.js';
 import { redisKeys } from './redis-keys.js';
@@ -14,22 +15,22 @@ export class RedisTokenStore implements TokenStore {
     private readonly lock: RedisLock,
   ) {}
 
-  async getGrant(principal: string, issuer: string): Promise<Grant | undefined> {
-    const sealed = await this.connection.run('getGrant', (client) => client.hget(redisKeys.grants(principal), issuer));
-    return sealed === null ? undefined : this.codec.open({ kind: 'grant', principal, issuer }, sealed);
+  async getGrant(principal: Principal, issuer: string): Promise<Grant | undefined> {
+    const sealed = await this.connection.run('getGrant', (client) => client.hget(redisKeys.grants(principalKey(principal)), issuer));
+    return sealed === null ? undefined : this.codec.open({ kind: 'grant', principal: principalKey(principal), issuer }, sealed);
   }
 
-  async putGrant(principal: string, grant: Grant): Promise<void> {
-    const sealed = this.codec.seal({ kind: 'grant', principal, issuer: grant.issuer }, grant);
-    await this.connection.run('putGrant', (client) => client.hset(redisKeys.grants(principal), grant.issuer, sealed));
+  async putGrant(principal: Principal, grant: Grant): Promise<void> {
+    const sealed = this.codec.seal({ kind: 'grant', principal: principalKey(principal), issuer: grant.issuer }, grant);
+    await this.connection.run('putGrant', (client) => client.hset(redisKeys.grants(principalKey(principal)), grant.issuer, sealed));
   }
 
-  async deleteGrant(principal: string, issuer: string): Promise<void> {
-    await this.connection.run('deleteGrant', (client) => client.hdel(redisKeys.grants(principal), issuer));
+  async deleteGrant(principal: Principal, issuer: string): Promise<void> {
+    await this.connection.run('deleteGrant', (client) => client.hdel(redisKeys.grants(principalKey(principal)), issuer));
   }
 
-  async deletePrincipal(principal: string): Promise<void> {
-    await this.connection.run('deletePrincipal', (client) => client.del(redisKeys.grants(principal)));
+  async deletePrincipal(principal: SessionPrincipal): Promise<void> {
+    await this.connection.run('deletePrincipal', (client) => client.del(redisKeys.grants(principalKey(principal))));
   }
 
   async putPending(pending: PendingSignIn, ttlMs: number): Promise<void> {

@@ -1,3 +1,5 @@
+import type { Principal, SessionPrincipal } from '../principal/index.js';
+
 /** An access token for one protected resource (RFC 8707 audience). */
 export interface AccessToken {
   value: string;
@@ -28,7 +30,7 @@ export interface Grant {
 /** A sign-in that was started and waits for its OAuth callback. */
 export interface PendingSignIn {
   state: string;
-  principal: string;
+  principal: Principal;
   server: string;
   issuer: string;
   resource: string;
@@ -53,16 +55,19 @@ export interface ClientRegistration {
  * Where upstream OAuth state lives. Every record is encrypted at rest and bound to its owner, so a record that was
  * moved, tampered with or written under another secret reads as absent.
  *
- * Grants are kept per principal (today a downstream MCP session id) so one principal's tokens can never be served to
- * another.
+ * Grants are kept per principal (a session, the local user, a signed-in user) and issuer, so one principal's tokens
+ * can never be served to another. The store keys them by `principalKey`.
  */
 export interface TokenStore {
   readonly kind: 'memory' | 'redis';
-  getGrant(principal: string, issuer: string): Promise<Grant | undefined>;
-  putGrant(principal: string, grant: Grant): Promise<void>;
-  deleteGrant(principal: string, issuer: string): Promise<void>;
-  /** Deletes every grant of a principal (session ended). */
-  deletePrincipal(principal: string): Promise<void>;
+  getGrant(principal: Principal, issuer: string): Promise<Grant | undefined>;
+  putGrant(principal: Principal, grant: Grant): Promise<void>;
+  deleteGrant(principal: Principal, issuer: string): Promise<void>;
+  /**
+   * Deletes every grant of a session that ended. Only a session's grants end with it: the local user's and a signed-in
+   * user's outlive every session they use.
+   */
+  deletePrincipal(principal: SessionPrincipal): Promise<void>;
   putPending(pending: PendingSignIn, ttlMs: number): Promise<void>;
   /** Atomic get-and-delete: a state can be taken once. Expired -> undefined. */
   takePending(state: string): Promise<PendingSignIn | undefined>;

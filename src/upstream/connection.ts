@@ -1,36 +1,39 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
-  ErrorCode,
-  LoggingMessageNotificationSchema,
-  McpError,
-  PromptListChangedNotificationSchema,
-  ResourceListChangedNotificationSchema,
-  ResourceUpdatedNotificationSchema,
-  ToolListChangedNotificationSchema,
-  type ClientCapabilities,
-  type Notification,
-  type Request,
-  type RequestId,
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  Client,
+  LOG_LEVEL_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
+  ProtocolError,
+  ProtocolErrorCode,
+  SdkError,
+  SdkErrorCode,
+  StreamableHTTPClientTransport,
+  type ClientCapabilities as SdkClientCapabilities,
+  type McpSubscription,
+  type PriorDiscovery,
+  type ProtocolEra,
   type ServerCapabilities,
-} from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
-import type { ServerConfig } from '../config/index.js';
+} from '@modelcontextprotocol/client';
+import type { ClientCapabilities, Notification, Request, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { isRemote, type ServerConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
+import { ALL_PARTS, listParts, PassThrough, type PassThroughResult } from './catalog-listing.js';
 import { DirectCaller, DirectCallRefused } from './direct-call.js';
-import { UpstreamTimeoutError, UpstreamUnavailableError } from './errors.js';
+import { UpstreamConnectionClosedError, UpstreamRequestError, UpstreamTimeoutError, UpstreamUnavailableError } from './errors.js';
 import type { AuthChallenge, UpstreamCredentials } from './fetch.js';
+import { INPUT_REQUIRED_METHODS, relayInputRequired, type InputRequest } from './input-required.js';
+import { ProgressRelay, type Progress } from './progress.js';
 import { EMPTY_CATALOG, type CatalogPart, type UpstreamCatalog, type UpstreamState } from './state.js';
-import { createTransport, shouldFallBackToSse, transportCandidates, type OpenedTransport, type TransportKind } from './transport.js';
+import { createTransport, saysVerdictIsStale, shouldFallBackToSse, transportCandidates, type OpenedTransport, type TransportKind } from './transport.js';
+import { modernVerdict, processEraVerdicts, verdictKey, type EraVerdictCache } from './verdicts.js';
 
-/** Results are relayed as they are; validating them here would only cost time (the downstream client validates). */
-const PassThrough = z.looseObject({});
-export type PassThroughResult = z.infer<typeof PassThrough>;
+export type { PassThroughResult } from './catalog-listing.js';
 
-const LIST_PAGE_LIMIT = 100;
 const HEALTH_CHECK_TIMEOUT_MS = 5_000;
+/** The SDK's own request timeout is off: ours (below) restarts on progress, which the SDK cannot see (progress.ts). */
+const NO_SDK_TIMEOUT_MS = 2 ** 31 - 1;
 
 /** What an upstream connection needs from the downstream session it serves. */
 export interface DownstreamPeer {
@@ -54,20 +57,35 @@ export interface UpstreamConnectionOptions {
   /** Per-request credentials; when absent the server is reached with its static headers only. */
   credentials?: UpstreamCredentials;
   backoff: BackoffPolicy;
+  /** Where era verdicts are kept; by default the process-wide cache (verdicts.ts). */
+  verdicts?: EraVerdictCache;
 }
 
 export interface CallOptions {
   signal?: AbortSignal;
-  onprogress?: RequestOptions['onprogress'];
+  /** Progress of this call, relayed in order and before its result. */
+  onprogress?: (progress: Progress) => void;
   /** The downstream request this call serves, so upstream requests and logs during it can be related to it. */
   downstreamRequestId?: RequestId;
 }
 
-const ALL_PARTS: ReadonlySet<CatalogPart> = new Set(['tools', 'prompts', 'resources', 'resourceTemplates']);
+/** The SDK client of one connection attempt, with what belongs to it. */
+interface Live {
+  client: Client;
+  opened: OpenedTransport;
+  era: ProtocolEra;
+  /** tools/call without the SDK's request path, on 2025-era Streamable HTTP (src/upstream/direct-call.ts). */
+  direct: DirectCaller | undefined;
+  progress: ProgressRelay;
+  verdictKey: string;
+  /** 2026 era: the subscriptions/listen stream that carries list changes and resource updates. */
+  listen?: McpSubscription;
+}
 
 /**
- * One session's connection to one upstream server: connects, lists its catalog, follows its list_changed
- * notifications, relays requests, and reconnects with capped exponential backoff when it is down or breaks.
+ * One session's connection to one upstream server, in whichever era the server speaks: negotiates the era once per
+ * server and credential (then reuses the verdict with no round trip), lists its catalog, follows its list changes,
+ * relays requests, and reconnects with capped exponential backoff when it is down or breaks.
  */
 export class UpstreamConnection {
   readonly name: string;
@@ -75,10 +93,7 @@ export class UpstreamConnection {
   private detail: string | undefined;
   private catalogValue: UpstreamCatalog = EMPTY_CATALOG;
   private capabilities: ServerCapabilities | undefined;
-  private client: Client | undefined;
-  private opened: OpenedTransport | undefined;
-  /** tools/call without the SDK's request path, on Streamable HTTP (src/upstream/direct-call.ts). */
-  private direct: DirectCaller | undefined;
+  private live: Live | undefined;
   private preferredKind: TransportKind | undefined;
   private attempt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -87,11 +102,19 @@ export class UpstreamConnection {
   private readonly inFlight = new Map<number, RequestId>();
   private nextCallId = 0;
   private settledWaiters: (() => void)[] = [];
+  /** 2026 era: the level the client set (sent per request, MCP 2026-07-28 has no logging/setLevel). */
+  private logLevel: string | undefined;
+  /** list_changed notifications that arrived during the first listing: refreshed once it is in. */
+  private readonly refreshAfterListing = new Set<CatalogPart>();
+  /** 2026 era: resources the client subscribed to, carried by the listen stream. */
+  private readonly subscribedUris = new Set<string>();
   private readonly logger: Logger;
+  private readonly verdicts: EraVerdictCache;
 
   constructor(private readonly options: UpstreamConnectionOptions) {
     this.name = options.name;
     this.logger = options.logger.child({ server: options.name });
+    this.verdicts = options.verdicts ?? processEraVerdicts;
   }
 
   get state(): UpstreamState {
@@ -109,6 +132,11 @@ export class UpstreamConnection {
 
   get serverCapabilities(): ServerCapabilities | undefined {
     return this.capabilities;
+  }
+
+  /** The era the current connection speaks, once connected. */
+  get era(): ProtocolEra | undefined {
+    return this.live?.era;
   }
 
   get timeoutMs(): number {
@@ -149,44 +177,40 @@ export class UpstreamConnection {
   }
 
   async request(request: Request, options: CallOptions = {}): Promise<PassThroughResult> {
-    const client = this.client;
-    if (this.stateValue !== 'connected' || !client) throw new UpstreamUnavailableError(this.name, this.stateValue, this.detail);
+    const live = this.live;
+    if (this.stateValue !== 'connected' || !live) throw new UpstreamUnavailableError(this.name, this.stateValue, this.detail);
+    if (live.era === 'modern') {
+      const local = this.answerLocally(live, request);
+      if (local) return local;
+    }
     const callId = this.nextCallId++;
     if (options.downstreamRequestId !== undefined) this.inFlight.set(callId, options.downstreamRequestId);
+    const deadline = new CallDeadline(this.name, this.timeoutMs, options.signal);
+    const progressToken = options.onprogress ? live.progress.open((progress) => {
+      // A call that keeps reporting progress is alive; MCP 2025-11-25 basic/lifecycle#timeouts allows resetting.
+      deadline.restart();
+      options.onprogress?.(progress);
+    }) : undefined;
     try {
-      const direct = this.direct;
-      if (direct && request.method === 'tools/call' && options.onprogress === undefined) {
-        try {
-          return await direct.call(request, {
-            timeoutMs: this.timeoutMs,
-            signal: options.signal,
-            cancel: (requestId, reason) => void client.notification({ method: 'notifications/cancelled', params: { requestId, reason } }).catch(() => {}),
-          });
-        } catch (error) {
-          if (!(error instanceof DirectCallRefused)) throw error;
-          // A redirect: the request was not processed. The SDK path follows redirects within the origin; it takes over.
-          if (this.direct === direct) this.direct = undefined;
-          this.logger.info({ status: error.message }, 'upstream redirects tool calls; using the SDK request path');
-        }
+      const params = withMeta(request.params, live.era === 'modern' ? this.modernMeta(progressToken) : progressToken === undefined ? undefined : { progressToken });
+      const send = (roundParams: Record<string, unknown> | undefined) => this.send(live, { method: request.method, params: roundParams }, deadline.signal);
+      if (live.era === 'modern' && INPUT_REQUIRED_METHODS.has(request.method)) {
+        return await relayInputRequired(params, send, (input) => this.askClient(input, deadline.signal, options.downstreamRequestId));
       }
-      return await client.request(request, PassThrough, {
-        signal: options.signal,
-        timeout: this.timeoutMs,
-        onprogress: options.onprogress,
-        // A call that keeps reporting progress is alive; MCP 2025-11-25 basic/lifecycle#timeouts allows resetting.
-        resetTimeoutOnProgress: options.onprogress !== undefined,
-      });
+      return await send(params);
     } catch (error) {
-      throw this.translateRequestError(error);
+      throw this.translateRequestError(live, deadline.timedOut ?? error);
     } finally {
+      deadline.end();
+      if (progressToken !== undefined) live.progress.release(progressToken);
       this.inFlight.delete(callId);
     }
   }
 
-  /** Tells the upstream the client's roots changed (MCP 2025-11-25 client/roots#root-list-changes). */
+  /** Tells the upstream the client's roots changed (MCP 2025-11-25 client/roots#root-list-changes; gone in 2026-07-28). */
   async notifyRootsChanged(): Promise<void> {
-    if (!this.options.peer.clientCapabilities.roots?.listChanged) return;
-    await this.client?.sendRootsListChanged().catch(() => {});
+    if (!this.options.peer.clientCapabilities.roots?.listChanged || this.live?.era !== 'legacy') return;
+    await this.live.client.sendRootsListChanged().catch(() => {});
   }
 
   async close(): Promise<void> {
@@ -200,10 +224,76 @@ export class UpstreamConnection {
     return this.stateValue === 'closed';
   }
 
-  private translateRequestError(error: unknown): unknown {
-    if (error instanceof UpstreamTimeoutError || error instanceof UpstreamUnavailableError) return error;
-    if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) return new UpstreamTimeoutError(this.name, this.timeoutMs);
-    if (error instanceof McpError || (error instanceof Error && error.name === 'AbortError')) return error;
+  /** One round of a request: the direct path for 2025 tool calls on Streamable HTTP, the SDK client otherwise. */
+  private async send(live: Live, request: { method: string; params?: Record<string, unknown> }, signal: AbortSignal): Promise<PassThroughResult> {
+    const direct = live.direct;
+    if (direct && request.method === 'tools/call' && (live.era === 'legacy' || isPlainHeaderValue(request.params?.name))) {
+      try {
+        return await direct.call(request as Request, {
+          signal,
+          // MCP 2026-07-28: a client cancels by closing the request's stream, which aborting the call does.
+          cancel: live.era === 'modern' ? () => {} : (requestId, reason) => void live.client.notification({ method: 'notifications/cancelled', params: { requestId, reason } }).catch(() => {}),
+        });
+      } catch (error) {
+        if (!(error instanceof DirectCallRefused)) throw error;
+        // A redirect: the request was not processed. The SDK path follows redirects within the origin; it takes over.
+        if (live.direct === direct) live.direct = undefined;
+        this.logger.info({ status: error.message }, 'upstream redirects tool calls; using the SDK request path');
+      }
+    }
+    return live.client.request(request as Request, PassThrough, { signal, timeout: NO_SDK_TIMEOUT_MS, allowInputRequired: live.era === 'modern' });
+  }
+
+  /**
+   * 2026-07-28 has no logging/setLevel and no resources/subscribe: the level travels in each request's `_meta`
+   * (`io.modelcontextprotocol/logLevel`), and subscriptions ride the subscriptions/listen stream.
+   */
+  private answerLocally(live: Live, request: Request): PassThroughResult | undefined {
+    const uri = typeof request.params?.uri === 'string' ? request.params.uri : undefined;
+    switch (request.method) {
+      case 'logging/setLevel':
+        this.logLevel = typeof request.params?.level === 'string' ? request.params.level : undefined;
+        return {};
+      case 'resources/subscribe':
+        if (uri !== undefined && !this.subscribedUris.has(uri)) {
+          this.subscribedUris.add(uri);
+          void this.openListen(live);
+        }
+        return {};
+      case 'resources/unsubscribe':
+        if (uri !== undefined && this.subscribedUris.delete(uri)) void this.openListen(live);
+        return {};
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * A 2026 request's `_meta`: its progress token and the log level. A 2025 server logs until the client sets a level;
+   * a 2026 one logs only when the request names one, so a client that set none gets everything in both eras.
+   */
+  private modernMeta(progressToken: string | undefined): Record<string, unknown> {
+    return { ...(progressToken !== undefined && { progressToken }), [LOG_LEVEL_META_KEY]: this.logLevel ?? 'debug' };
+  }
+
+  /** An embedded request of an input_required result goes to the client that made the call, if it can answer it. */
+  private async askClient(input: InputRequest, signal: AbortSignal, relatedRequestId: RequestId | undefined): Promise<PassThroughResult> {
+    const capability = input.method.split('/')[0] ?? '';
+    if (!(capability in this.declaredCapabilities())) {
+      throw new UpstreamRequestError(ProtocolErrorCode.MissingRequiredClientCapability, `the client of this switchboard session does not support ${capability} (${input.method})`);
+    }
+    return this.options.peer.forwardRequest(input as Request, { signal, relatedRequestId: relatedRequestId ?? this.someInFlightRequest() });
+  }
+
+  private translateRequestError(live: Live, error: unknown): unknown {
+    if (error instanceof UpstreamTimeoutError || error instanceof UpstreamUnavailableError || error instanceof UpstreamRequestError) return error;
+    if (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout) return new UpstreamTimeoutError(this.name, this.timeoutMs);
+    // The upstream's own JSON-RPC error, with its text as it was (no SDK prefix).
+    if (error instanceof ProtocolError) {
+      if (saysVerdictIsStale(error, live.era)) void this.verdictWentStale(live);
+      return new UpstreamRequestError(error.code, error.message, error.data);
+    }
+    if (error instanceof Error && error.name === 'AbortError') return error;
     if (this.lastChallenge) {
       if (this.stateValue === 'connected') this.lostToAuth();
       // Every call caught by the same refusal reports the sign-in state, not just the first one.
@@ -211,8 +301,17 @@ export class UpstreamConnection {
         return new UpstreamUnavailableError(this.name, this.stateValue, this.detail);
       }
     }
-    // Anything else (network error, HTTP 5xx, a 404 for a session the upstream forgot, closed transport): find out
-    // whether the upstream is still there; a failed ping reconnects.
+    if (saysVerdictIsStale(error, live.era)) {
+      void this.verdictWentStale(live);
+      return new UpstreamUnavailableError(this.name, 'unreachable', 'the server changed its protocol era; reconnecting');
+    }
+    // The connection died under the call (issue 6: never a bare "-32000 Connection closed"): say which server and
+    // what state it is in now. Anything else (network error, HTTP 5xx, a 404 for a session the upstream forgot):
+    // find out whether the upstream is still there; a failed health check reconnects.
+    if (error instanceof UpstreamConnectionClosedError || (error instanceof SdkError && error.code === SdkErrorCode.ConnectionClosed)) {
+      if (this.live === live && this.stateValue === 'connected') this.connectionLost('the connection closed');
+      return new UpstreamUnavailableError(this.name, this.stateValue === 'connected' ? 'unreachable' : this.stateValue, 'the connection closed during the call');
+    }
     void this.checkHealth();
     return new UpstreamUnavailableError(this.name, 'unreachable', describe(error));
   }
@@ -225,7 +324,7 @@ export class UpstreamConnection {
     let lastError: unknown;
     for (const kind of candidates) {
       try {
-        await this.connectWith(kind);
+        await this.connectWithFreshSocket(kind);
         this.preferredKind = kind;
         return;
       } catch (error) {
@@ -249,7 +348,44 @@ export class UpstreamConnection {
     this.retryTimer.unref();
   }
 
+  /**
+   * A keep-alive socket that the server closed just as we reused it fails the request with ECONNRESET (or undici's
+   * "other side closed"), usually before the server saw it (RFC 9112 section 9.3.1 allows a retry; a replayed
+   * `initialize` or probe at worst leaves an unused upstream session). Seen in the benchmark when 100 connections
+   * opened as the server timed out the idle sockets of the monitor's. One immediate retry of the whole connect;
+   * anything else, or a second failure, goes the usual way (backoff).
+   */
+  private async connectWithFreshSocket(kind: TransportKind): Promise<void> {
+    try {
+      await this.connectWith(kind);
+    } catch (error) {
+      if (!isResetSocket(error) || this.lastChallenge || this.isClosed()) throw error;
+      await this.teardown();
+      await this.connectWith(kind);
+    }
+  }
+
+  /**
+   * Connects over one transport. The era comes from the cached verdict when there is one (SDK v2 `connect(transport,
+   * { prior })`: no round trip for a 2026 server, straight to `initialize` for a 2025 one), else from one
+   * `server/discover` probe (`versionNegotiation: { mode: 'auto' }`), whose outcome is cached. A connect that fails
+   * in a way that says the verdict is stale forgets it and probes again, once. Legacy HTTP+SSE is 2025 by definition.
+   */
   private async connectWith(kind: TransportKind): Promise<void> {
+    const key = verdictKey(this.options.config, await this.credentialContext());
+    const cached = kind === 'sse' ? LEGACY : await this.verdicts.get(key);
+    try {
+      await this.connectOnce(kind, key, cached);
+    } catch (error) {
+      if (!cached || kind === 'sse' || this.lastChallenge || this.isClosed() || !saysVerdictIsStale(error, cached.kind)) throw error;
+      this.logger.info({ verdict: cached.kind, error: describe(error) }, 'the cached protocol era of the upstream is stale; probing again');
+      await this.verdicts.delete(key);
+      await this.teardown();
+      await this.connectOnce(kind, key, undefined);
+    }
+  }
+
+  private async connectOnce(kind: TransportKind, key: string, prior: PriorDiscovery | undefined): Promise<void> {
     const opened = createTransport(kind, {
       config: this.options.config,
       logger: this.logger,
@@ -259,55 +395,131 @@ export class UpstreamConnection {
       },
     });
     const client = this.createClient();
-    this.opened = opened;
-    this.client = client;
-    this.direct = opened.post && opened.transport instanceof StreamableHTTPClientTransport
-      ? new DirectCaller({ server: this.name, transport: opened.transport, post: opened.post, logger: this.logger })
-      : undefined;
-    await client.connect(opened.transport, { timeout: this.timeoutMs });
-    if (this.client !== client) throw new Error('connection superseded');
+    const live: Live = { client, opened, era: 'legacy', direct: undefined, progress: new ProgressRelay(), verdictKey: key };
+    this.live = live;
+    await client.connect(opened.transport, { timeout: this.timeoutMs, ...(prior && { prior }) });
+    if (this.live !== live) throw new Error('connection superseded');
+    live.era = client.getProtocolEra() ?? 'legacy';
+    if (!prior && kind !== 'sse') {
+      const discover = client.getDiscoverResult();
+      await this.verdicts.set(key, discover ? modernVerdict(discover) : LEGACY);
+    }
+    live.progress.install(opened.transport);
+    if (opened.post && opened.transport instanceof StreamableHTTPClientTransport) {
+      const envelope = live.era === 'modern' ? {
+        [PROTOCOL_VERSION_META_KEY]: client.getNegotiatedProtocolVersion(),
+        [CLIENT_INFO_META_KEY]: CLIENT_INFO,
+        [CLIENT_CAPABILITIES_META_KEY]: this.declaredCapabilities(),
+      } : undefined;
+      live.direct = new DirectCaller({ server: this.name, transport: opened.transport, post: opened.post, logger: this.logger, envelope });
+    }
     this.capabilities = client.getServerCapabilities();
-    const catalog = await this.listCatalog(client, ALL_PARTS, EMPTY_CATALOG);
-    if (this.client !== client) throw new Error('connection superseded');
+    // 2026: subscribe first, then list, so that no change between the listing and the subscription is missed.
+    if (live.era === 'modern') await this.openListen(live);
+    const listed = await listParts(client, ALL_PARTS, { timeoutMs: this.timeoutMs, logger: this.logger, meta: live.era === 'modern' ? this.modernMeta(undefined) : undefined });
+    if (this.live !== live) throw new Error('connection superseded');
     this.attempt = 0;
-    client.onclose = () => this.onTransportClosed(client);
+    client.onclose = () => this.onTransportClosed(live);
     client.onerror = () => void this.checkHealth();
-    this.logger.info({ transport: kind, tools: catalog.tools.length }, 'upstream connected');
-    this.setState('connected', undefined, catalog);
+    this.logger.info({ transport: kind, era: live.era, verdict: prior ? 'cached' : 'probed', tools: listed.tools?.length ?? 0 }, 'upstream connected');
+    this.setState('connected', undefined, { ...EMPTY_CATALOG, ...listed });
+    if (this.refreshAfterListing.size > 0) {
+      const parts = new Set(this.refreshAfterListing);
+      this.refreshAfterListing.clear();
+      void this.refreshCatalog(client, parts);
+    }
     await this.options.onConnected?.(this);
+  }
+
+  /** The credential the verdict is keyed by (see verdicts.ts): static headers and the current authorization. */
+  private async credentialContext(): Promise<string | undefined> {
+    const config = this.options.config;
+    const staticHeaders = isRemote(config) ? config.headers : undefined;
+    let sent: Record<string, string> | undefined;
+    try {
+      sent = await this.options.credentials?.headers();
+    } catch {
+      sent = undefined;
+    }
+    if (!staticHeaders && !sent) return undefined;
+    return JSON.stringify([staticHeaders ?? {}, sent ?? {}]);
+  }
+
+  private declaredCapabilities(): SdkClientCapabilities {
+    const peer = this.options.peer.clientCapabilities;
+    const declared: SdkClientCapabilities = {};
+    if (peer.sampling) declared.sampling = peer.sampling as SdkClientCapabilities['sampling'];
+    if (peer.elicitation) declared.elicitation = peer.elicitation as SdkClientCapabilities['elicitation'];
+    if (peer.roots) declared.roots = peer.roots as SdkClientCapabilities['roots'];
+    return declared;
   }
 
   private createClient(): Client {
     const peer = this.options.peer;
-    const declared: ClientCapabilities = {};
-    if (peer.clientCapabilities.sampling) declared.sampling = peer.clientCapabilities.sampling;
-    if (peer.clientCapabilities.elicitation) declared.elicitation = peer.clientCapabilities.elicitation;
-    if (peer.clientCapabilities.roots) declared.roots = peer.clientCapabilities.roots;
-    const client = new Client({ name: 'switchboard', version: '0.1.0' }, { capabilities: declared });
+    const declared = this.declaredCapabilities();
+    const client = new Client(
+      CLIENT_INFO,
+      { capabilities: declared, versionNegotiation: { mode: 'auto' }, inputRequired: { autoFulfill: false } },
+    );
 
-    const forward = async (request: Request, extra: { signal: AbortSignal }) =>
-      peer.forwardRequest(request, { signal: extra.signal, relatedRequestId: this.someInFlightRequest() });
-    // Requests the downstream client supports are forwarded; anything else gets a clear error
-    // instead of the SDK's bare "method not found".
-    client.fallbackRequestHandler = async (request, extra) => {
-      const capability = request.method.split('/')[0];
+    // 2025 era: requests the downstream client supports are forwarded; anything else gets a clear error instead of
+    // the SDK's bare "method not found". (2026: they arrive inside input_required results, see request().)
+    client.fallbackRequestHandler = async (request, ctx) => {
+      const capability = request.method.split('/')[0] ?? '';
       if (capability === 'sampling' || capability === 'elicitation' || capability === 'roots') {
         if (!(capability in declared)) {
-          throw new McpError(ErrorCode.MethodNotFound, `the client of this switchboard session does not support ${capability} (${request.method})`);
+          throw new ProtocolError(ProtocolErrorCode.MethodNotFound, `the client of this switchboard session does not support ${capability} (${request.method})`);
         }
-        return forward(request, extra);
+        return peer.forwardRequest(request as Request, { signal: ctx.mcpReq.signal, relatedRequestId: this.someInFlightRequest() });
       }
-      throw new McpError(ErrorCode.MethodNotFound, `switchboard does not relay ${request.method}`);
+      throw new ProtocolError(ProtocolErrorCode.MethodNotFound, `switchboard does not relay ${request.method}`);
     };
 
     const refresh = (parts: CatalogPart[]) => () => void this.refreshCatalog(client, new Set(parts));
-    client.setNotificationHandler(ToolListChangedNotificationSchema, refresh(['tools']));
-    client.setNotificationHandler(PromptListChangedNotificationSchema, refresh(['prompts']));
-    client.setNotificationHandler(ResourceListChangedNotificationSchema, refresh(['resources', 'resourceTemplates']));
-    client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) =>
-      peer.forwardNotification(notification, { server: this.name, relatedRequestId: this.someInFlightRequest() }));
-    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => peer.forwardNotification(notification, { server: this.name }));
+    client.setNotificationHandler('notifications/tools/list_changed', refresh(['tools']));
+    client.setNotificationHandler('notifications/prompts/list_changed', refresh(['prompts']));
+    client.setNotificationHandler('notifications/resources/list_changed', refresh(['resources', 'resourceTemplates']));
+    client.setNotificationHandler('notifications/message', (notification) =>
+      peer.forwardNotification(notification as Notification, { server: this.name, relatedRequestId: this.someInFlightRequest() }));
+    client.setNotificationHandler('notifications/resources/updated', (notification) => peer.forwardNotification(notification as Notification, { server: this.name }));
     return client;
+  }
+
+  /**
+   * 2026 era: list changes and resource updates come only on a subscriptions/listen stream (MCP 2026-07-28,
+   * subscriptions; a connect with a prior verdict opens none by itself). Opened after connecting, and again when
+   * the subscribed resources change; a stream the server dropped is opened again, and one that cannot be is a lost
+   * connection.
+   */
+  private async openListen(live: Live): Promise<void> {
+    const caps = live.client.getServerCapabilities() ?? {};
+    const filter = {
+      ...(caps.tools?.listChanged && { toolsListChanged: true }),
+      ...(caps.prompts?.listChanged && { promptsListChanged: true }),
+      ...(caps.resources?.listChanged && { resourcesListChanged: true }),
+      ...(caps.resources?.subscribe && this.subscribedUris.size > 0 && { resourceSubscriptions: [...this.subscribedUris] }),
+    };
+    const previous = live.listen;
+    live.listen = undefined;
+    await previous?.close().catch(() => {});
+    if (Object.keys(filter).length === 0 || this.live !== live) return;
+    let subscription: McpSubscription;
+    try {
+      subscription = await live.client.listen(filter, { timeout: this.timeoutMs });
+    } catch (error) {
+      // While connecting, the connect fails with it; later, the connection is lost.
+      if (this.stateValue === 'connecting') throw error;
+      if (this.live === live && this.stateValue === 'connected') this.connectionLost(`could not open the listen stream: ${describe(error)}`);
+      return;
+    }
+    if (this.live !== live) {
+      await subscription.close().catch(() => {});
+      return;
+    }
+    live.listen = subscription;
+    void subscription.closed.then((reason) => {
+      if (reason === 'remote' && this.live === live && live.listen === subscription && this.stateValue === 'connected') void this.openListen(live);
+    });
   }
 
   /** Upstream requests and logs carry no link to the call that caused them; any call in flight on this connection is of the same session. */
@@ -316,72 +528,53 @@ export class UpstreamConnection {
     return undefined;
   }
 
+  /**
+   * Replaces only the parts it re-listed, in the catalog as it is when the listing ends (issue 6: a list_changed
+   * during the first listing used to take the still-empty catalog as its base). A change announced before the first
+   * listing is in waits for it, so the newer listing is always the one that lands.
+   */
   private async refreshCatalog(client: Client, parts: ReadonlySet<CatalogPart>): Promise<void> {
+    const live = this.live;
+    if (live?.client === client && this.stateValue === 'connecting') {
+      for (const part of parts) this.refreshAfterListing.add(part);
+      return;
+    }
     try {
-      const catalog = await this.listCatalog(client, parts, this.catalogValue);
-      if (this.client !== client || this.stateValue !== 'connected') return;
-      this.catalogValue = catalog;
+      const listed = await listParts(client, parts, { timeoutMs: this.timeoutMs, logger: this.logger, meta: live?.era === 'modern' ? this.modernMeta(undefined) : undefined });
+      if (this.live?.client !== client || this.stateValue !== 'connected') return;
+      this.catalogValue = { ...this.catalogValue, ...listed };
       this.options.onChange(this, parts);
     } catch (error) {
       this.logger.warn({ error: describe(error) }, 'could not refresh the upstream catalog');
     }
   }
 
-  private async listCatalog(client: Client, parts: ReadonlySet<CatalogPart>, previous: UpstreamCatalog): Promise<UpstreamCatalog> {
-    const caps = client.getServerCapabilities() ?? {};
-    const list = async <K extends CatalogPart>(part: K, method: string, enabled: unknown): Promise<UpstreamCatalog[K]> => {
-      if (!parts.has(part)) return previous[part];
-      if (!enabled) return [] as UpstreamCatalog[K];
-      return (await this.listAll(client, method, part)) as UpstreamCatalog[K];
-    };
-    const [tools, prompts, resources, resourceTemplates] = await Promise.all([
-      list('tools', 'tools/list', caps.tools),
-      list('prompts', 'prompts/list', caps.prompts),
-      list('resources', 'resources/list', caps.resources),
-      list('resourceTemplates', 'resources/templates/list', caps.resources),
-    ]);
-    const valid = {
-      tools: tools.filter(isTool),
-      prompts: prompts.filter(hasName),
-      resources: resources.filter(hasUri),
-      resourceTemplates: resourceTemplates.filter(hasUriTemplate),
-    };
-    const dropped = tools.length - valid.tools.length + prompts.length - valid.prompts.length
-      + resources.length - valid.resources.length + resourceTemplates.length - valid.resourceTemplates.length;
-    if (dropped > 0) this.logger.warn({ dropped }, 'upstream listed malformed tools, prompts or resources; they are left out');
-    return valid;
-  }
-
-  /** Follows pagination cursors (MCP 2025-11-25 utilities/pagination), bounded against a server that never ends. */
-  private async listAll(client: Client, method: string, key: CatalogPart): Promise<unknown[]> {
-    const items: unknown[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; page < LIST_PAGE_LIMIT; page++) {
-      const result = await client.request({ method, params: cursor ? { cursor } : {} }, PassThrough, { timeout: this.timeoutMs });
-      const pageItems = result[key];
-      if (Array.isArray(pageItems)) items.push(...pageItems);
-      cursor = typeof result.nextCursor === 'string' && result.nextCursor ? result.nextCursor : undefined;
-      if (!cursor) return items;
-    }
-    this.logger.warn({ method, pages: LIST_PAGE_LIMIT }, 'upstream list was cut off after too many pages');
-    return items;
-  }
-
-  private onTransportClosed(client: Client): void {
-    if (this.client !== client || this.stateValue !== 'connected') return;
+  private onTransportClosed(live: Live): void {
+    if (this.live !== live || this.stateValue !== 'connected') return;
     this.connectionLost('the connection closed');
   }
 
-  /** The transport reported an error; a ping tells a passing hiccup from a dead upstream. */
+  /** The server answered as if it spoke another era than its cached verdict says: forget it and connect again. */
+  private async verdictWentStale(live: Live): Promise<void> {
+    await this.verdicts.delete(live.verdictKey);
+    if (this.live === live && this.stateValue === 'connected') this.connectionLost('the server changed its protocol era');
+  }
+
+  /**
+   * The transport reported an error; a liveness check tells a passing hiccup from a dead upstream. 2025: ping.
+   * 2026 has no ping; `server/discover` answers the same question and re-checks the era verdict at once.
+   */
   private async checkHealth(): Promise<void> {
-    const client = this.client;
-    if (!client || this.stateValue !== 'connected' || this.checkingHealth) return;
+    const live = this.live;
+    if (!live || this.stateValue !== 'connected' || this.checkingHealth) return;
     this.checkingHealth = true;
     try {
-      await client.ping({ timeout: HEALTH_CHECK_TIMEOUT_MS });
+      if (live.era === 'modern') await live.client.discover({ timeout: HEALTH_CHECK_TIMEOUT_MS });
+      else await live.client.ping({ timeout: HEALTH_CHECK_TIMEOUT_MS });
     } catch (error) {
-      if (this.client === client && this.stateValue === 'connected') {
+      if (this.live === live && this.stateValue === 'connected') {
         if (this.lastChallenge) this.lostToAuth();
+        else if (saysVerdictIsStale(error, live.era)) void this.verdictWentStale(live);
         else this.connectionLost(describe(error));
       }
     } finally {
@@ -408,19 +601,17 @@ export class UpstreamConnection {
   }
 
   private async teardown(): Promise<void> {
-    const client = this.client;
-    const opened = this.opened;
-    const direct = this.direct;
-    this.client = undefined;
-    this.opened = undefined;
-    this.direct = undefined;
-    direct?.abortAll();
+    const live = this.live;
+    this.live = undefined;
+    this.refreshAfterListing.clear();
     this.capabilities = undefined;
-    if (!client) return;
-    client.onclose = undefined;
-    client.onerror = undefined;
-    opened?.abortAll();
-    await client.close().catch(() => {});
+    if (!live) return;
+    live.direct?.abortAll();
+    live.client.onclose = undefined;
+    live.client.onerror = undefined;
+    await live.listen?.close().catch(() => {});
+    live.opened.abortAll();
+    await live.client.close().catch(() => {});
   }
 
   /** Tells the session what changed: the parts whose lists differ (a state change alone changes none of them). */
@@ -440,30 +631,75 @@ export class UpstreamConnection {
   }
 }
 
+const LEGACY: PriorDiscovery = { kind: 'legacy' };
+const CLIENT_INFO = { name: 'switchboard', version: '0.1.0' };
+
+/** A tool name the `Mcp-Name` header carries as it is; others (which would need the SDK's encoding) take the SDK path. */
+function isPlainHeaderValue(value: unknown): boolean {
+  return typeof value === 'string' && /^[A-Za-z0-9._-]{1,128}$/.test(value);
+}
+
+/**
+ * A call's time limit (the server's timeoutMs), restarted by progress, and the client's cancellation, as one signal
+ * for whichever path sends the call. `timedOut` holds the error once the limit passed.
+ */
+class CallDeadline {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout;
+  timedOut: UpstreamTimeoutError | undefined;
+  private readonly onAbort: () => void;
+
+  constructor(private readonly server: string, private readonly timeoutMs: number, private readonly outer: AbortSignal | undefined) {
+    this.timer = this.arm();
+    this.onAbort = () => this.controller.abort(outer?.reason);
+    if (outer?.aborted) this.onAbort();
+    else outer?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  restart(): void {
+    clearTimeout(this.timer);
+    this.timer = this.arm();
+  }
+
+  end(): void {
+    clearTimeout(this.timer);
+    this.outer?.removeEventListener('abort', this.onAbort);
+  }
+
+  private arm(): NodeJS.Timeout {
+    return setTimeout(() => {
+      this.timedOut = new UpstreamTimeoutError(this.server, this.timeoutMs);
+      this.controller.abort(this.timedOut);
+    }, this.timeoutMs);
+  }
+}
+
+function withMeta(params: Request['params'], meta: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!meta) return params;
+  return { ...params, _meta: { ...params?._meta, ...meta } };
+}
+
 function listDiffers(before: readonly unknown[], after: readonly unknown[]): boolean {
   return before !== after && (before.length > 0 || after.length > 0);
 }
 
-/** MCP 2025-11-25 server/tools: a tool has a name and an inputSchema that is a JSON Schema object of type "object". */
-function isTool(item: unknown): boolean {
-  const schema = (item as { inputSchema?: { type?: unknown } }).inputSchema;
-  return hasName(item) && typeof schema === 'object' && schema !== null && schema.type === 'object';
-}
-
-function hasName(item: unknown): boolean {
-  return typeof (item as { name?: unknown }).name === 'string' && (item as { name: string }).name.length > 0;
-}
-function hasUri(item: unknown): boolean {
-  return typeof (item as { uri?: unknown }).uri === 'string';
-}
-function hasUriTemplate(item: unknown): boolean {
-  return typeof (item as { uriTemplate?: unknown }).uriTemplate === 'string';
-}
-
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
 
+function isResetSocket(error: unknown): boolean {
+  for (let current = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; current && depth < 4; current = current.cause as typeof current, depth++) {
+    if (current.code === 'ECONNRESET' || current.code === 'UND_ERR_SOCKET') return true;
+  }
+  return false;
+}
+
 function isNetworkError(error: unknown): boolean {
-  if (error instanceof McpError) return error.code === ErrorCode.RequestTimeout || error.code === ErrorCode.ConnectionClosed;
+  if (error instanceof SdkError) {
+    if (error.code === SdkErrorCode.RequestTimeout || error.code === SdkErrorCode.ConnectionClosed) return true;
+  }
   for (let current = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; current && depth < 4; current = current.cause as typeof current, depth++) {
     if (typeof current.code === 'string' && NETWORK_CODES.has(current.code)) return true;
     if (current instanceof TypeError && current.message === 'fetch failed') return true;

@@ -1,33 +1,40 @@
 import type { Readable } from 'node:stream';
-import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ErrorCode, JSONRPCMessageSchema, McpError, type Request, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { parseJSONRPCMessage, PROTOCOL_VERSION_META_KEY, type Request, type RequestId, type StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { createParser } from 'eventsource-parser';
 import type { Logger } from '../log/index.js';
-import { UpstreamHttpError, UpstreamProtocolError, UpstreamTimeoutError } from './errors.js';
+import { UpstreamConnectionClosedError, UpstreamHttpError, UpstreamProtocolError, UpstreamRequestError, UpstreamTimeoutError } from './errors.js';
 import type { UpstreamFetch, UpstreamPostResponse } from './fetch.js';
-import { SseParser } from './sse.js';
 
 /**
  * tools/call over Streamable HTTP without the SDK client's request path. Through the SDK, each call builds a fetch
  * Request and Response, pipes the answer through a TextDecoderStream and an EventSourceParserStream, and validates
- * every message with zod: more CPU than the upstream spends on the call. Here the request is POSTed with undici's
+ * every message: more CPU than the upstream spends on the call. Here the request is POSTed with undici's
  * `request()` through the connection's own fetch wrapper (same headers, credentials and 401 handling) and the answer
  * is parsed as it arrives (MCP 2025-11-25 basic/transports#sending-messages-to-the-server: one JSON object, or an SSE
  * stream that ends with the response).
  *
  * The SDK client still owns the session: anything else on the answer's stream (logs, progress, roots/list or
  * sampling requests) is handed to its transport's `onmessage`, as if its own transport had read it, so its handlers
- * run and its requests are answered. Our request ids are strings (`switchboard-N`) and the SDK's are numbers: no two
- * requests in flight on the session share an id.
+ * (and the connection's progress relay, progress.ts) run and its requests are answered, in the order they arrived.
+ * Our request ids are strings (`switchboard-N`) and the SDK's are numbers: no two requests in flight on the session
+ * share an id. A 2026 call carries the connection's envelope and the `MCP-Protocol-Version`, `Mcp-Method` and
+ * `Mcp-Name` headers (MCP 2026-07-28 basic/transports) instead of a session id; an input_required result is returned
+ * as it is, for the connection's relay (input-required.ts).
  */
 export interface DirectCallerOptions {
   server: string;
   transport: StreamableHTTPClientTransport;
   post: UpstreamFetch['post'];
   logger: Logger;
+  /**
+   * 2026-07-28: the envelope every request carries in `_meta` (protocol version, client info and capabilities; MCP
+   * 2026-07-28 basic, "Request metadata"). Absent for a 2025 session, whose requests carry its session id instead.
+   */
+  envelope?: Record<string, unknown>;
 }
 
 export interface DirectCallOptions {
-  timeoutMs: number;
+  /** Aborting it ends the call; a reason that is an UpstreamTimeoutError reports a timeout. */
   signal?: AbortSignal;
   /** Sends notifications/cancelled for the request (MCP 2025-11-25 basic/utilities/cancellation). */
   cancel(requestId: RequestId, reason: string): void;
@@ -50,6 +57,9 @@ interface PendingCall {
   resolve(message: ResponseMessage): void;
   reject(error: unknown): void;
 }
+
+/** A tool result can carry images or files as base64; anything larger than this is not an answer we relay. */
+const MAX_EVENT_CHARS = 64 * 1024 * 1024;
 
 /** After our response, a stream that has not ended yet is read (and discarded) this long and this far, to keep the socket. */
 const DRAIN_LIMIT_BYTES = 64 * 1024;
@@ -77,9 +87,12 @@ export class DirectCaller {
       options.cancel(id, reason);
       controller.abort();
     };
-    const timer = setTimeout(() => stop(new UpstreamTimeoutError(this.options.server, options.timeoutMs), `timed out after ${options.timeoutMs} ms`), options.timeoutMs);
     const signal = options.signal;
-    const onAbort = () => stop(abortError(signal?.reason), 'the client cancelled the request');
+    const onAbort = () => {
+      const reason: unknown = signal?.reason;
+      if (reason instanceof UpstreamTimeoutError) stop(reason, `timed out after ${reason.timeoutMs} ms`);
+      else stop(abortError(reason), 'the client cancelled the request');
+    };
     this.pending.set(id, pending);
     this.controllers.add(controller);
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -88,16 +101,15 @@ export class DirectCaller {
     try {
       return toResult(await answer);
     } finally {
-      clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       this.pending.delete(id);
       this.controllers.delete(controller);
     }
   }
 
-  /** The connection is closing: calls in flight end as the SDK's own requests do (ConnectionClosed). */
+  /** The connection is closing: calls in flight end with UpstreamConnectionClosedError. */
   abortAll(): void {
-    const error = new McpError(ErrorCode.ConnectionClosed, 'Connection closed');
+    const error = new UpstreamConnectionClosedError();
     for (const call of this.pending.values()) call.reject(error);
     this.pending.clear();
     for (const controller of this.controllers) controller.abort();
@@ -130,12 +142,26 @@ export class DirectCaller {
 
   private async send(id: string, request: Request, signal: AbortSignal): Promise<void> {
     const transport = this.options.transport;
+    const envelope = this.options.envelope;
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-    if (transport.sessionId) headers['mcp-session-id'] = transport.sessionId;
-    if (transport.protocolVersion) headers['mcp-protocol-version'] = transport.protocolVersion;
-    const body = JSON.stringify({ jsonrpc: '2.0', id, method: request.method, params: request.params });
+    let params = request.params;
+    if (envelope) {
+      headers['mcp-protocol-version'] = String(envelope[PROTOCOL_VERSION_META_KEY]);
+      headers['mcp-method'] = request.method;
+      headers['mcp-name'] = String(params?.name);
+      params = { ...params, _meta: { ...envelope, ...params?._meta } };
+    } else {
+      if (transport.sessionId) headers['mcp-session-id'] = transport.sessionId;
+      if (transport.protocolVersion) headers['mcp-protocol-version'] = transport.protocolVersion;
+    }
+    const body = JSON.stringify({ jsonrpc: '2.0', id, method: request.method, params });
     const response = await this.options.post(headers, body, signal);
     const status = response.statusCode;
+    // MCP 2026-07-28 basic/transports: a request the server refuses is answered with a 4xx carrying the JSON-RPC error.
+    if (envelope && status >= 400 && status < 500 && mediaType(response.headers['content-type']) === 'application/json') {
+      await this.readJson(id, response).catch(() => {});
+      if (!this.pending.has(id)) return;
+    }
     if (status < 200 || status >= 300) {
       void response.body.dump().catch(() => {});
       if (status >= 300 && status < 400) throw new DirectCallRefused(`HTTP ${status}`);
@@ -158,58 +184,60 @@ export class DirectCaller {
   }
 
   private readEventStream(id: string, body: Readable): Promise<void> {
-    const parser = new SseParser();
     let lastEventId: string | undefined;
     return new Promise<void>((resolve, reject) => {
-      const detach = () => {
+      const decoder = new TextDecoder();
+      let done = false;
+      const finish = (error?: unknown) => {
+        if (done) return;
+        done = true;
         body.off('data', onData);
         body.off('end', onEnd);
         body.off('error', onError);
         // Whatever happens to the body from now on (an abort, a reset) must not be an unhandled 'error' event.
         body.on('error', ignore);
+        if (error === undefined) resolve();
+        else reject(error);
       };
-      const onData = (chunk: Buffer) => {
-        let events;
-        try {
-          events = parser.push(chunk);
-        } catch (error) {
-          detach();
-          body.destroy();
-          reject(error);
-          return;
-        }
-        for (const event of events) {
+      // WHATWG HTML "Interpreting an event stream", by eventsource-parser; events are handled as they complete.
+      const parser = createParser({
+        maxBufferSize: MAX_EVENT_CHARS,
+        onEvent: (event) => {
+          if (done) return;
           if (event.id !== undefined) lastEventId = event.id;
-          if (event.event !== 'message') continue;
+          if (event.event !== undefined && event.event !== 'message') return;
           let message: unknown;
           try {
             message = JSON.parse(event.data);
           } catch {
             this.options.logger.debug('upstream sent an event that is not JSON; ignored');
-            continue;
+            return;
           }
           if (this.isOurs(message, id)) {
             this.deliver(message);
-            detach();
+            finish();
             release(body);
-            resolve();
             return;
           }
           this.toClient(message);
-        }
-      };
+        },
+        onError: (error) => {
+          if (error.type !== 'max-buffer-size-exceeded') return;
+          body.destroy();
+          finish(new UpstreamProtocolError(`an event of the upstream's event stream is longer than ${MAX_EVENT_CHARS} characters`));
+        },
+      });
+      const onData = (chunk: Buffer) => parser.feed(decoder.decode(chunk, { stream: true }));
       const onEnd = () => {
-        detach();
-        if (!this.pending.has(id)) resolve();
+        if (!this.pending.has(id)) finish();
         // MCP 2025-11-25 basic/transports#resumability-and-redelivery: a server may end the stream early after an
         // event id; the response then comes on a GET stream resumed from that id, and hook() routes it to the call.
-        else if (lastEventId !== undefined) resolve(void this.options.transport.resumeStream(lastEventId).catch(() => {}));
-        else reject(new UpstreamProtocolError('the upstream ended its answer without a response to the request'));
+        else if (lastEventId !== undefined) {
+          void this.options.transport.resumeStream(lastEventId).catch(() => {});
+          finish();
+        } else finish(new UpstreamProtocolError('the upstream ended its answer without a response to the request'));
       };
-      const onError = (error: Error) => {
-        detach();
-        reject(error);
-      };
+      const onError = (error: Error) => finish(error);
       body.on('data', onData);
       body.on('end', onEnd);
       body.on('error', onError);
@@ -222,12 +250,14 @@ export class DirectCaller {
 
   /** A message that is not our response goes to the SDK client, validated as its transport would. */
   private toClient(message: unknown): void {
-    const parsed = JSONRPCMessageSchema.safeParse(message);
-    if (!parsed.success) {
+    let parsed;
+    try {
+      parsed = parseJSONRPCMessage(message);
+    } catch {
       this.options.logger.debug('upstream sent a message that is not JSON-RPC; ignored');
       return;
     }
-    this.options.transport.onmessage?.(parsed.data);
+    this.options.transport.onmessage?.(parsed);
   }
 }
 
@@ -236,10 +266,15 @@ function toResult(message: ResponseMessage): PassThroughResult {
   if (message.error !== undefined) {
     const { code, message: text, data } = message.error;
     if (typeof code !== 'number' || typeof text !== 'string') throw new UpstreamProtocolError('the upstream answered with a malformed JSON-RPC error');
-    throw new McpError(code, text, data);
+    throw new UpstreamRequestError(code, text, data);
   }
   const result = message.result;
   if (typeof result !== 'object' || result === null || Array.isArray(result)) throw new UpstreamProtocolError('the upstream answered with a result that is not an object');
+  // MCP 2026-07-28: `resultType: "complete"` is the wire form of an ordinary result; relayed as the SDK path does, without it.
+  if ((result as { resultType?: unknown }).resultType === 'complete') {
+    const { resultType: _complete, ...rest } = result as Record<string, unknown>;
+    return rest;
+  }
   return result as PassThroughResult;
 }
 

@@ -28,3 +28,31 @@ export class UpstreamHttpError extends Error {
 export class UpstreamProtocolError extends Error {
   override readonly name = 'UpstreamProtocolError';
 }
+
+/**
+ * The upstream answered a request with a JSON-RPC error; relayed as it was. The message is the upstream's own text
+ * without a code prefix: the downstream server and client each add theirs, so an SDK error class (SDK v1's McpError
+ * prefixes `MCP error <code>:`) would show the prefix twice (issue 6).
+ */
+export class UpstreamRequestError extends Error {
+  override readonly name = 'UpstreamRequestError';
+  constructor(readonly code: number, message: string, readonly data?: unknown) {
+    super(withoutCodePrefix(code, message));
+  }
+}
+
+/** Servers built on SDK v1 put its `MCP error <code>: ` prefix into the error text they send; the relay adds its own. */
+function withoutCodePrefix(code: number, message: string): string {
+  const prefix = `MCP error ${code}: `;
+  let text = message;
+  while (text.startsWith(prefix)) text = text.slice(prefix.length);
+  return text;
+}
+
+/** The connection closed while the request was in flight. */
+export class UpstreamConnectionClosedError extends Error {
+  override readonly name = 'UpstreamConnectionClosedError';
+  constructor() {
+    super('the connection closed');
+  }
+}

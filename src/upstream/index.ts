@@ -1,5 +1,6 @@
 export { UpstreamConnection, type DownstreamPeer, type CallOptions, type UpstreamConnectionOptions } from './connection.js';
 export { ServerMonitor } from './monitor.js';
-export { UpstreamTimeoutError, UpstreamUnavailableError } from './errors.js';
+export { UpstreamRequestError, UpstreamTimeoutError, UpstreamUnavailableError } from './errors.js';
+export { MemoryEraVerdicts, type EraVerdictCache } from './verdicts.js';
 export type { AuthChallenge, UpstreamCredentials } from './fetch.js';
 export { EMPTY_CATALOG, type CatalogPart, type UpstreamCatalog, type UpstreamState } from './state.js';

@@ -1,14 +1,14 @@
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { UpstreamConnection, type DownstreamPeer } from './connection.js';
-import { McpError, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import { UpstreamRequestError } from './errors.js';
 import type { UpstreamState } from './state.js';
 
 /** The monitor is nobody's session: it declares no client capabilities and has nowhere to forward to. */
 const NO_CLIENT: DownstreamPeer = {
   clientCapabilities: {},
   forwardRequest: async () => {
-    throw new McpError(ErrorCode.MethodNotFound, 'the health monitor has no client');
+    throw new UpstreamRequestError(-32601, 'the health monitor has no client');
   },
   forwardNotification: async () => {},
 };

@@ -1,7 +1,5 @@
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { SdkError, SdkErrorCode, SdkHttpError, SSEClientTransport, StreamableHTTPClientTransport, type Transport } from '@modelcontextprotocol/client';
+import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
 import { isRemote, type ServerConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { createUpstreamFetch, type UpstreamFetch, type UpstreamFetchOptions } from './fetch.js';
@@ -28,6 +26,9 @@ export interface TransportFactoryOptions {
 export function createTransport(kind: TransportKind, options: TransportFactoryOptions): OpenedTransport {
   const { config } = options;
   if (!isRemote(config)) {
+    // Exactly the SDK's StdioClientTransport: its era probe then runs in a throwaway sibling process, so a server
+    // that exits on an unknown pre-initialize request does not cost us the session's process (SDK v2
+    // docs/protocol-versions.md, "Understand the probe").
     const transport = new StdioClientTransport({
       command: config.command,
       args: config.args,
@@ -49,7 +50,7 @@ export function createTransport(kind: TransportKind, options: TransportFactoryOp
     onAuthChallenge: options.onAuthChallenge,
   });
   const transport = kind === 'sse'
-    ? new SSEClientTransport(url, { fetch: upstreamFetch.fetch, eventSourceInit: { fetch: upstreamFetch.fetch } })
+    ? new SSEClientTransport(url, { fetch: upstreamFetch.fetch, eventSourceInit: { fetch: upstreamFetch.fetch } as EventSourceInit })
     : new StreamableHTTPClientTransport(url, { fetch: upstreamFetch.fetch });
   return { transport, kind, abortAll: upstreamFetch.abortAll, post: upstreamFetch.post };
 }
@@ -60,10 +61,46 @@ export function transportCandidates(config: ServerConfig): TransportKind[] {
   return config.transport ? [config.transport] : ['streamable-http', 'sse'];
 }
 
+/** MCP 2026-07-28 basic/versioning: "unsupported protocol version", what a 2026-only server answers `initialize` with. */
+export const UNSUPPORTED_PROTOCOL_VERSION = -32022;
+
 /**
  * MCP 2025-11-25 basic/transports, backwards compatibility: a client falls back to the HTTP+SSE transport when the
- * initialize POST fails with a 4xx such as 404 or 405. 401/403 are auth answers, not a sign of an older server.
+ * initialize POST fails with a 4xx such as 404 or 405. Not on 401/403 (auth answers), and not on a 400 carrying
+ * -32022: that is a 2026-only server refusing the 2025 handshake, which must be reached in its own era, not over SSE.
  */
 export function shouldFallBackToSse(error: unknown): boolean {
-  return error instanceof StreamableHTTPError && error.code !== undefined && error.code >= 400 && error.code < 500 && error.code !== 401 && error.code !== 403;
+  if (!(error instanceof SdkHttpError)) return false;
+  const status = error.status;
+  return status >= 400 && status < 500 && status !== 401 && status !== 403 && !refusesLegacyHandshake(error);
+}
+
+/** The server answered the 2025 `initialize` with -32022: it speaks 2026-07-28 only. */
+export function refusesLegacyHandshake(error: unknown): boolean {
+  if (!(error instanceof SdkHttpError) || error.status !== 400) return false;
+  return jsonRpcErrorCode(error.data?.text) === UNSUPPORTED_PROTOCOL_VERSION;
+}
+
+/**
+ * A failure that says the cached era verdict no longer holds, so the next attempt must probe (SDK v2
+ * docs/advanced/gateway.md, "Handle a stale or incompatible advertisement"): the SDK refused the prior
+ * (EraNegotiationFailed), a 2026-only server refused the 2025 handshake, or a server we took for 2026 answered as
+ * a 2025 one (no such method, or a 400 asking for a session). Auth failures (401/403) never count: they are
+ * answered before the MCP layer sees the request.
+ */
+export function saysVerdictIsStale(error: unknown, era: 'modern' | 'legacy'): boolean {
+  if (error instanceof SdkError && error.code === SdkErrorCode.EraNegotiationFailed) return true;
+  if (era === 'legacy') return refusesLegacyHandshake(error);
+  if (error instanceof SdkHttpError) return error.status === 400 || error.status === 404 || error.status === 405;
+  return typeof (error as { code?: unknown })?.code === 'number' && (error as { code: number }).code === -32601;
+}
+
+function jsonRpcErrorCode(text: unknown): number | undefined {
+  if (typeof text !== 'string') return undefined;
+  try {
+    const code = (JSON.parse(text) as { error?: { code?: unknown } }).error?.code;
+    return typeof code === 'number' ? code : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -5,8 +5,10 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { publicName, SessionCatalog, type CatalogSource } from '../../src/catalog/index.js';
 import type { UpstreamConnection } from '../../src/upstream/index.js';
 import { fuzzParameters, RUNS } from './runs.js';
+import { createLogger } from '../../src/log/index.js';
 
 const SAFE_NAME = /^[A-Za-z0-9._-]+$/;
+const SILENT = createLogger({ level: 'silent', pretty: false });
 
 /** Server names as the config allows them (src/config/schema.ts). */
 const serverName = fc.stringMatching(/^[a-z][a-z0-9-]{0,31}$/);
@@ -49,7 +51,7 @@ describe('public names (fuzz)', () => {
     fc.assert(fc.property(servers, reserved, maxLength, (specs, reservedNames, limit) => {
       const sources: CatalogSource[] = specs.map((s) => ({ connection: connection(s.name, s.tools), prefix: s.prefix }));
       const reservedTools: Tool[] = reservedNames.map((name) => ({ name, inputSchema: { type: 'object' } }));
-      const catalog = new SessionCatalog(limit);
+      const catalog = new SessionCatalog(limit, SILENT);
       catalog.rebuild(sources, reservedTools);
       const names = catalog.tools.map((t) => t.name);
       assert.equal(new Set(names).size, names.length, `two tools share a public name: ${JSON.stringify(names)}`);
@@ -61,7 +63,7 @@ describe('public names (fuzz)', () => {
         assert.ok(route, `${tool.name} does not route`);
         assert.ok(specs.find((s) => s.name === route.connection.name)?.tools.includes(route.upstreamName), `${tool.name} routes to ${route.connection.name}/${route.upstreamName}, which that server does not have`);
       }
-      const again = new SessionCatalog(limit);
+      const again = new SessionCatalog(limit, SILENT);
       again.rebuild(sources, reservedTools);
       assert.deepEqual(again.tools.map((t) => t.name), names, 'the same servers give the same names');
     }), fuzzParameters());

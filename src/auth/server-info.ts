@@ -1,0 +1,112 @@
+import { isRemote, type Config, type RemoteServerConfig } from '../config/index.js';
+import {
+  discoverAuthorizationServer,
+  discoverLegacyAuthorizationServer,
+  discoverProtectedResource,
+  fetchPolicyFor,
+  type AuthorizationServerMetadata,
+  type BearerChallenge,
+  type FetchPolicy,
+} from './discovery/index.js';
+import { IssuerMismatchError, IssuerNotAllowedError, MetadataNotFoundError, NotRemoteServerError } from './errors.js';
+
+const DISCOVERY_TTL_MS = 5 * 60_000;
+
+/** What switchboard knows about signing in to one upstream server. */
+export interface ServerAuthInfo {
+  server: string;
+  /** RFC 8707 resource: the canonical URI of the MCP server (RFC 9728 `resource` when published). */
+  resource: string;
+  issuer: string;
+  metadata: AuthorizationServerMetadata;
+  /** The scope to ask for when the challenge names none. */
+  defaultScope?: string;
+}
+
+/**
+ * Which authorization server a server uses and how to reach it: protected resource metadata (RFC 9728), then the
+ * authorization server's metadata (RFC 8414), or what the operator configured. Cached per server for a few minutes.
+ */
+export class ServerInfoResolver {
+  private readonly cache = new Map<string, { at: number; info: Promise<ServerAuthInfo> }>();
+
+  constructor(private readonly config: Config) {}
+
+  /** The configuration of a server switchboard may sign in to. */
+  remote(server: string): RemoteServerConfig {
+    const config = this.config.mcpServers[server];
+    if (!config || !isRemote(config)) throw new NotRemoteServerError(server);
+    return config;
+  }
+
+  /** The fetch policy for all authorization traffic on behalf of a server (discovery, registration, tokens). */
+  policyFor(server: string): FetchPolicy {
+    return fetchPolicyFor(this.remote(server).url, { allowPrivateHosts: this.config.security.allowPrivateHosts, allowHttp: this.config.security.allowHttp });
+  }
+
+  /**
+   * Discovery for a server that asked for a sign-in; cached per server (and challenge metadata URL) for a few minutes.
+   * `issuer` is for the OAuth callback: the metadata of the issuer the sign-in started with, found without the
+   * challenge (whose resource_metadata URL the callback does not know), whenever and wherever the callback arrives.
+   */
+  resolve(server: string, challenge?: BearerChallenge, issuer?: string): Promise<ServerAuthInfo> {
+    const key = `${server}\u0000${challenge?.resourceMetadata ?? ''}\u0000${issuer ?? ''}`;
+    const cached = this.cache.get(key);
+    if (cached && Date.now() - cached.at < DISCOVERY_TTL_MS) return cached.info;
+    const info = this.discover(server, challenge, issuer);
+    this.cache.set(key, { at: Date.now(), info });
+    info.catch(() => this.cache.delete(key));
+    return info;
+  }
+
+  private async discover(server: string, challenge: BearerChallenge | undefined, knownIssuer?: string): Promise<ServerAuthInfo> {
+    const config = this.remote(server);
+    const auth = config.auth;
+    const policy = this.policyFor(server);
+    if (auth?.authorizationEndpoint && auth.tokenEndpoint) {
+      // The operator gave the endpoints outright, for servers that publish no metadata.
+      const issuer = auth.issuer ?? new URL(auth.tokenEndpoint).origin;
+      const raw = { issuer, authorization_endpoint: auth.authorizationEndpoint, token_endpoint: auth.tokenEndpoint, code_challenge_methods_supported: ['S256'] };
+      return {
+        server,
+        resource: canonicalResource(config.url),
+        issuer,
+        defaultScope: auth.scopes?.join(' '),
+        metadata: {
+          issuer, authorizationEndpoint: auth.authorizationEndpoint, tokenEndpoint: auth.tokenEndpoint, codeChallengeMethodsSupported: ['S256'],
+          clientIdMetadataDocumentSupported: false, authorizationResponseIssParameterSupported: false, raw,
+        },
+      };
+    }
+    // At the callback the issuer is known (the one the sign-in started with): only its metadata is needed.
+    const prm = knownIssuer === undefined ? await discoverProtectedResource(config.url, challenge, policy) : undefined;
+    if (auth?.issuer && prm && !prm.authorizationServers.includes(auth.issuer)) throw new IssuerNotAllowedError(auth.issuer, prm.authorizationServers);
+    // MCP 2025-11-25 authorization: the client picks from authorization_servers, unless the operator pinned one.
+    const issuer = knownIssuer ?? auth?.issuer ?? prm?.authorizationServers[0];
+    let metadata: AuthorizationServerMetadata;
+    if (issuer === undefined) {
+      // No PRM and nothing pinned: the MCP 2025-03-26 back-compat rules put the authorization server at the MCP
+      // server's origin (its metadata there, or the default endpoints).
+      metadata = await discoverLegacyAuthorizationServer(config.url, policy);
+    } else {
+      try {
+        metadata = await discoverAuthorizationServer(issuer, policy);
+      } catch (error) {
+        // A sign-in started under the 2025-03-26 rules: its issuer's metadata is at the MCP server's origin, or nowhere.
+        const legacy = knownIssuer !== undefined && error instanceof MetadataNotFoundError && new URL(knownIssuer).origin === new URL(config.url).origin;
+        if (!legacy) throw error;
+        metadata = await discoverLegacyAuthorizationServer(config.url, policy);
+        if (metadata.issuer !== knownIssuer) throw new IssuerMismatchError(knownIssuer, metadata.issuer, new URL(config.url).origin);
+      }
+    }
+    const defaultScope = auth?.scopes?.join(' ') ?? prm?.scopesSupported?.join(' ');
+    return { server, resource: prm?.resource ?? canonicalResource(config.url), issuer: metadata.issuer, metadata, defaultScope: defaultScope || undefined };
+  }
+}
+
+/** MCP 2025-11-25 authorization, canonical server URI: lowercase scheme and host, no fragment. */
+function canonicalResource(url: string): string {
+  const parsed = new URL(url);
+  parsed.hash = '';
+  return parsed.href;
+}

@@ -1,0 +1,99 @@
+import * as oidc from 'openid-client';
+import type { Logger } from '../log/index.js';
+import { principalKey, type Principal } from '../principal/index.js';
+import type { TokenStore } from '../store/index.js';
+import type { AccessTokens } from './access-tokens.js';
+import type { CallbackAddress } from './callback-address.js';
+import type { ClientIdentities } from './client-identity.js';
+import { AuthorizationDeniedError, CallbackIssuerError, UnknownStateError } from './errors.js';
+import type { ServerAuthInfo, ServerInfoResolver } from './server-info.js';
+
+/** MCP 2025-11-25 authorization does not fix it; RFC 6749 §10.12 wants state short-lived. The issue says 10 minutes. */
+const PENDING_TTL_MS = 10 * 60_000;
+
+export interface SignInStart {
+  authorizationUrl: string;
+  state: string;
+}
+
+export interface CompletedSignIn {
+  principal: Principal;
+  server: string;
+  issuer: string;
+  state: string;
+}
+
+type SignInListener = (event: CompletedSignIn) => void;
+
+/**
+ * The authorization code flow (RFC 6749 §4.1 with PKCE, RFC 7636): a sign-in starts with its state and verifier kept
+ * in the store, bound to the principal, and ends at the OAuth callback, on whichever replica the browser reaches.
+ */
+export class SignInFlow {
+  private readonly listeners = new Set<SignInListener>();
+
+  constructor(
+    private readonly servers: ServerInfoResolver,
+    private readonly clients: ClientIdentities,
+    private readonly tokens: AccessTokens,
+    private readonly store: TokenStore,
+    private readonly address: CallbackAddress,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Hears every sign-in this process completes; the listener picks the ones of its principal. */
+  onSignIn(listener: SignInListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Starts a sign-in: PKCE verifier and state are kept in the store for 10 minutes, bound to the principal.
+   * `alsoFor` are the resources of other servers behind the same issuer, included so single sign-on can reach them.
+   */
+  async begin(principal: Principal, info: ServerAuthInfo, scope: string | undefined, alsoFor: readonly string[] = []): Promise<SignInStart> {
+    const client = await this.clients.clientFor(info);
+    // openid-client: 32 random bytes each (RFC 7636 §4.1, RFC 6749 §10.10), S256 challenge (RFC 7636 §4.2).
+    const state = oidc.randomState();
+    const codeVerifier = oidc.randomPKCECodeVerifier();
+    const codeChallenge = await oidc.calculatePKCECodeChallenge(codeVerifier);
+    const redirectUri = this.address.redirectUri;
+    await this.store.putPending({
+      state, principal, server: info.server, issuer: info.issuer, resource: info.resource, codeVerifier,
+      redirectUri, clientId: client.identity.clientId, scope, createdAt: Date.now(),
+    }, PENDING_TTL_MS);
+    const resources = [...new Set([info.resource, ...alsoFor])];
+    const authorizationUrl = client.authorizationUrl({ redirectUri, state, codeChallenge, resources, scope });
+    this.logger.info({ principal: principalKey(principal), server: info.server, issuer: info.issuer, client: client.identity.method }, 'sign-in started');
+    return { authorizationUrl, state };
+  }
+
+  /** Handles the OAuth callback. Every failure is a SignInError and changes nothing but the (consumed) state. */
+  async complete(callbackUrl: URL): Promise<CompletedSignIn> {
+    const params = callbackUrl.searchParams;
+    const state = params.get('state');
+    // RFC 6749 §10.12: the state is single use, bound to the principal that started it, and expires.
+    const pending = state ? await this.store.takePending(state) : undefined;
+    if (!pending || !state) throw new UnknownStateError();
+    const info = await this.servers.resolve(pending.server, undefined, pending.issuer);
+    if (info.issuer !== pending.issuer) throw new CallbackIssuerError(pending.issuer, info.issuer);
+    // RFC 9207 §2.4: check iss whenever it is present or the server promised it.
+    const iss = params.get('iss') ?? undefined;
+    if ((iss !== undefined || info.metadata.authorizationResponseIssParameterSupported) && iss !== pending.issuer) {
+      throw new CallbackIssuerError(pending.issuer, iss);
+    }
+    const error = params.get('error');
+    // RFC 6749 §4.1.2.1: the authorization server refused (access_denied and friends).
+    if (error) throw new AuthorizationDeniedError(error, params.get('error_description') ?? undefined);
+    if (!params.get('code')) throw new AuthorizationDeniedError('invalid_request', 'the callback carries no code');
+
+    // The code was issued to the client the sign-in started with, whichever replica takes the callback.
+    const client = await this.clients.clientFor(info, pending.clientId);
+    const tokens = await client.exchangeCode(callbackUrl, { state, codeVerifier: pending.codeVerifier, redirectUri: pending.redirectUri, resource: pending.resource });
+    await this.tokens.keep(pending.principal, info, client.identity.clientId, pending.resource, tokens);
+    const completed = { principal: pending.principal, server: pending.server, issuer: info.issuer, state };
+    this.logger.info({ principal: principalKey(pending.principal), server: pending.server, issuer: info.issuer }, 'sign-in completed');
+    for (const listener of this.listeners) listener(completed);
+    return completed;
+  }
+}

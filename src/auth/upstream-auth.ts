@@ -1,0 +1,78 @@
+import type { Config } from '../config/index.js';
+import type { Logger } from '../log/index.js';
+import type { Principal, SessionPrincipal } from '../principal/index.js';
+import type { AccessToken, TokenStore } from '../store/index.js';
+import { AccessTokens } from './access-tokens.js';
+import { CallbackAddress } from './callback-address.js';
+import { ClientIdentities } from './client-identity.js';
+import type { BearerChallenge } from './discovery/index.js';
+import { ServerInfoResolver, type ServerAuthInfo } from './server-info.js';
+import { SignInFlow, type CompletedSignIn, type SignInStart } from './sign-in-flow.js';
+import type { TokenService } from './token-service.js';
+
+/**
+ * Upstream OAuth for the whole process, put together from its parts: server info (discovery), client identity,
+ * the sign-in flow and the tokens. It is the TokenService every principal's SignInState uses, and what the OAuth
+ * routes serve.
+ */
+export class AuthManager implements TokenService {
+  private readonly address: CallbackAddress;
+  private readonly servers: ServerInfoResolver;
+  private readonly clients: ClientIdentities;
+  private readonly tokens: AccessTokens;
+  private readonly flow: SignInFlow;
+
+  constructor(config: Config, readonly store: TokenStore, logger: Logger) {
+    const log = logger.child({ component: 'auth' });
+    this.address = new CallbackAddress(config.publicUrl);
+    this.servers = new ServerInfoResolver(config);
+    this.clients = new ClientIdentities(this.servers, store, this.address, log);
+    this.tokens = new AccessTokens(store, this.clients, log);
+    this.flow = new SignInFlow(this.servers, this.clients, this.tokens, store, this.address, log);
+  }
+
+  /** Called once the HTTP port is known, when no publicUrl was configured. */
+  setPublicUrl(url: string): void {
+    this.address.set(url);
+  }
+
+  get publicUrl(): string {
+    return this.address.publicUrl;
+  }
+
+  get redirectUri(): string {
+    return this.address.redirectUri;
+  }
+
+  clientMetadataDocument(): Record<string, unknown> {
+    return this.clients.metadataDocument();
+  }
+
+  resolve(server: string, challenge?: BearerChallenge, issuer?: string): Promise<ServerAuthInfo> {
+    return this.servers.resolve(server, challenge, issuer);
+  }
+
+  tokenFor(principal: Principal, info: ServerAuthInfo, rejected?: string): Promise<AccessToken | undefined> {
+    return this.tokens.tokenFor(principal, info, rejected);
+  }
+
+  beginSignIn(principal: Principal, info: ServerAuthInfo, scope: string | undefined, alsoFor: readonly string[] = []): Promise<SignInStart> {
+    return this.flow.begin(principal, info, scope, alsoFor);
+  }
+
+  completeSignIn(callbackUrl: URL): Promise<CompletedSignIn> {
+    return this.flow.complete(callbackUrl);
+  }
+
+  onSignIn(listener: (event: CompletedSignIn) => void): () => void {
+    return this.flow.onSignIn(listener);
+  }
+
+  signOut(principal: Principal, issuer: string, resource?: string): Promise<void> {
+    return this.tokens.signOut(principal, issuer, resource);
+  }
+
+  forgetSession(principal: SessionPrincipal): Promise<void> {
+    return this.tokens.forgetSession(principal);
+  }
+}
