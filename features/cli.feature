@@ -48,3 +48,31 @@ Feature: Starting switchboard from the command line
     When the client calls "weather_echo" with text "over stdio"
     Then the result is "over stdio"
     And switchboard wrote its logs to stderr and nothing but the protocol to stdout
+
+  # In stdio mode the HTTP port serves only the OAuth callback. RFC 8252 section 7.3 lets a loopback redirect URI use
+  # any port, so when the default port is taken (the demo, a second IDE window) switchboard takes a free one.
+  Scenario: Over stdio, a taken default callback port is replaced by a free one, and signing in still works
+    Given an authorization server "corp"
+    And a protected server "jira" behind "corp"
+    And the environment variable "JIRA_URL" holds the address of "jira"
+    And the configuration file "ide.yaml":
+      """yaml
+      mcpServers:
+        jira:
+          url: ${JIRA_URL}
+      """
+    And another program listens on switchboard's default port
+    When an MCP client launches switchboard over stdio with "ide.yaml"
+    And the client signs in to "jira"
+    Then the sign-in sent the browser back to switchboard on a free port instead of the default one
+    And the client eventually sees the tool "jira_whoami"
+
+  Scenario Outline: Over stdio, a callback port that was chosen with <how> and is taken stops start-up
+    Given another program listens on a port
+    When switchboard is started over stdio with "switchboard.yaml" and that port chosen with <how>
+    Then start-up fails saying that the port is taken and how to choose another
+
+    Examples:
+      | how       |
+      | --port    |
+      | http.port |

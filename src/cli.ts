@@ -1,12 +1,14 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfigFile } from './config/index.js';
 import { createLogger } from './log/index.js';
+import { PortInUseError } from './http/index.js';
 import { serveHttp, serveStdio } from './switchboard.js';
 
 const USAGE = `Usage: switchboard serve --config <file> [--port <n>] [--host <addr>] [--stdio] [--log-level <level>] [--pretty]
 
   --config, -c   YAML or JSON file with an mcpServers block (the format of Claude Desktop, Cursor and VS Code)
-  --port         HTTP port (default 8080, or http.port in the config; 0 picks a free one)
+  --port         HTTP port (default 8080, or http.port in the config; 0 picks a free one). With --stdio the port
+                 serves only the OAuth callback, and a taken default port is replaced by a free one
   --host         address to bind (default 127.0.0.1)
   --stdio        serve one session over stdin/stdout instead of HTTP (for IDEs that launch a command)
   --log-level    trace | debug | info | warn | error | silent
@@ -37,6 +39,7 @@ async function main(argv: string[]): Promise<void> {
     const port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port: expected a port number, got "${values.port}"`);
     config.http.port = port;
+    config.http.portChosen = true;
   }
   if (values.host) config.http.host = values.host;
   if (values['log-level']) config.log.level = values['log-level'] as typeof config.log.level;
@@ -60,7 +63,15 @@ async function main(argv: string[]): Promise<void> {
 // Stay up on stray errors from upstream connections; exit only for failures at start.
 process.on('unhandledRejection', (reason) => console.error('switchboard: unhandled rejection:', reason instanceof Error ? reason.message : reason));
 
+function startFailure(error: unknown): string {
+  if (error instanceof ConfigError) return error.message;
+  if (error instanceof PortInUseError) {
+    return `switchboard: port ${error.port} on ${error.host} is taken by another process; choose another with --port <n> or http.port in the configuration (0 picks a free one)`;
+  }
+  return `switchboard: ${error instanceof Error ? error.message : String(error)}`;
+}
+
 main(process.argv.slice(2)).catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : `switchboard: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(startFailure(error));
   process.exit(1);
 });

@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import express from 'express';
 import { AuthManager, authRoutes } from './auth/index.js';
 import type { Config } from './config/index.js';
-import { createHttpApp, httpOrigin, listen, ModernEndpoint, modernPrincipal, SessionRegistry, type Readiness } from './http/index.js';
+import { createHttpApp, httpOrigin, listen, ModernEndpoint, modernPrincipal, PortInUseError, SessionRegistry, type Readiness } from './http/index.js';
 import type { Logger } from './log/index.js';
 import { Metrics } from './metrics/index.js';
 import { localUser } from './principal/index.js';
@@ -88,6 +88,23 @@ export async function serveHttp(config: Config, logger: Logger, options: ServeOp
 }
 
 /**
+ * The stdio mode's callback listener. The default port is often taken (the demo, a second IDE window), and RFC 8252
+ * section 7.3 lets a loopback redirect URI use any port, so a taken default port is replaced by a free one and the
+ * redirect URI follows it. A port the user chose, or a configured publicUrl (the redirect URI is then fixed), is kept:
+ * a taken one fails start-up with PortInUseError.
+ */
+async function listenForCallback(server: HttpServer, config: Config, logger: Logger): Promise<number> {
+  try {
+    return await listen(server, config.http.port, config.http.host);
+  } catch (error) {
+    if (!(error instanceof PortInUseError) || config.http.portChosen || config.publicUrl) throw error;
+    const port = await listen(server, 0, config.http.host);
+    logger.warn({ taken: config.http.port, port }, 'the default OAuth callback port is taken; listening on a free one');
+    return port;
+  }
+}
+
+/**
  * Serves one session over stdio, for IDEs that launch MCP servers as commands. Logs go to stderr. The OAuth callback
  * still needs a browser-reachable HTTP listener, so a small one serves only /oauth/*.
  */
@@ -98,7 +115,7 @@ export async function serveStdio(config: Config, logger: Logger, options: ServeO
   app.disable('x-powered-by');
   app.use(authRoutes(auth, logger));
   const callbackServer = createServer(app);
-  const port = await listen(callbackServer, config.http.port, config.http.host);
+  const port = await listenForCallback(callbackServer, config, logger);
   if (!config.publicUrl) auth.setPublicUrl(httpOrigin(config.http.host, port));
   // The one stdio session belongs to the local user; as a principal it outlives the process, so with a persistent
   // store an IDE restart keeps the sign-ins. (HTTP sessions are principals of their own.)

@@ -48,4 +48,16 @@ describe('configuration', () => {
     await assert.rejects(loadConfigFile(join(dir, 'bad.yaml')), /bad\.yaml: not valid YAML or JSON/);
     await assert.rejects(loadConfigFile(join(dir, 'missing.yaml')), /missing\.yaml: cannot read the file \(ENOENT\)/);
   });
+
+  // Found by test/fuzz/config.fuzz.ts: these documents refer to themselves, and loading them overflowed the stack.
+  it('refuses a YAML alias inside its own anchor, naming the key', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sb-config-'));
+    await writeFile(join(dir, 'self.yaml'), '&a {<<: *a\n}\n');
+    await writeFile(join(dir, 'servers.yaml'), 'mcpServers: &x\n  a: *x\n');
+    await writeFile(join(dir, 'shared.yaml'), 'mcpServers:\n  a: &s { url: http://x/mcp }\n  b: *s\n');
+    await assert.rejects(loadConfigFile(join(dir, 'self.yaml')), (error: Error) => error instanceof ConfigError && /self\.yaml: <<: refers to itself/.test(error.message));
+    await assert.rejects(loadConfigFile(join(dir, 'servers.yaml')), (error: Error) => error instanceof ConfigError && /mcpServers\.a: refers to itself/.test(error.message));
+    // An alias used twice, outside its anchor, is no cycle.
+    assert.equal((await loadConfigFile(join(dir, 'shared.yaml'))).mcpServers.b && 'ok', 'ok');
+  });
 });

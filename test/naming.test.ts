@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { publicName, publicUri } from '../src/catalog/index.js';
+import type { UpstreamConnection } from '../src/upstream/index.js';
+import { publicName, publicUri, SessionCatalog } from '../src/catalog/index.js';
+import { createLogger } from '../src/log/index.js';
 
 describe('publicName', () => {
   it('prefixes with the server name', () => {
@@ -31,6 +33,18 @@ describe('publicName', () => {
 
   it('respects a smaller configured limit', () => {
     assert.ok(publicName('server', 'a_rather_long_tool_name', true, 20).length <= 20);
+  });
+
+  // Found by test/fuzz/naming.fuzz.ts: b's own "files_x" takes the name files' "x" wants, prefixed or not, so "x"
+  // gets a collision name, which must fit the smallest limit too.
+  it('keeps a collision name within the smallest limit', () => {
+    const connection = (name: string, tools: string[]) => ({ name, catalog: { tools: tools.map((tool) => ({ name: tool, inputSchema: { type: 'object' } })), prompts: [], resources: [], resourceTemplates: [] } }) as unknown as UpstreamConnection;
+    const catalog = new SessionCatalog(16, createLogger({ level: 'silent', pretty: false }));
+    catalog.rebuild([{ connection: connection('b', ['files_x']), prefix: false }, { connection: connection('files', ['x']), prefix: true }]);
+    const names = catalog.tools.map((tool) => tool.name);
+    assert.equal(names[0], 'files_x');
+    assert.ok(names[1] && names[1] !== 'files_x' && names[1].length <= 16, `${names[1]}`);
+    assert.equal(catalog.tool(names[1])?.upstreamName, 'x');
   });
 });
 

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { Given, Then, When } from '@cucumber/cucumber';
+import { createServer, type Server } from 'node:net';
+import { After, Given, Then, When } from '@cucumber/cucumber';
 import { parseDocument } from 'yaml';
+import { DEFAULT_HTTP_PORT } from '../../src/config/index.js';
+import { auth } from '../support/auth.js';
 import { REPO_ROOT, runSwitchboardProcess } from '../support/cli.js';
 import type { SwitchboardWorld } from '../support/world.js';
 
@@ -18,7 +21,9 @@ Given('the configuration file {string} sets {word} to {}', async function (this:
 });
 
 Given('the environment variable {string} holds the address of {string}', function (this: SwitchboardWorld, variable: string, upstream: string) {
-  this.childEnv[variable] = this.mock(upstream).url;
+  const url = this.upstreams.get(upstream)?.url;
+  assert.ok(url, `no upstream "${upstream}" with an address in this scenario`);
+  this.childEnv[variable] = url;
 });
 
 When('switchboard is started with {string}', async function (this: SwitchboardWorld, name: string) {
@@ -48,4 +53,72 @@ Then('switchboard wrote its logs to stderr and nothing but the protocol to stdou
   assert.deepEqual(client.transportErrors.map((e) => e.message), []);
   const logs = client.serverStderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { msg?: string });
   assert.ok(logs.some((entry) => entry.msg === 'switchboard serving on stdio'), `no start-up log on stderr:\n${client.serverStderr}`);
+});
+
+/** Listeners that stand for another program holding a port, per scenario. */
+const portHolders = new WeakMap<SwitchboardWorld, { server?: Server; port: number }>();
+
+function holdPort(port: number): Promise<{ server?: Server; port: number }> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      // Already held by some other program on this machine: the port is taken, which is all the scenario needs.
+      if (error.code === 'EADDRINUSE' && port !== 0) resolve({ port });
+      else reject(error);
+    });
+    server.listen(port, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port }));
+  });
+}
+
+function heldPort(world: SwitchboardWorld): number {
+  const held = portHolders.get(world);
+  assert.ok(held, 'no port is held in this scenario');
+  return held.port;
+}
+
+Given("another program listens on switchboard's default port", async function (this: SwitchboardWorld) {
+  portHolders.set(this, await holdPort(DEFAULT_HTTP_PORT));
+});
+
+Given('another program listens on a port', async function (this: SwitchboardWorld) {
+  portHolders.set(this, await holdPort(0));
+});
+
+After(async function (this: SwitchboardWorld) {
+  const server = portHolders.get(this)?.server;
+  if (server) await new Promise((resolve) => server.close(resolve));
+});
+
+When('switchboard is started over stdio with {string} and that port chosen with {word}', async function (this: SwitchboardWorld, name: string, how: string) {
+  const files = await this.files();
+  const port = heldPort(this);
+  const args = ['serve', '--stdio', '--config', files.path(name)];
+  if (how === '--port') args.push('--port', String(port));
+  else {
+    const document = parseDocument(await readFile(files.path(name), 'utf8'));
+    document.setIn(['http', 'port'], port);
+    await files.write(name, document.toString());
+  }
+  const env = { WEATHER_URL: 'http://127.0.0.1:1/mcp', ...this.childEnv };
+  this.lastProcess = await runSwitchboardProcess(args, { cwd: REPO_ROOT, env, timeoutMs: 30_000 });
+});
+
+Then('start-up fails saying that the port is taken and how to choose another', function (this: SwitchboardWorld) {
+  const outcome = this.lastProcess;
+  assert.ok(outcome, 'switchboard was not started');
+  assert.notEqual(outcome.code, null, 'switchboard did not stop; it was killed after the time limit');
+  assert.notEqual(outcome.code, 0, 'switchboard exited with 0');
+  const line = outcome.stderr.split('\n').find((text) => text.includes(`port ${heldPort(this)} `));
+  assert.ok(line, `no line names port ${heldPort(this)}:\n${outcome.stderr}`);
+  for (const part of ['taken', '--port', 'http.port']) assert.ok(line.includes(part), `the error does not mention ${part}: ${line}`);
+});
+
+Then('the sign-in sent the browser back to switchboard on a free port instead of the default one', function (this: SwitchboardWorld) {
+  const outcome = auth(this).lastSignIn;
+  assert.ok(outcome?.callbackUrl, 'no sign-in reached a callback');
+  const callback = new URL(outcome.callbackUrl);
+  assert.equal(callback.hostname, '127.0.0.1');
+  assert.equal(callback.pathname, '/oauth/callback');
+  assert.notEqual(Number(callback.port), DEFAULT_HTTP_PORT, `the redirect URI kept the taken port: ${callback.href}`);
+  assert.equal(outcome.status, 200, outcome.text);
 });

@@ -1,9 +1,10 @@
 import { chromium, type Browser } from 'playwright-core';
+import { chromiumExecutable } from '../../test/support/system-tools.js';
 
-/** Debian's Chromium, headless, with the flags this machine's closed network needs (no background connections). */
+/** Chromium (found as test/support/system-tools.ts says), headless, with the flags this machine's closed network needs (no background connections). */
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath: chromiumExecutable(),
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });

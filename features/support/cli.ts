@@ -1,12 +1,24 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
-/** The command users run: `bin/switchboard.js`, which loads the TypeScript sources through tsx. */
+/** The command users run: `bin/switchboard.js`, which runs the compiled JavaScript in dist/. */
 export const SWITCHBOARD_BIN = fileURLToPath(new URL('../../bin/switchboard.js', import.meta.url));
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+let build: Promise<unknown> | undefined;
+
+/**
+ * Builds dist/ from the current sources, once per test run, before the first scenario that runs the command: a
+ * scenario must never run JavaScript older than the code under test. Incremental, so seconds when nothing changed.
+ */
+export function buildSwitchboard(): Promise<unknown> {
+  build ??= promisify(execFile)(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT });
+  return build;
+}
 
 export interface ProcessOutcome {
   /** null when the process was killed for running too long. */
@@ -16,7 +28,8 @@ export interface ProcessOutcome {
 }
 
 /** Runs switchboard as a child process and waits for it to exit (it is killed after timeoutMs). */
-export function runSwitchboardProcess(args: string[], options: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<ProcessOutcome> {
+export async function runSwitchboardProcess(args: string[], options: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<ProcessOutcome> {
+  await buildSwitchboard();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [SWITCHBOARD_BIN, ...args], {
       cwd: options.cwd,

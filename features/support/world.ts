@@ -4,7 +4,7 @@ import { parseConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/log/index.js';
 import { serveHttp, type RunningHttp } from '../../src/switchboard.js';
 import { startMockMcpServer, stdioCommand, type MockEra, type MockMcpServer, type MockMcpSpec } from '../../mock-servers/mcp/index.js';
-import { ScenarioFiles, SWITCHBOARD_BIN, REPO_ROOT, type ProcessOutcome } from './cli.js';
+import { buildSwitchboard, ScenarioFiles, SWITCHBOARD_BIN, REPO_ROOT, type ProcessOutcome } from './cli.js';
 import { referenceStdioCommand, startReferenceServer, type RunningReferenceServer } from './reference-server.js';
 import { TestClient, type ClientBehaviour, type ClientEra } from './client.js';
 import { sendHttp, type HttpAnswer, type HttpRequestInit } from './http.js';
@@ -231,6 +231,7 @@ export class SwitchboardWorld extends World {
   /** Launches switchboard in stdio mode through an MCP client, as an IDE does; it becomes the default client. */
   async launchOverStdio(configFile: string): Promise<TestClient> {
     const files = await this.files();
+    await buildSwitchboard();
     const client = await TestClient.launch({
       command: process.execPath,
       args: [SWITCHBOARD_BIN, 'serve', '--config', files.path(configFile), '--stdio'],

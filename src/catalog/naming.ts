@@ -23,8 +23,11 @@ export function collisionName(server: string, name: string, maxLength: number): 
 }
 
 function hashedName(readable: string, identity: string, maxLength: number, hashLength: number): string {
-  const hash = createHash('sha256').update(identity).digest('hex').slice(0, hashLength);
-  return `${readable.slice(0, maxLength - hashLength - 1)}_${hash}`;
+  // The hash never pushes a name past the limit: at the smallest limits it gets shorter, leaving one readable
+  // character and the "_" (a collision name of 16 hex digits under naming.maxLength 16 was 19 characters long).
+  const length = Math.min(hashLength, maxLength - 2);
+  const hash = createHash('sha256').update(identity).digest('hex').slice(0, length);
+  return `${readable.slice(0, maxLength - length - 1)}_${hash}`;
 }
 
 /**

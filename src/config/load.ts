@@ -33,18 +33,28 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
   return result.data;
 }
 
-/** Replaces `${NAME}` in every string value; an unset variable is an error naming the key. */
-function interpolate(value: unknown, path: (string | number)[], source: string, env: NodeJS.ProcessEnv): unknown {
+/**
+ * Replaces `${NAME}` in every string value; an unset variable is an error naming the key. The result is a tree: a
+ * YAML alias inside its own anchor (`&a { <<: *a }`) makes the parsed document refer to itself, which is an error
+ * naming the key, where following it would never end.
+ */
+function interpolate(value: unknown, path: (string | number)[], source: string, env: NodeJS.ProcessEnv, ancestors = new Set<object>()): unknown {
+  if (value !== null && typeof value === 'object') {
+    if (ancestors.has(value)) throw new ConfigError(`${source}: ${keyPath(path)}: refers to itself (a YAML alias inside its own anchor)`);
+    ancestors.add(value);
+    try {
+      if (Array.isArray(value)) return value.map((item, index) => interpolate(item, [...path, index], source, env, ancestors));
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, interpolate(item, [...path, key], source, env, ancestors)]));
+    } finally {
+      ancestors.delete(value);
+    }
+  }
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
       const found = env[name];
       if (found === undefined) throw new ConfigError(`${source}: ${keyPath(path)}: environment variable ${name} is not set`);
       return found;
     });
-  }
-  if (Array.isArray(value)) return value.map((item, index) => interpolate(item, [...path, index], source, env));
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, interpolate(item, [...path, key], source, env)]));
   }
   return value;
 }

@@ -43,6 +43,8 @@ const localServer = z.strictObject({
   cwd: z.string().optional(),
 });
 
+export const DEFAULT_HTTP_PORT = 8080;
+
 export const configSchema = z.strictObject({
   mcpServers: z.record(serverName, z.union([remoteServer, localServer])),
   /** Where browsers reach switchboard; the OAuth redirect URI is {publicUrl}/oauth/callback. */
@@ -50,11 +52,16 @@ export const configSchema = z.strictObject({
   store: z.strictObject({ url: z.string().regex(/^(memory:|rediss?:\/\/)/, 'memory: or a redis:// URL') }).default({ url: 'memory:' }),
   http: z.strictObject({
     host: z.string().default('127.0.0.1'),
-    port: z.number().int().min(0).max(65535).default(8080),
+    port: z.number().int().min(0).max(65535).optional(),
     /** Browser origins allowed to call /mcp, in addition to the server's own. */
     allowedOrigins: z.array(z.string()).default([]),
     bodyLimitBytes: z.number().int().positive().default(4 * 1024 * 1024),
-  }).prefault({}),
+  }).transform(({ port, ...http }) => ({
+    ...http,
+    port: port ?? DEFAULT_HTTP_PORT,
+    /** false when the port is the default: in stdio mode a taken default port is then replaced by a free one. */
+    portChosen: port !== undefined,
+  })).prefault({}),
   sessions: z.strictObject({
     /** Idle downstream sessions are closed after this long. */
     idleTimeoutMs: z.number().int().positive().default(30 * 60_000),

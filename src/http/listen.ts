@@ -1,12 +1,17 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PortInUseError } from './errors.js';
 
-/** Listens and resolves with the bound port (port 0 picks a free one); a bind error rejects instead of being thrown later. */
+/**
+ * Listens and resolves with the bound port (port 0 picks a free one); a bind error rejects instead of being thrown
+ * later, a taken port as PortInUseError.
+ */
 export function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new PortInUseError(host, port) : error);
+    server.once('error', failed);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve((server.address() as AddressInfo).port);
     });
   });
