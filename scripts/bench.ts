@@ -37,7 +37,7 @@ const CHILD_START_TIMEOUT_MS = 60_000;
 const SESSION_UPSTREAMS = 5;
 const SESSION_CONCURRENCY = 25;
 const SESSION_OPEN_SAMPLES = 25;
-const SESSION_ROUND_TIMEOUT_MS = 120_000;
+const SESSION_ROUND_TIMEOUT_MS = 300_000;
 
 const { values: options } = parseArgs({
   options: {
