@@ -1,7 +1,8 @@
 Feature: The HTTP endpoint
   switchboard serves MCP over Streamable HTTP at /mcp, with health, readiness and metrics beside it. It refuses
   requests a web page could have been tricked into sending (foreign origins, DNS rebinding), bounds the size of
-  requests, and keeps each client session until the client ends it or leaves it idle.
+  requests, answers malformed messages with the JSON-RPC error that says what is wrong (and stays up), and keeps each
+  client session until the client ends it or leaves it idle; a session that ends leaves nothing open on its servers.
 
   Background:
     Given an upstream "weather" over Streamable HTTP with tools "echo, echo_size"
@@ -49,10 +50,74 @@ Feature: The HTTP endpoint
     When the client calls "weather_echo" with text "still up"
     Then the result is "still up"
 
-  Scenario: A request for a session switchboard does not know is answered "not found"
+  Scenario Outline: A request for a session switchboard does not know is answered "not found" (<request>)
     Given switchboard is running
-    When a request arrives for a session that does not exist
+    When a <request> arrives for a session that does not exist
     Then it is answered "not found"
+
+    Examples:
+      | request                  |
+      | message                  |
+      | notification stream      |
+      | request to end a session |
+
+  Scenario Outline: A message that is valid JSON but no JSON-RPC message is refused as invalid (<value>)
+    Given switchboard is running
+    And a client is connected
+    When the client sends <value> in place of a message
+    Then it is refused as an invalid request
+    When the client calls "weather_echo" with text "still up"
+    Then the result is "still up"
+
+    Examples:
+      | value |
+      | 42    |
+      | "str" |
+      | null  |
+      | true  |
+
+  Scenario: An empty batch of messages is refused with one error
+    Given switchboard is running
+    And a client is connected
+    When the client sends an empty batch of messages
+    Then it is refused as an invalid request
+
+  Scenario: Text that is not JSON is refused as unreadable
+    Given switchboard is running
+    And a client is connected
+    When the client sends text that is not JSON
+    Then it is refused as unreadable
+
+  Scenario: A session cannot be opened with a body that says it is plain text
+    Given switchboard is running
+    When a client opens a session with a body declared as plain text
+    Then it is refused as an unsupported media type
+
+  Scenario: A message declared as plain text is refused in a session too
+    Given switchboard is running
+    And a client is connected
+    When the client sends a message declared as plain text
+    Then it is refused as an unsupported media type
+
+  Scenario: A client that accepts neither JSON nor event streams is refused
+    Given switchboard is running
+    And a client is connected
+    When the client sends a message accepting only HTML
+    Then it is refused as not acceptable
+
+  Scenario Outline: A tool call with <mistake> is refused by switchboard itself
+    Given switchboard is running
+    And a client is connected
+    When the client calls a tool with <mistake>
+    Then it is refused as invalid params, with a short message
+    And the upstream "weather" received no call
+
+    Examples:
+      | mistake                  |
+      | no name                  |
+      | a number as its name     |
+      | arguments given as text  |
+      | arguments given as array |
 
   Scenario: A client that ends its session cannot use it any more
     Given switchboard is running
@@ -60,6 +125,20 @@ Feature: The HTTP endpoint
     When the client ends its session
     Then switchboard holds 0 open sessions
     And a request in the client's session is answered "not found"
+
+  Scenario: A session that ends leaves nothing open behind it on its servers
+    Given an upstream "files" over stdio with tools "echo"
+    And switchboard is running
+    And a client is connected
+    When the client calls "weather_echo" with text "hello"
+    And the client calls "files_echo" with text "hello"
+    Then the server "weather" holds a session for the client besides switchboard's own
+    And the server "files" runs a process for the client besides switchboard's own
+    And the metrics count 2 upstream connections of client sessions
+    When the client ends its session
+    Then the server "weather" soon holds only switchboard's own session
+    And the server "files" soon runs only switchboard's own process
+    And the metrics count 0 upstream connections of client sessions
 
   Scenario: An idle session expires
     Given sessions expire after 500 ms without requests

@@ -3,13 +3,16 @@
  *
  * 1. tools/call of an `echo` tool through switchboard vs the same upstream called directly, at concurrency 1 and 16.
  * 2. tools/list over 100 upstreams x 50 tools (5,000 tools) through switchboard, on a warmed session.
+ * 3. Sessions over 5 public upstreams: a new session's initialize + first tools/list, memory with 1,000 legacy sessions
+ *    open, and the memory a second round of 1,000 needs after the first ended (scripts/bench/sessions.ts).
  *
  * Three kinds of process, each with its own event loop: the mock upstreams (one child, scripts/bench/upstreams.ts),
  * switchboard (a child running the CLI with a temporary config) and the load generator (this process).
  * Everything is on loopback and every loop is bounded by time. Children are stopped on exit, on error and on
  * SIGINT/SIGTERM, and exit by themselves when this process dies (scripts/bench/exit-with-parent.ts).
  *
- *   npm run bench [-- --profile] [-- --only calls|list] [-- --segment-ms 1000 --rounds 4 --warmup-ms 2000]
+ *   npm run bench [-- --profile] [-- --only calls|list|sessions] [-- --segment-ms 1000 --rounds 4 --warmup-ms 2000]
+ *                 [-- --sessions 1000]
  *
  * --profile runs the switchboard children with --cpu-prof and prints where their CPU time went.
  * --cli PATH runs another copy of switchboard (e.g. a checkout with a proposed change; it needs its own
@@ -24,12 +27,17 @@ import { BenchChild, killAllChildrenNow, stopAllChildren } from './bench/childre
 import type { CpuProbe } from './bench/cpu.js';
 import { closeSession, echoCall, looseToolsList, measure, openSession, rawToolsList, sdkToolsList, summarize, type BenchSession, type Operation, type Segment, type Summary } from './bench/load.js';
 import { printProfile, summarizeProfile, type ProfileSummary } from './bench/profile.js';
+import { benchSessions, type MemoryReading, type SessionFigures } from './bench/sessions.js';
 import { profileFile, readMemory, startSwitchboard, waitForUpstreams, type ProcessMemory, type SwitchboardProcess } from './bench/switchboard.js';
 
-const TARGETS = { c16RatioMin: 0.7, c1AddedP50MsMax: 1, listP50MsMax: 5 } as const;
+const TARGETS = { c16RatioMin: 0.7, c1AddedP50MsMax: 1, listP50MsMax: 5, sessionsRssMbMax: 200, sessionOpenP50MsMax: 10, secondRoundGrowthMbMax: 10 } as const;
 const LIST_SERVERS = 100;
 const LIST_TOOLS_PER_SERVER = 50;
 const CHILD_START_TIMEOUT_MS = 60_000;
+const SESSION_UPSTREAMS = 5;
+const SESSION_CONCURRENCY = 25;
+const SESSION_OPEN_SAMPLES = 25;
+const SESSION_ROUND_TIMEOUT_MS = 300_000;
 
 const { values: options } = parseArgs({
   options: {
@@ -39,6 +47,7 @@ const { values: options } = parseArgs({
     rounds: { type: 'string', default: '4' },
     'warmup-ms': { type: 'string', default: '2000' },
     cli: { type: 'string', default: 'src/cli.ts' },
+    sessions: { type: 'string', default: '1000' },
   },
 });
 const segmentMs = Number(options['segment-ms']);
@@ -47,7 +56,9 @@ const rounds = Number(options.rounds);
 if (!(segmentMs >= 200 && segmentMs <= 30_000) || !(warmupMs >= 0 && warmupMs <= 30_000) || !(Number.isInteger(rounds) && rounds >= 1 && rounds <= 20)) {
   throw new Error('--segment-ms: 200-30000, --warmup-ms: 0-30000, --rounds: 1-20');
 }
-if (!['all', 'calls', 'list'].includes(options.only)) throw new Error('--only: all, calls or list');
+if (!['all', 'calls', 'list', 'sessions'].includes(options.only)) throw new Error('--only: all, calls, list or sessions');
+const sessionCount = Number(options.sessions);
+if (!(Number.isInteger(sessionCount) && sessionCount >= SESSION_CONCURRENCY && sessionCount <= 5_000)) throw new Error(`--sessions: ${SESSION_CONCURRENCY}-5000`);
 
 let benchWarnings = 0;
 process.on('warning', (warning) => {
@@ -66,9 +77,9 @@ const mb = (bytes: number): number => Math.round(bytes / 1024 / 102.4) / 10;
 const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
 const verdict = (ok: boolean): string => (ok ? 'MET' : 'MISSED');
 
-async function startUpstreams(args: string[]): Promise<{ child: BenchChild; urls: string[]; referenceUrl?: string }> {
+async function startUpstreams(args: string[]): Promise<{ child: BenchChild; urls: string[]; referenceUrl?: string; statsUrl: string }> {
   const child = new BenchChild({ name: 'upstreams', script: 'scripts/bench/upstreams.ts', args });
-  const ready = JSON.parse(await child.waitForLine('READY ', CHILD_START_TIMEOUT_MS)) as { urls: string[]; referenceUrl?: string };
+  const ready = JSON.parse(await child.waitForLine('READY ', CHILD_START_TIMEOUT_MS)) as { urls: string[]; referenceUrl?: string; statsUrl: string };
   return { child, ...ready };
 }
 
@@ -227,6 +238,54 @@ async function benchList(): Promise<ListResult> {
   };
 }
 
+async function benchSessionFigures(): Promise<SessionFigures> {
+  const upstream = await startUpstreams(['--servers', String(SESSION_UPSTREAMS)]);
+  const names = upstream.urls.map((_, i) => `pub${i}`);
+  const sb = await startSwitchboard({
+    name: 'switchboard (sessions)',
+    upstreams: Object.fromEntries(names.map((name, i) => [name, upstream.urls[i]!])),
+    // Under 25 sessions opening at once, a session's 5 upstream handshakes can take longer than the default 3 s wait;
+    // every session must list all tools, so that what is measured is a full session.
+    config: { sessions: { firstListWaitMs: 60_000 } },
+    inspect: true,
+    cli: options.cli,
+  });
+  await waitForUpstreams(sb, SESSION_UPSTREAMS, CHILD_START_TIMEOUT_MS);
+  const figures = await benchSessions({
+    switchboard: sb,
+    upstreamStatsUrl: upstream.statsUrl,
+    upstreams: SESSION_UPSTREAMS,
+    sessions: sessionCount,
+    concurrency: SESSION_CONCURRENCY,
+    openSamples: SESSION_OPEN_SAMPLES,
+    roundTimeoutMs: SESSION_ROUND_TIMEOUT_MS,
+  }).catch((error: unknown) => {
+    const state = sb.child.running ? 'still running' : `exited (code ${sb.child.exitCode})`;
+    throw new Error(`${error instanceof Error ? error.message : String(error)}; switchboard ${state}\n${sb.child.stderr()}`, { cause: error });
+  });
+  await sb.stop();
+  await upstream.child.stop();
+  return figures;
+}
+
+/**
+ * What the second round needs beyond the first: with its sessions open (the target), and after they ended. A leak
+ * shows in both; RSS alone also moves with the allocator, the heap after a full GC only with what is still referenced.
+ */
+function secondRoundGrowth(s: SessionFigures): { rssBytes: number; heapUsedBytes: number; afterEndRssBytes: number; afterEndHeapUsedBytes: number } {
+  const [first, second] = s.rounds;
+  return {
+    rssBytes: second.withSessions.rssBytes - first.withSessions.rssBytes,
+    heapUsedBytes: second.withSessions.heapUsedBytes - first.withSessions.heapUsedBytes,
+    afterEndRssBytes: second.afterEnd.rssBytes - first.afterEnd.rssBytes,
+    afterEndHeapUsedBytes: second.afterEnd.heapUsedBytes - first.afterEnd.heapUsedBytes,
+  };
+}
+
+function readingJson(m: MemoryReading): Record<string, number> {
+  return { rssBytes: m.rssBytes, heapUsedBytes: m.heapUsedBytes, sessions: m.sessions, upstreamSessions: m.upstreamSessions };
+}
+
 function row(label: string, s: Summary): string {
   return `${label.padEnd(34)}${s.callsPerSecond.toFixed(0).padStart(8)}${s.p50Ms.toFixed(2).padStart(9)}${s.p99Ms.toFixed(2).padStart(9)}${String(s.calls).padStart(9)}${String(s.errors).padStart(8)}`;
 }
@@ -303,7 +362,7 @@ async function main(): Promise<void> {
   console.log(`timing: each target warmed ${warmupMs / 1000} s, then ${rounds} rounds of ${segmentMs / 1000} s segments ordered A B B A (${(2 * rounds * segmentMs) / 1000} s per target)`);
 
   let calls: CallsResult | undefined;
-  if (options.only !== 'list') {
+  if (options.only === 'all' || options.only === 'calls') {
     console.log('\ntools/call echo; c1 = 1 SDK Client session with 1 call in flight; c16 = 16 SDK Client sessions (one Client + transport each), 1 call in flight each');
     calls = await benchCalls();
     console.log(`${''.padEnd(34)}${'calls/s'.padStart(8)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'calls'.padStart(9)}${'errors'.padStart(8)}`);
@@ -323,7 +382,7 @@ async function main(): Promise<void> {
   }
 
   let list: ListResult | undefined;
-  if (options.only !== 'calls') {
+  if (options.only === 'all' || options.only === 'list') {
     console.log(`\ntools/list over ${LIST_SERVERS} upstreams x ${LIST_TOOLS_PER_SERVER} tools, 1 warmed session, 1 list in flight`);
     list = await benchList();
     console.log(`${list.tools} tools, answer ${mb(list.answerBytes)} MB; ${list.upstreams} upstreams connected ${(list.upstreamsConnectedMs / 1000).toFixed(1)} s after start; first list of a new session ${list.firstListMs.toFixed(0)} ms`);
@@ -336,6 +395,24 @@ async function main(): Promise<void> {
     const refCpu = list.referenceRaw.cpuMsPerCall?.upstream;
     if (sbCpu !== undefined && refCpu !== undefined) console.log(`CPU ms per list: switchboard ${sbCpu.toFixed(1)}, reference mock ${refCpu.toFixed(1)}`);
     console.log(`switchboard RSS (heap used) with ${list.upstreams * 2} upstream connections (monitor + session): ${mb(list.memory.rssBytes)} MB (${mb(list.memory.heapUsedBytes)}); MaxListenersExceededWarning lines: switchboard ${list.maxListenersWarnings.switchboard}, upstreams ${list.maxListenersWarnings.upstream}`);
+  }
+
+  let sessions: SessionFigures | undefined;
+  if (options.only === 'all' || options.only === 'sessions') {
+    console.log(`\nsessions over ${SESSION_UPSTREAMS} public upstreams: ${SESSION_OPEN_SAMPLES} new sessions one at a time, then 2 rounds of ${sessionCount} sessions opened ${SESSION_CONCURRENCY} at a time (initialize + first tools/list each) and ended (DELETE); memory read after forced GC`);
+    sessions = await benchSessionFigures();
+    const reading = (m: MemoryReading): string => `RSS ${mb(m.rssBytes)} MB, heap used ${mb(m.heapUsedBytes)} MB, ${m.sessions} sessions, ${m.upstreamSessions} upstream sessions`;
+    const [first, second] = sessions.rounds;
+    const growth = secondRoundGrowth(sessions);
+    console.log(`idle:                              ${reading(sessions.idle)}`);
+    console.log(`new session initialize + tools/list p50 ${sessions.open.p50Ms.toFixed(1)} ms, p99 ${sessions.open.p99Ms.toFixed(1)} ms   target p50 <= ${TARGETS.sessionOpenP50MsMax} ms: ${verdict(sessions.open.p50Ms <= TARGETS.sessionOpenP50MsMax)}`);
+    console.log(`first lists that lacked an upstream's tools (its connection failed and was retried): ${sessions.shortLists} of ${SESSION_OPEN_SAMPLES} one at a time, ${first.shortLists} and ${second.shortLists} of ${sessionCount} in rounds 1 and 2`);
+    console.log(`round 1, ${sessionCount} sessions open (${first.openSeconds.toFixed(1)} s to open): ${reading(first.withSessions)}   target RSS <= ${TARGETS.sessionsRssMbMax} MB: ${verdict(mb(first.withSessions.rssBytes) <= TARGETS.sessionsRssMbMax)}`);
+    console.log(`round 1 ended:                     ${reading(first.afterEnd)}`);
+    console.log(`round 2, ${sessionCount} sessions open (${second.openSeconds.toFixed(1)} s to open): ${reading(second.withSessions)}`);
+    console.log(`round 2 ended:                     ${reading(second.afterEnd)}`);
+    console.log(`second round needed ${mb(growth.rssBytes)} MB more RSS (heap used ${mb(growth.heapUsedBytes)} MB) than the first   target <= ${TARGETS.secondRoundGrowthMbMax} MB: ${verdict(mb(growth.rssBytes) <= TARGETS.secondRoundGrowthMbMax)}`);
+    console.log(`and after it ended, ${mb(growth.afterEndRssBytes)} MB more RSS (heap used ${mb(growth.afterEndHeapUsedBytes)} MB) than after the first`);
   }
 
   for (const { title, summary } of profiles) printProfile(title, summary);
@@ -374,6 +451,21 @@ async function main(): Promise<void> {
       switchboardHeapUsedBytes: list.memory.heapUsedBytes,
       maxListenersWarnings: list.maxListenersWarnings,
       profileTop: list.profile?.functions.slice(0, 10),
+    },
+    sessions: sessions && {
+      upstreams: sessions.upstreams,
+      sessions: sessions.sessions,
+      concurrency: sessions.concurrency,
+      open: compact(sessions.open),
+      idle: readingJson(sessions.idle),
+      shortLists: sessions.shortLists,
+      rounds: sessions.rounds.map((r) => ({ openSeconds: round(r.openSeconds, 1), shortLists: r.shortLists, withSessions: readingJson(r.withSessions), afterEnd: readingJson(r.afterEnd) })),
+      secondRoundGrowth: secondRoundGrowth(sessions),
+      met: {
+        rss: mb(sessions.rounds[0].withSessions.rssBytes) <= TARGETS.sessionsRssMbMax,
+        openP50: sessions.open.p50Ms <= TARGETS.sessionOpenP50MsMax,
+        secondRoundGrowth: mb(secondRoundGrowth(sessions).rssBytes) <= TARGETS.secondRoundGrowthMbMax,
+      },
     },
     benchMaxListenersWarnings: benchWarnings,
   }));

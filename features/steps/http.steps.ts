@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Given, Then, When } from '@cucumber/cucumber';
-import { initializeBody, jsonRpcOf, MCP_POST_HEADERS } from '../support/http.js';
+import { initializeBody, jsonRpcOf, MCP_POST_HEADERS, type HttpRequestInit } from '../support/http.js';
 import type { SwitchboardWorld } from '../support/world.js';
 import { eventually } from '../support/wait.js';
 
@@ -77,8 +78,97 @@ Then('it is refused as too large, with a JSON-RPC error', function (this: Switch
   assert.equal(message.error?.code, -32600, `not a JSON-RPC "invalid request" error: ${this.lastAnswer.text}`);
 });
 
-When('a request arrives for a session that does not exist', async function (this: SwitchboardWorld) {
-  await this.sendToSwitchboard('/mcp', { method: 'POST', headers: { ...MCP_POST_HEADERS, 'mcp-session-id': randomUUID() }, body: toolsListBody() });
+/** The three HTTP requests of a session (MCP 2025-11-25 basic/transports): a message, the GET stream, the DELETE. */
+const SESSION_REQUESTS: Record<string, (sessionId: string) => HttpRequestInit> = {
+  message: (sessionId) => ({ method: 'POST', headers: { ...MCP_POST_HEADERS, 'mcp-session-id': sessionId }, body: toolsListBody() }),
+  'notification stream': (sessionId) => ({ method: 'GET', headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId } }),
+  'request to end a session': (sessionId) => ({ method: 'DELETE', headers: { 'mcp-session-id': sessionId } }),
+};
+
+When(/^a (message|notification stream|request to end a session) arrives for a session that does not exist$/, async function (this: SwitchboardWorld, kind: string) {
+  await this.sendToSwitchboard('/mcp', SESSION_REQUESTS[kind]!(randomUUID()));
+});
+
+/** A hand-made POST in the default client's session. */
+async function sendInSession(world: SwitchboardWorld, body: string, headers: Record<string, string> = {}): Promise<void> {
+  await world.sendToSwitchboard('/mcp', { method: 'POST', headers: { ...MCP_POST_HEADERS, 'mcp-session-id': world.client().sessionId!, ...headers }, body });
+}
+
+When('the client sends {word} in place of a message', async function (this: SwitchboardWorld, json: string) {
+  await sendInSession(this, json);
+});
+
+When('the client sends an empty batch of messages', async function (this: SwitchboardWorld) {
+  await sendInSession(this, '[]');
+});
+
+When('the client sends text that is not JSON', async function (this: SwitchboardWorld) {
+  await sendInSession(this, '{"jsonrpc": "2.0", "id": 3, "method": "tools/list"');
+});
+
+When('a client opens a session with a body declared as plain text', async function (this: SwitchboardWorld) {
+  await openSession(this, { 'content-type': 'text/plain' });
+});
+
+When('the client sends a message declared as plain text', async function (this: SwitchboardWorld) {
+  await sendInSession(this, toolsListBody(), { 'content-type': 'text/plain' });
+});
+
+When('the client sends a message accepting only HTML', async function (this: SwitchboardWorld) {
+  await sendInSession(this, toolsListBody(), { accept: 'text/html' });
+});
+
+/** Upstream call counts taken when a scenario's malformed call was sent. */
+const callCountsBefore = new WeakMap<SwitchboardWorld, ReadonlyMap<string, number>>();
+
+const TOOL_CALL_MISTAKES: Record<string, Record<string, unknown>> = {
+  'no name': { arguments: { text: 'hi' } },
+  'a number as its name': { name: 123, arguments: { text: 'hi' } },
+  'arguments given as text': { name: 'weather_echo', arguments: 'text=hi' },
+  'arguments given as array': { name: 'weather_echo', arguments: ['hi'] },
+};
+
+When(/^the client calls a tool with (no name|a number as its name|arguments given as text|arguments given as array)$/, async function (this: SwitchboardWorld, mistake: string) {
+  callCountsBefore.set(this, this.upstreamCallCounts());
+  await sendInSession(this, JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: TOOL_CALL_MISTAKES[mistake] }));
+});
+
+/** The answer's JSON-RPC error: one error object (never a batch of them), with the expected HTTP status and code. */
+function refusal(world: SwitchboardWorld, status: number, code: number): { code: number; message: string } {
+  const answer = world.lastAnswer;
+  assert.equal(answer?.status, status, `answered ${answer?.status}: ${answer?.text}`);
+  const message = JSON.parse(answer.text) as { jsonrpc?: string; error?: { code: number; message: string } };
+  assert.ok(!Array.isArray(message), `answered a batch: ${answer.text}`);
+  assert.equal(message.jsonrpc, '2.0', `not a JSON-RPC answer: ${answer.text}`);
+  assert.equal(message.error?.code, code, `answered ${answer.text}`);
+  return message.error;
+}
+
+// JSON-RPC 2.0 section 5.1: -32600 Invalid Request, -32700 Parse error, -32602 Invalid params.
+Then('it is refused as an invalid request', function (this: SwitchboardWorld) {
+  refusal(this, 400, -32600);
+});
+
+Then('it is refused as unreadable', function (this: SwitchboardWorld) {
+  refusal(this, 400, -32700);
+});
+
+Then('it is refused as an unsupported media type', function (this: SwitchboardWorld) {
+  refusal(this, 415, -32000);
+});
+
+Then('it is refused as not acceptable', function (this: SwitchboardWorld) {
+  refusal(this, 406, -32000);
+});
+
+Then('it is refused as invalid params, with a short message', function (this: SwitchboardWorld) {
+  const error = refusal(this, 200, -32602);
+  assert.ok(error.message.length <= 120 && !error.message.includes('{'), `not a short message: ${error.message}`);
+  assert.equal(JSON.parse(this.lastAnswer!.text).id, 7, 'the error does not answer the call');
+});
+
+Then('the upstream {string} received no call', function (this: SwitchboardWorld, server: string) {
+  assert.deepEqual(this.upstreamCallsSince(callCountsBefore.get(this)!).filter((call) => call.startsWith(`${server}/`)), []);
 });
 
 Then('a request in the client\'s session is answered "not found"', async function (this: SwitchboardWorld) {
@@ -175,3 +265,46 @@ Then('the metrics record the latency of {int} call(s) to {string}', async functi
   const samples = await metricSamples(this);
   assert.equal(total(samples, 'switchboard_upstream_request_duration_seconds_count', (l) => l.server === server && l.method === 'tools/call'), count);
 });
+
+// switchboard's own connection to each server is its health monitor's (GET /readyz); a client session adds one more.
+
+Then('the server {string} holds a session for the client besides switchboard\'s own', async function (this: SwitchboardWorld, server: string) {
+  await eventually(() => this.mock(server).sessions() === 2, `2 sessions on "${server}"`);
+});
+
+Then('the server {string} soon holds only switchboard\'s own session', async function (this: SwitchboardWorld, server: string) {
+  // MCP 2025-11-25 basic/transports#session-management: the session's upstream session is ended (DELETE), not abandoned.
+  await eventually(() => this.mock(server).sessions() === 1, `only the monitor's session on "${server}" (${this.mock(server).sessions()} open)`);
+});
+
+Then('the server {string} runs a process for the client besides switchboard\'s own', async function (this: SwitchboardWorld, server: string) {
+  assert.equal(stdioProcesses(server).length, 2, `processes of "${server}": ${stdioProcesses(server).join(', ')}`);
+});
+
+Then('the server {string} soon runs only switchboard\'s own process', async function (this: SwitchboardWorld, server: string) {
+  await eventually(() => stdioProcesses(server).length === 1, `only the monitor's process of "${server}" (pids ${stdioProcesses(server).join(', ')})`);
+});
+
+Then('the metrics count {int} upstream connection(s) of client sessions', async function (this: SwitchboardWorld, count: number) {
+  const samples = await metricSamples(this);
+  assert.equal(total(samples, 'switchboard_upstream_connections', () => true), count);
+});
+
+/**
+ * Pids of the mock stdio servers named `server` that this process started (switchboard runs in it): read from the
+ * process table, so a process that outlives its session is seen whatever switchboard thinks of it.
+ */
+function stdioProcesses(server: string): number[] {
+  const marker = `"name":"${server}"`;
+  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).flatMap((entry) => {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (parent !== process.pid || stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return [];
+      const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      return command.includes('stdio.ts') && command.includes(marker) ? [Number(entry)] : [];
+    } catch {
+      return [];
+    }
+  });
+}

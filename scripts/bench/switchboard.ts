@@ -14,6 +14,8 @@ export interface SwitchboardProcess {
   url: string;
   /** Set when started with a CPU profile: the directory --cpu-prof writes into. */
   profileDir?: string;
+  /** Set when started with `inspect`: the child's DevTools WebSocket address. */
+  inspectorUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -27,6 +29,8 @@ export async function startSwitchboard(options: {
   /** Extra top-level config, e.g. `sessions`. */
   config?: Record<string, unknown>;
   profile?: boolean;
+  /** Open the child's inspector on a free loopback port (for forced garbage collection before memory readings). */
+  inspect?: boolean;
   /** The CLI entry point; default src/cli.ts of this checkout (another one lets a change be measured against it). */
   cli?: string;
 }): Promise<SwitchboardProcess> {
@@ -42,7 +46,7 @@ export async function startSwitchboard(options: {
     name: options.name,
     script: options.cli ?? 'src/cli.ts',
     args: ['serve', '--config', configFile, '--port', String(port)],
-    nodeFlags: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
+    nodeFlags: [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), ...(options.inspect ? ['--inspect=127.0.0.1:0'] : [])],
   });
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + START_TIMEOUT_MS;
@@ -58,11 +62,14 @@ export async function startSwitchboard(options: {
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  const inspectorUrl = options.inspect ? /Debugger listening on (ws:\/\/\S+)/.exec(child.stderr())?.[1] : undefined;
+  if (options.inspect && !inspectorUrl) throw new Error(`${options.name} started without an inspector\n${child.stderr()}`);
   return {
     child,
     base,
     url: `${base}/mcp`,
     profileDir,
+    inspectorUrl,
     stop: async () => {
       await child.stop();
       // The profile stays for whoever asked for it; the config goes.

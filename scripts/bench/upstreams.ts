@@ -1,7 +1,7 @@
 /**
  * Bench child: hosts mock MCP upstreams (Streamable HTTP, loopback, free ports) in one process, then prints
  *
- *   READY {"urls":[...],"referenceUrl":...}
+ *   READY {"urls":[...],"referenceUrl":...,"statsUrl":...}
  *
  * and serves until SIGTERM/SIGINT or until the bench process goes away (stdin ends).
  *
@@ -10,7 +10,10 @@
  *
  * --tools N gives each server N tools tool_00.. with realistic input schemas; --reference adds one more server that
  * offers all servers' tools at once (servers x tools), a floor for what listing that many tools costs an SDK server.
+ * `statsUrl` answers `{"sessions": N}`: the MCP sessions the mocks hold, so the bench sees what a client leaves open.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { startMockMcpServer, type MockMcpServer } from '../../mock-servers/mcp/index.js';
 import { benchTools } from './tools.js';
@@ -48,4 +51,10 @@ if (values.reference) {
   mocks.push(reference);
   referenceUrl = reference.url;
 }
-console.log(`READY ${JSON.stringify({ urls: mocks.slice(0, servers).map((m) => m.url), referenceUrl })}`);
+const stats = createServer((_req, res) => {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ sessions: mocks.reduce((sum, m) => sum + m.sessions(), 0) }));
+});
+await new Promise<void>((resolve) => stats.listen(0, '127.0.0.1', resolve));
+const statsUrl = `http://127.0.0.1:${(stats.address() as AddressInfo).port}/`;
+console.log(`READY ${JSON.stringify({ urls: mocks.slice(0, servers).map((m) => m.url), referenceUrl, statsUrl })}`);

@@ -5,6 +5,7 @@ import { isInitializeRequest, isLegacyRequest } from '@modelcontextprotocol/serv
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
+import { envelopeValidation } from './envelope.js';
 import { fastPath } from './fast-path.js';
 import type { ModernEndpoint } from './modern.js';
 import { isLoopbackHost, originValidation } from './origin.js';
@@ -63,9 +64,10 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
 
   const mcp = express.Router();
   mcp.use(originValidation([...config.http.allowedOrigins, ...(config.publicUrl ? [new URL(config.publicUrl).origin] : [])], { sameOriginFromHost: loopback }));
-  mcp.use(express.json({ limit: config.http.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
+  // strict: false lets any JSON value through, so that JSON which is not a message gets -32600 (envelope.ts), not -32700.
+  mcp.use(express.json({ limit: config.http.bodyLimitBytes, type: ['application/json', 'application/*+json'], strict: false }));
 
-  mcp.post('/', fastPath(sessions, options.logger), async (req, res) => {
+  mcp.post('/', envelopeValidation({ sessionOpen: (id) => sessions.find(id) !== undefined }), fastPath(sessions, options.logger), async (req, res) => {
     const id = req.header('mcp-session-id');
     if (id) {
       const transport = sessions.touch(id);

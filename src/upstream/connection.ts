@@ -32,6 +32,8 @@ import { modernVerdict, processEraVerdicts, verdictKey, type EraVerdictCache } f
 export type { PassThroughResult } from './catalog-listing.js';
 
 const HEALTH_CHECK_TIMEOUT_MS = 5_000;
+/** Ending the upstream session is a courtesy; a server that does not answer the DELETE does not hold up a close. */
+const SESSION_END_TIMEOUT_MS = 5_000;
 /** The SDK's own request timeout is off: ours (below) restarts on progress, which the SDK cannot see (progress.ts). */
 const NO_SDK_TIMEOUT_MS = 2 ** 31 - 1;
 
@@ -215,7 +217,9 @@ export class UpstreamConnection {
 
   async close(): Promise<void> {
     clearTimeout(this.retryTimer);
+    const opened = this.live?.opened;
     this.setState('closed', undefined, EMPTY_CATALOG);
+    await endSession(opened);
     await this.teardown();
   }
 
@@ -329,6 +333,8 @@ export class UpstreamConnection {
         return;
       } catch (error) {
         lastError = error;
+        // An attempt that failed after the upstream created a session (e.g. on its first list) leaves it behind.
+        if (!this.lastChallenge) await endSession(this.live?.opened);
         await this.teardown();
         if (this.lastChallenge || !shouldFallBackToSse(error)) break;
       }
@@ -681,6 +687,26 @@ class CallDeadline {
 function withMeta(params: Request['params'], meta: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   if (!meta) return params;
   return { ...params, _meta: { ...params?._meta, ...meta } };
+}
+
+/**
+ * MCP 2025-11-25 basic/transports#session-management: a client that no longer needs a session SHOULD end it with an
+ * HTTP DELETE. Without it every upstream holds every session switchboard ever opened, for as long as it runs.
+ * (A 2026-07-28 connection has no session id, so there is nothing to end.)
+ */
+async function endSession(opened: OpenedTransport | undefined): Promise<void> {
+  const transport = opened?.transport;
+  if (!(transport instanceof StreamableHTTPClientTransport) || transport.sessionId === undefined) return;
+  // Once more after a network error: a keep-alive socket the server closed just as it was reused fails the first try.
+  const attempt = () => transport.terminateSession().then(() => true, () => false);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    attempt().then((ended) => (ended ? undefined : attempt())),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, SESSION_END_TIMEOUT_MS);
+    }),
+  ]);
+  clearTimeout(timer);
 }
 
 function listDiffers(before: readonly unknown[], after: readonly unknown[]): boolean {
