@@ -7,7 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { AuthManager } from '../src/auth/index.js';
 import { parseConfig } from '../src/config/index.js';
-import { createHttpApp, httpOrigin, listen, SessionRegistry } from '../src/http/index.js';
+import { createHttpApp, httpOrigin, listen, ModernEndpoint, modernPrincipal, SessionRegistry } from '../src/http/index.js';
 import { createLogger } from '../src/log/index.js';
 import { Metrics } from '../src/metrics/index.js';
 import { createTokenStore } from '../src/store/index.js';
@@ -28,6 +28,7 @@ const GC_ROUNDS = 30;
 describe('an ended session', () => {
   const upstreams: MockMcpServer[] = [];
   let registry: SessionRegistry;
+  let modern: ModernEndpoint;
   let server: Server;
   let url: string;
 
@@ -45,14 +46,15 @@ describe('an ended session', () => {
     const metrics = new Metrics();
     const auth = new AuthManager(config, createTokenStore({ url: 'memory:', logger }), logger);
     registry = new SessionRegistry(config, logger, metrics, auth);
-    server = createServer(createHttpApp({ config, logger, metrics, sessions: registry, readiness: async () => ({ ready: true }) }));
+    modern = new ModernEndpoint({ principal: modernPrincipal('127.0.0.1', 'tester'), config, logger, metrics, auth });
+    server = createServer(createHttpApp({ config, logger, metrics, sessions: registry, modern, readiness: async () => ({ ready: true }) }));
     const port = await listen(server, 0, '127.0.0.1');
     auth.setPublicUrl(httpOrigin('127.0.0.1', port));
     url = `${httpOrigin('127.0.0.1', port)}/mcp`;
   });
 
   after(async () => {
-    await registry.closeAll();
+    await Promise.all([registry.closeAll(), modern.close()]);
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await Promise.all(upstreams.map((u) => u.stop()));

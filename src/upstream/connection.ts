@@ -320,10 +320,14 @@ export class UpstreamConnection {
     return new UpstreamUnavailableError(this.name, 'unreachable', describe(error));
   }
 
-  private async connect(): Promise<void> {
+  /**
+   * A background retry (`retrying`) keeps the state the server is in (unreachable, failed) until it succeeds, so a call
+   * meanwhile fails at once naming that state instead of waiting on an attempt that will likely fail too.
+   */
+  private async connect(retrying = false): Promise<void> {
     if (this.stateValue === 'closed') return;
     this.lastChallenge = undefined;
-    if (this.stateValue !== 'connecting') this.setState('connecting', this.detail);
+    if (!retrying && this.stateValue !== 'connecting') this.setState('connecting', this.detail);
     const candidates = this.preferredKind ? [this.preferredKind] : transportCandidates(this.options.config);
     let lastError: unknown;
     for (const kind of candidates) {
@@ -350,7 +354,11 @@ export class UpstreamConnection {
     const level = state === this.stateValue ? 'debug' : 'warn';
     this.logger[level]({ state, error: describe(lastError), retryInMs: delay }, 'upstream connection failed');
     this.setState(state, describe(lastError), EMPTY_CATALOG);
-    this.retryTimer = setTimeout(() => void this.connect(), delay);
+    this.retryIn(delay);
+  }
+
+  private retryIn(delayMs: number): void {
+    this.retryTimer = setTimeout(() => void this.connect(true), delayMs);
     this.retryTimer.unref();
   }
 
@@ -591,11 +599,7 @@ export class UpstreamConnection {
   private connectionLost(reason: string): void {
     this.logger.warn({ reason }, 'upstream connection lost; reconnecting');
     this.setState('unreachable', reason, EMPTY_CATALOG);
-    void this.teardown().then(() => {
-      const delay = backoffDelay(this.attempt++, this.options.backoff);
-      this.retryTimer = setTimeout(() => void this.connect(), delay);
-      this.retryTimer.unref();
-    });
+    void this.teardown().then(() => this.retryIn(backoffDelay(this.attempt++, this.options.backoff)));
   }
 
   private lostToAuth(): void {
