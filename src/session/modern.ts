@@ -141,7 +141,9 @@ export class ModernFace implements DownstreamFace, RequestRunner {
       return Promise.reject(new ProtocolError(ProtocolErrorCode.InvalidRequest, `${request.method} can reach a 2026-07-28 client only during one of its calls`));
     }
     const missing = missingCapability(request, exchange.clientCapabilities);
-    if (missing) return Promise.reject(new ProtocolError(ProtocolErrorCode.InvalidRequest, `The client does not support ${missing}`));
+    // Upstreams are told what any of this principal's clients can do; this call's client may lack it (MCP 2025-11-25
+    // basic/lifecycle#capability-negotiation). The call then ends as it would with a server that knew: a tool error.
+    if (missing) return Promise.reject(new ProtocolError(ProtocolErrorCode.MissingRequiredClientCapability, `the client does not support ${missing}`));
     return exchange.ask(request, options.signal);
   }
 

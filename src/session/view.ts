@@ -19,7 +19,7 @@ import { isRemote, type Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { Principal } from '../principal/index.js';
-import { UpstreamConnection, UpstreamTimeoutError, UpstreamUnavailableError, type CatalogPart, type DownstreamPeer } from '../upstream/index.js';
+import { UpstreamConnection, UpstreamRequestError, UpstreamTimeoutError, UpstreamUnavailableError, type CatalogPart, type DownstreamPeer } from '../upstream/index.js';
 import { AuthTools, AUTH_STATUS_URI, type UrlElicitation } from './auth-tools.js';
 
 /**
@@ -365,6 +365,8 @@ export class PrincipalView implements DownstreamPeer {
       return this.withAuthMeta(toolResultWithPublicUris(result, route.connection.name, route.prefix) as CallToolResult);
     } catch (error) {
       if (error instanceof UpstreamUnavailableError || error instanceof UpstreamTimeoutError) return this.withAuthMeta(this.unavailable(error));
+      // The tool asked for something this client cannot do (sampling, elicitation, roots): the tool failed, not the call.
+      if (error instanceof UpstreamRequestError && error.code === ProtocolErrorCode.MissingRequiredClientCapability) return this.withAuthMeta(toolError(error.message));
       throw error;
     }
   }
