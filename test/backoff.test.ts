@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffDelay } from '../src/upstream/backoff.js';
+import { backoffDelay } from '../src/upstream/index.js';
 
 describe('backoffDelay', () => {
   const policy = { initialMs: 500, maxMs: 30_000 };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { IssuerMismatchError, PkceNotSupportedError, ResourceMismatchError } from '../src/auth/errors.js';
+import { IssuerMismatchError, PkceNotSupportedError, ResourceMismatchError } from '../src/auth/index.js';
 import {
   discoverLegacyAuthorizationServer,
   discoverProtectedResource,

@@ -17,9 +17,9 @@ import {
   ResponseTooLargeError,
   TooManyRedirectsError,
   UnexpectedStatusError,
-} from '../src/auth/errors.js';
-import { classifyAddress } from '../src/auth/discovery/address.js';
+} from '../src/auth/index.js';
 import {
+  classifyAddress,
   createGuardedFetch,
   discoverAuthorizationServer,
   discoverProtectedResource,

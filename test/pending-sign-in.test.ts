@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it, mock } from 'node:test';
 import { AuthManager } from '../src/auth/index.js';
-import { TokenRequestError, UnknownStateError } from '../src/auth/errors.js';
+import { TokenRequestError, UnknownStateError } from '../src/auth/index.js';
 import { parseConfig } from '../src/config/index.js';
 import { createLogger } from '../src/log/index.js';
 import { sessionPrincipal } from '../src/principal/index.js';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { AuthManager, SignInState, type CompletedSignIn, type ServerAuthInfo, type SignedIn, type TokenService } from '../src/auth/index.js';
 import type { AuthorizationServerMetadata } from '../src/auth/discovery/index.js';
-import { GrantRevokedError, NotSignedInError, StepUpLimitError, TokenRequestError } from '../src/auth/errors.js';
+import { GrantRevokedError, NotSignedInError, StepUpLimitError, TokenRequestError } from '../src/auth/index.js';
 import { parseConfig } from '../src/config/index.js';
 import { createLogger } from '../src/log/index.js';
 import { localUser, sessionPrincipal, signedInUser, type Principal } from '../src/principal/index.js';

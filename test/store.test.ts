@@ -16,7 +16,7 @@ import {
   type TokenStoreOptions,
 } from '../src/store/index.js';
 import { localUser, principalKey, sessionPrincipal, signedInUser, type Principal } from '../src/principal/index.js';
-import { Sealer } from '../src/store/sealed.js';
+import { Sealer } from '../src/store/index.js';
 import { startRedis, type RedisServer } from './support/redis.js';
 
 const SECRET = 'test-secret-that-is-long-enough-0123456789';

@@ -5,8 +5,7 @@ import { Given, When, Then } from '@cucumber/cucumber';
 import type { TestClient } from '../support/client.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { Redis } from 'ioredis';
-import { principalKey, sessionPrincipal } from '../../src/principal/index.js';
-import { redisKeys } from '../../src/store/redis-keys.js';
+import { sessionPrincipal } from '../../src/principal/index.js';
 import { auth } from '../support/auth.js';
 import { tokens } from '../support/tokens.js';
 import { eventually } from '../support/wait.js';
@@ -292,10 +291,11 @@ Then('{string} registered switchboard once', function (this: SwitchboardWorld, i
 Then('Redis holds the client\'s sign-in at {string}, but none of its tokens in readable form', async function (this: SwitchboardWorld, issuer: string) {
   const redis = new Redis(tokens(this).redis!.url);
   try {
-    const principal = sessionPrincipal(this.client().openedSessionId!);
-    const stored = await redis.hgetall(redisKeys.grants(principalKey(principal)));
-    const record = stored[auth(this).authServer(issuer).issuer];
-    assert.ok(record, `Redis holds no sign-in of the client at ${issuer}: ${JSON.stringify(Object.keys(stored))}`);
+    // Found by what it holds, not by switchboard's key layout: the record of the sign-in at this issuer.
+    const issuerId = auth(this).authServer(issuer).issuer;
+    const hashes = await Promise.all((await redis.keys('*')).map(async (key) => ((await redis.type(key)) === 'hash' ? redis.hgetall(key) : ({} as Record<string, string>))));
+    const record = hashes.map((fields) => fields[issuerId]).find((value) => value !== undefined);
+    assert.ok(record, `Redis holds no sign-in at ${issuer}`);
     const seen = auth(this).authServer(issuer).inspect();
     const values = [...seen.tokens.map((t) => t.token), ...seen.refreshTokens.map((t) => t.token)];
     assert.ok(values.length >= 3, 'the sign-in issued two access tokens and a refresh token');

@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { createServer } from 'node:http';
 import { pino } from 'pino';
-import { httpOrigin, listen } from '../../src/http/listen.js';
+import { httpOrigin, listen } from '../../src/http/index.js';
 import { createAuthorizeHandler } from './authorize.js';
 import { createClock, type MockClock } from './clock.js';
 import type { RouteContext } from './context.js';

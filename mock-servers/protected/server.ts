@@ -6,7 +6,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { pino } from 'pino';
-import { httpOrigin, listen } from '../../src/http/listen.js';
+import { httpOrigin, listen } from '../../src/http/index.js';
 import { bearerChallenge } from './challenge.js';
 import { introspect, IntrospectionUnavailableError, type TokenClaims } from './introspection.js';
 import type { ProtectedMcpServerOptions, RemoteAuthServer } from './options.js';

@@ -4,4 +4,28 @@ export type { CompletedSignIn, SignInStart } from './sign-in-flow.js';
 export type { TokenService } from './token-service.js';
 export { SignInState, type AuthRequiredEntry, type SignInBegun, type SignInNeed, type SignedIn } from './sign-in-state.js';
 export { authRoutes } from './routes.js';
-export { SignInError } from './errors.js';
+export {
+  DiscoveryError,
+  BlockedUrlError,
+  ResourceMismatchError,
+  IssuerMismatchError,
+  PkceNotSupportedError,
+  MetadataNotFoundError,
+  UnexpectedStatusError,
+  FetchFailedError,
+  ResponseTooLargeError,
+  FetchTimeoutError,
+  TooManyRedirectsError,
+  InvalidMetadataError,
+  SignInError,
+  UnknownStateError,
+  AuthorizationDeniedError,
+  CallbackIssuerError,
+  TokenRequestError,
+  NoClientIdentityError,
+  IssuerNotAllowedError,
+  GrantRevokedError,
+  StepUpLimitError,
+  NotSignedInError,
+  NotRemoteServerError,
+} from './errors.js';

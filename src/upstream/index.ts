@@ -4,3 +4,4 @@ export { UpstreamRequestError, UpstreamTimeoutError, UpstreamUnavailableError } 
 export { MemoryEraVerdicts, type EraVerdictCache } from './verdicts.js';
 export type { AuthChallenge, UpstreamCredentials } from './fetch.js';
 export { EMPTY_CATALOG, type CatalogPart, type UpstreamCatalog, type UpstreamState } from './state.js';
+export { backoffDelay, type BackoffPolicy } from './backoff.js';

@@ -14,3 +14,4 @@ export { fetchPolicyFor, type FetchPolicy, type FetchPolicyOptions } from './pol
 export { createGuardedFetch } from './guarded-fetch.js';
 export { discoverProtectedResource, type ProtectedResourceMetadata } from './protected-resource.js';
 export { discoverAuthorizationServer, discoverLegacyAuthorizationServer, type AuthorizationServerMetadata } from './authorization-server.js';
+export { classifyAddress } from './address.js';
