@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: what switchboard costs, measured in one run on one machine.
  *
- * 1. tools/call of an `echo` tool through switchboard vs the same upstream called directly, at concurrency 1 and 16.
+ * 1. tools/call of an `echo` tool through switchboard vs the same upstream called directly, at concurrency 1 and 16:
+ *    2025-11-25 clients and upstream (`calls`), and 2026-07-28 ones (`modern`: stateless requests, modern-only mock).
  * 2. tools/list over 100 upstreams x 50 tools (5,000 tools) through switchboard, on a warmed session.
  * 3. Sessions over 5 public upstreams: a new session's initialize + first tools/list, memory with 1,000 legacy sessions
  *    open, and the memory a second round of 1,000 needs after the first ended (scripts/bench/sessions.ts).
@@ -11,7 +12,7 @@
  * Everything is on loopback and every loop is bounded by time. Children are stopped on exit, on error and on
  * SIGINT/SIGTERM, and exit by themselves when this process dies (scripts/bench/exit-with-parent.ts).
  *
- *   npm run bench [-- --profile] [-- --only calls|list|sessions] [-- --segment-ms 1000 --rounds 4 --warmup-ms 2000]
+ *   npm run bench [-- --profile] [-- --only calls|modern|list|sessions] [-- --segment-ms 1000 --rounds 4 --warmup-ms 2000]
  *                 [-- --sessions 1000]
  *
  * --profile runs the switchboard children with --cpu-prof and prints where their CPU time went.
@@ -25,12 +26,12 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { BenchChild, killAllChildrenNow, stopAllChildren } from './bench/children.js';
 import type { CpuProbe } from './bench/cpu.js';
-import { closeSession, echoCall, looseToolsList, measure, openSession, rawToolsList, sdkToolsList, summarize, type BenchSession, type Operation, type Segment, type Summary } from './bench/load.js';
+import { closeClient, closeSession, echoCall, looseToolsList, measure, openClient, openSession, rawToolsList, sdkToolsList, summarize, MODERN_PROTOCOL_VERSION, type BenchEra, type Operation, type Segment, type Summary } from './bench/load.js';
 import { printProfile, summarizeProfile, type ProfileSummary } from './bench/profile.js';
 import { benchSessions, type MemoryReading, type SessionFigures } from './bench/sessions.js';
 import { profileFile, readMemory, startSwitchboard, waitForUpstreams, type ProcessMemory, type SwitchboardProcess } from './bench/switchboard.js';
 
-const TARGETS = { c16RatioMin: 0.7, c1AddedP50MsMax: 1, listP50MsMax: 5, sessionsRssMbMax: 200, sessionOpenP50MsMax: 10, secondRoundGrowthMbMax: 10 } as const;
+const TARGETS = { c16RatioMin: 0.7, c1AddedP50MsMax: 1, modernC16RatioMin: 0.8, listP50MsMax: 5, sessionsRssMbMax: 200, sessionOpenP50MsMax: 10, secondRoundGrowthMbMax: 10 } as const;
 const LIST_SERVERS = 100;
 const LIST_TOOLS_PER_SERVER = 50;
 const CHILD_START_TIMEOUT_MS = 60_000;
@@ -56,7 +57,7 @@ const rounds = Number(options.rounds);
 if (!(segmentMs >= 200 && segmentMs <= 30_000) || !(warmupMs >= 0 && warmupMs <= 30_000) || !(Number.isInteger(rounds) && rounds >= 1 && rounds <= 20)) {
   throw new Error('--segment-ms: 200-30000, --warmup-ms: 0-30000, --rounds: 1-20');
 }
-if (!['all', 'calls', 'list', 'sessions'].includes(options.only)) throw new Error('--only: all, calls, list or sessions');
+if (!['all', 'calls', 'modern', 'list', 'sessions'].includes(options.only)) throw new Error('--only: all, calls, modern, list or sessions');
 const sessionCount = Number(options.sessions);
 if (!(Number.isInteger(sessionCount) && sessionCount >= SESSION_CONCURRENCY && sessionCount <= 5_000)) throw new Error(`--sessions: ${SESSION_CONCURRENCY}-5000`);
 
@@ -138,18 +139,19 @@ interface CallsResult {
   profile?: ProfileSummary;
 }
 
-async function benchCalls(): Promise<CallsResult> {
-  const upstream = await startUpstreams(['--servers', '1']);
+/** The same measurement in either era: the client, the upstream mock and switchboard's two faces are of that era. */
+async function benchCalls(era: BenchEra): Promise<CallsResult> {
+  const upstream = await startUpstreams(['--servers', '1', '--era', era]);
   const directUrl = upstream.urls[0]!;
-  const sb = await startSwitchboard({ name: 'switchboard', upstreams: { mock: directUrl }, profile: options.profile, cli: options.cli });
+  const sb = await startSwitchboard({ name: `switchboard (${era} calls)`, upstreams: { mock: directUrl }, profile: options.profile, cli: options.cli });
   await waitForUpstreams(sb, 1, CHILD_START_TIMEOUT_MS);
   const result: Partial<CallsResult> = {};
   const memory: Partial<CallsResult['memory']> = {};
   for (const concurrency of [1, 16] as const) {
     if (concurrency === 16) memory.beforeC16 = await readMemory(sb);
-    // One SDK Client (own transport, own MCP session) per concurrent worker, as separate hosts would have.
-    const direct: BenchSession[] = await Promise.all(range(concurrency).map(() => openSession(directUrl)));
-    const via: BenchSession[] = await Promise.all(range(concurrency).map(() => openSession(sb.url)));
+    // One client per concurrent worker (legacy: own SDK Client, transport and MCP session), as separate hosts would have.
+    const direct = await Promise.all(range(concurrency).map(() => openClient(directUrl, era)));
+    const via = await Promise.all(range(concurrency).map(() => openClient(sb.url, era)));
     const directOps = direct.map((s) => echoCall(s, 'echo'));
     const viaOps = via.map((s) => echoCall(s, 'mock_echo'));
     for (const [i, op] of [...directOps, ...viaOps].entries()) {
@@ -159,10 +161,10 @@ async function benchCalls(): Promise<CallsResult> {
     const { a: d, b: s, ratios } = await interleaved(directOps, viaOps, probe);
     result[`c${concurrency}`] = { direct: d, switchboard: s, ratio: s.callsPerSecond / d.callsPerSecond, addedP50Ms: s.p50Ms - d.p50Ms, roundRatios: ratios };
     if (concurrency === 16) memory.afterC16 = await readMemory(sb);
-    await Promise.all([...direct, ...via].map(closeSession));
+    await Promise.all([...direct, ...via].map(closeClient));
     if (concurrency === 16) memory.afterC16Closed = await readMemory(sb);
   }
-  const profile = await stopWithProfile(sb, 'switchboard CPU profile, tools/call part');
+  const profile = await stopWithProfile(sb, `switchboard CPU profile, ${era} tools/call part`);
   await upstream.child.stop();
   return {
     ...(result as Pick<CallsResult, 'c1' | 'c16'>),
@@ -295,6 +297,25 @@ function compact(s: Summary): Record<string, unknown> {
   return { callsPerSecond: round(s.callsPerSecond, 1), p50Ms: round(s.p50Ms, 3), p99Ms: round(s.p99Ms, 3), calls: s.calls, errors: s.errors, seconds: s.seconds, ...(cpu && { cpuMsPerCall: cpu }) };
 }
 
+/** The tables of a tools/call part; `c1AddedP50MsMax` where the part has that target. */
+function printCalls(calls: CallsResult, targets: { c16RatioMin: number; c1AddedP50MsMax?: number }): void {
+  console.log(`${''.padEnd(34)}${'calls/s'.padStart(8)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'calls'.padStart(9)}${'errors'.padStart(8)}`);
+  console.log(row('c1  direct', calls.c1.direct));
+  console.log(row('c1  switchboard', calls.c1.switchboard));
+  console.log(row('c16 direct', calls.c16.direct));
+  console.log(row('c16 switchboard', calls.c16.switchboard));
+  const spread = (r: number[]): string => `(rounds ${Math.min(...r).toFixed(2)}-${Math.max(...r).toFixed(2)})`;
+  const c1Max = targets.c1AddedP50MsMax;
+  console.log(`c1  throughput ratio (sb/direct)  ${calls.c1.ratio.toFixed(2)} ${spread(calls.c1.roundRatios)}`);
+  console.log(`c1  added p50 latency             ${calls.c1.addedP50Ms.toFixed(2)} ms${c1Max === undefined ? '' : `   target <= ${c1Max} ms: ${verdict(calls.c1.addedP50Ms <= c1Max)}`}`);
+  console.log(`c16 throughput ratio (sb/direct)  ${calls.c16.ratio.toFixed(2)} ${spread(calls.c16.roundRatios)}   target >= ${targets.c16RatioMin}: ${verdict(calls.c16.ratio >= targets.c16RatioMin)}`);
+  console.log(`c16 added p50 latency             ${calls.c16.addedP50Ms.toFixed(2)} ms`);
+  printCpu(calls);
+  const m = calls.memory;
+  console.log(`switchboard RSS (heap used): ${mb(m.beforeC16.rssBytes)} MB (${mb(m.beforeC16.heapUsedBytes)}) before c16, ${mb(m.afterC16.rssBytes)} MB (${mb(m.afterC16.heapUsedBytes)}) after c16 with its 16 clients still open, ${mb(m.afterC16Closed.rssBytes)} MB (${mb(m.afterC16Closed.heapUsedBytes)}) after they closed`);
+  console.log(`MaxListenersExceededWarning lines in stderr: switchboard ${calls.maxListenersWarnings.switchboard}, upstream ${calls.maxListenersWarnings.upstream}`);
+}
+
 /**
  * CPU per call by process. When all three processes are busy, 2 cores can do at most 2 s of CPU per second, so
  * direct total / via-switchboard total bounds the c16 throughput ratio whatever the machine's other load does.
@@ -339,6 +360,25 @@ function concurrencyJson(c: ConcurrencyResult): Record<string, unknown> {
   };
 }
 
+/** A tools/call part in the final JSON line; `met` holds the verdicts of that part's targets. */
+function callsJson(calls: CallsResult, met: Record<string, boolean>): Record<string, unknown> {
+  return {
+    c1: concurrencyJson(calls.c1),
+    c16: concurrencyJson(calls.c16),
+    met,
+    switchboardMemory: {
+      beforeC16RssBytes: calls.memory.beforeC16.rssBytes,
+      afterC16RssBytes: calls.memory.afterC16.rssBytes,
+      afterC16ClosedRssBytes: calls.memory.afterC16Closed.rssBytes,
+      beforeC16HeapUsedBytes: calls.memory.beforeC16.heapUsedBytes,
+      afterC16HeapUsedBytes: calls.memory.afterC16.heapUsedBytes,
+      afterC16ClosedHeapUsedBytes: calls.memory.afterC16Closed.heapUsedBytes,
+    },
+    maxListenersWarnings: calls.maxListenersWarnings,
+    profileTop: calls.profile?.functions.slice(0, 10),
+  };
+}
+
 /** Which switchboard was measured: others commit to src/ all day, so a figure needs its commit. */
 function revision(): string | undefined {
   if (options.cli !== 'src/cli.ts') return undefined;
@@ -364,21 +404,15 @@ async function main(): Promise<void> {
   let calls: CallsResult | undefined;
   if (options.only === 'all' || options.only === 'calls') {
     console.log('\ntools/call echo; c1 = 1 SDK Client session with 1 call in flight; c16 = 16 SDK Client sessions (one Client + transport each), 1 call in flight each');
-    calls = await benchCalls();
-    console.log(`${''.padEnd(34)}${'calls/s'.padStart(8)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'calls'.padStart(9)}${'errors'.padStart(8)}`);
-    console.log(row('c1  direct', calls.c1.direct));
-    console.log(row('c1  switchboard', calls.c1.switchboard));
-    console.log(row('c16 direct', calls.c16.direct));
-    console.log(row('c16 switchboard', calls.c16.switchboard));
-    const spread = (r: number[]): string => `(rounds ${Math.min(...r).toFixed(2)}-${Math.max(...r).toFixed(2)})`;
-    console.log(`c1  throughput ratio (sb/direct)  ${calls.c1.ratio.toFixed(2)} ${spread(calls.c1.roundRatios)}`);
-    console.log(`c1  added p50 latency             ${calls.c1.addedP50Ms.toFixed(2)} ms   target <= ${TARGETS.c1AddedP50MsMax} ms: ${verdict(calls.c1.addedP50Ms <= TARGETS.c1AddedP50MsMax)}`);
-    console.log(`c16 throughput ratio (sb/direct)  ${calls.c16.ratio.toFixed(2)} ${spread(calls.c16.roundRatios)}   target >= ${TARGETS.c16RatioMin}: ${verdict(calls.c16.ratio >= TARGETS.c16RatioMin)}`);
-    console.log(`c16 added p50 latency             ${calls.c16.addedP50Ms.toFixed(2)} ms`);
-    printCpu(calls);
-    const m = calls.memory;
-    console.log(`switchboard RSS (heap used): ${mb(m.beforeC16.rssBytes)} MB (${mb(m.beforeC16.heapUsedBytes)}) before c16, ${mb(m.afterC16.rssBytes)} MB (${mb(m.afterC16.heapUsedBytes)}) after c16 with 16 sessions open, ${mb(m.afterC16Closed.rssBytes)} MB (${mb(m.afterC16Closed.heapUsedBytes)}) after they closed`);
-    console.log(`MaxListenersExceededWarning lines in stderr: switchboard ${calls.maxListenersWarnings.switchboard}, upstream ${calls.maxListenersWarnings.upstream}`);
+    calls = await benchCalls('legacy');
+    printCalls(calls, TARGETS);
+  }
+
+  let modern: CallsResult | undefined;
+  if (options.only === 'all' || options.only === 'modern') {
+    console.log(`\ntools/call echo, ${MODERN_PROTOCOL_VERSION} (modern client, modern-only upstream mock); c1 = 1 client with 1 call in flight; c16 = 16 clients, 1 call in flight each; a client is bare HTTP POSTs on its own keep-alive connection, no session`);
+    modern = await benchCalls('modern');
+    printCalls(modern, { c16RatioMin: TARGETS.modernC16RatioMin });
   }
 
   let list: ListResult | undefined;
@@ -422,21 +456,8 @@ async function main(): Promise<void> {
     machine: { node: process.version, cores: cores.length, cpu: cores[0]?.model.trim(), loadAtStart, loadAtEnd },
     method: { switchboard: measured, warmupMs, segmentMs, rounds, order: 'ABBA', c16Clients: 16, c16Sessions: 16 },
     targets: TARGETS,
-    calls: calls && {
-      c1: concurrencyJson(calls.c1),
-      c16: concurrencyJson(calls.c16),
-      met: { c16Ratio: calls.c16.ratio >= TARGETS.c16RatioMin, c1AddedP50: calls.c1.addedP50Ms <= TARGETS.c1AddedP50MsMax },
-      switchboardMemory: {
-        beforeC16RssBytes: calls.memory.beforeC16.rssBytes,
-        afterC16RssBytes: calls.memory.afterC16.rssBytes,
-        afterC16ClosedRssBytes: calls.memory.afterC16Closed.rssBytes,
-        beforeC16HeapUsedBytes: calls.memory.beforeC16.heapUsedBytes,
-        afterC16HeapUsedBytes: calls.memory.afterC16.heapUsedBytes,
-        afterC16ClosedHeapUsedBytes: calls.memory.afterC16Closed.heapUsedBytes,
-      },
-      maxListenersWarnings: calls.maxListenersWarnings,
-      profileTop: calls.profile?.functions.slice(0, 10),
-    },
+    calls: calls && callsJson(calls, { c16Ratio: calls.c16.ratio >= TARGETS.c16RatioMin, c1AddedP50: calls.c1.addedP50Ms <= TARGETS.c1AddedP50MsMax }),
+    modernCalls: modern && callsJson(modern, { c16Ratio: modern.c16.ratio >= TARGETS.modernC16RatioMin }),
     list: list && {
       upstreams: list.upstreams,
       tools: list.tools,
