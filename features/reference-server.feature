@@ -129,6 +129,26 @@ Feature: In front of the official reference server
       When the client reads the resource "everything+demo://resource/dynamic/text/4"
       Then the resource text mentions "Resource 4"
 
+  Rule: What is refused is said once
+    A tool, prompt or resource that no server offers is refused by switchboard itself with a protocol error, invalid
+    params (MCP 2025-11-25 server/tools, server/prompts and server/resources, "Error Handling"); what a server refuses
+    reaches the client in the server's words. The error's code travels beside its message (JSON-RPC 2.0, section 5.1):
+    the client shows the code once, and the message says only what went wrong.
+
+    @client-eras
+    Scenario: A tool, a prompt or a resource that nobody offers is refused, naming what was asked for
+      Given the reference server "everything" over stdio
+      And switchboard is running
+      And a client is connected
+      When the client calls "everything_no-such-tool"
+      Then the call is refused as invalid: 'unknown tool "everything_no-such-tool"'
+      When the client asks for the prompt "everything_no-such-prompt"
+      Then the request is refused as invalid: 'unknown prompt "everything_no-such-prompt"'
+      When the client asks to read the resource "nobody://no-such-resource"
+      Then the request is refused as invalid: 'unknown resource "nobody://no-such-resource"'
+      When the client asks to read the resource "everything+demo://resource/no-such-resource"
+      Then the request is refused as invalid: "Resource demo://resource/no-such-resource not found"
+
   Rule: A tool that can only run as a task is not offered until switchboard relays tasks
     A tool listed with taskSupport "required" must be called as a task, and its server refuses a plain call (MCP
     2025-11-25 basic/utilities/tasks, "Tool-Level Negotiation"). switchboard does not relay tasks yet, so such a tool

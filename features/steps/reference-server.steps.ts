@@ -65,6 +65,25 @@ When('the client gets the prompt {string} with {word} {string}', async function 
   this.promptText = result.messages.map((m) => (m.content.type === 'text' ? m.content.text : '')).join('\n');
 });
 
+When('the client asks for the prompt {string}', async function (this: SwitchboardWorld, name: string) {
+  this.refusal = await refusalOf(this.client().client.getPrompt({ name }));
+});
+
+When('the client asks to read the resource {string}', async function (this: SwitchboardWorld, uri: string) {
+  this.refusal = await refusalOf(this.client().client.readResource({ uri }));
+});
+
+Then('the call is refused as invalid: {string}', function (this: SwitchboardWorld, message: string) {
+  const error = this.client().lastError;
+  assert.ok(error, `expected a protocol error, got a result: ${JSON.stringify(this.client().lastResult)}`);
+  assertRefusedAsInvalid(this, error, message);
+});
+
+Then('the request is refused as invalid: {string}', function (this: SwitchboardWorld, message: string) {
+  assert.ok(this.refusal, 'the request was not refused');
+  assertRefusedAsInvalid(this, this.refusal, message);
+});
+
 When('the client asks how to complete the department {string} of the prompt {string}', async function (this: SwitchboardWorld, value: string, prompt: string) {
   const result = await this.client().client.complete({ ref: { type: 'ref/prompt', name: prompt }, argument: { name: 'department', value } });
   this.completions = result.completion.values;
@@ -168,6 +187,20 @@ function links(world: SwitchboardWorld) {
   return succeeded(world).content.flatMap((block) => (block.type === 'resource_link' ? [block] : []));
 }
 
+/** The error a request failed with; undefined when it succeeded. */
+async function refusalOf(request: Promise<unknown>): Promise<Error | undefined> {
+  return request.then(() => undefined, (error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+}
+
+/**
+ * Invalid params, -32602 (JSON-RPC 2.0 section 5.1), with exactly `message` as the client shows it: an SDK v1 client
+ * (the legacy era) puts the code in front of the message, once; an SDK v2 client (the modern era) keeps it beside.
+ */
+function assertRefusedAsInvalid(world: SwitchboardWorld, error: Error, message: string): void {
+  assert.equal((error as { code?: unknown }).code, -32602, `not refused as invalid params: ${error.message}`);
+  assert.equal(error.message, world.client().era === 'legacy' ? `MCP error -32602: ${message}` : message);
+}
+
 function asJson(value: string): unknown {
   try {
     return JSON.parse(value);
@@ -179,5 +212,7 @@ function asJson(value: string): unknown {
 declare module '@cucumber/cucumber' {
   interface World {
     completions?: string[];
+    /** What the last request asked through a step that expects a refusal failed with. */
+    refusal?: Error;
   }
 }

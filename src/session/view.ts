@@ -1,5 +1,4 @@
 import {
-  ProtocolError,
   ProtocolErrorCode,
   type CallToolResult,
   type ClientCapabilities,
@@ -21,6 +20,7 @@ import type { Metrics } from '../metrics/index.js';
 import type { Principal } from '../principal/index.js';
 import { UpstreamConnection, UpstreamRequestError, UpstreamTimeoutError, UpstreamUnavailableError, type CatalogPart, type DownstreamPeer } from '../upstream/index.js';
 import { AuthTools, AUTH_STATUS_URI, type UrlElicitation } from './auth-tools.js';
+import { NotOfferedError, UnanswerableRequestError } from './errors.js';
 
 /**
  * The downstream side of a view: how what upstreams send reaches the client(s) of this principal. A legacy session
@@ -154,7 +154,7 @@ export class PrincipalView implements DownstreamPeer {
   // --- DownstreamPeer: what upstream connections send toward the client ---
 
   async forwardRequest(request: Request, options: { signal: AbortSignal; relatedRequestId?: RequestId }) {
-    if (!this.face) throw new ProtocolError(ProtocolErrorCode.InternalError, 'no client to forward the request to');
+    if (!this.face) throw new UnanswerableRequestError('no-client', request.method);
     return this.face.forwardRequest(request, options);
   }
 
@@ -290,7 +290,7 @@ export class PrincipalView implements DownstreamPeer {
 
   async getPrompt(params: GetPromptRequestParams, context: RelayContext) {
     const route = await this.settledRoute(() => this.catalog.prompt(params.name));
-    if (!route) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown prompt "${params.name}"`);
+    if (!route) throw new NotOfferedError('prompt', params.name);
     return this.relay(route, { method: 'prompts/get', params: { ...params, name: route.upstreamName } }, context);
   }
 
@@ -351,7 +351,7 @@ export class PrincipalView implements DownstreamPeer {
 
   private async resourceRoute(uri: string): Promise<Route> {
     const route = await this.settledRoute(() => this.catalog.resource(uri));
-    if (!route) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown resource "${uri}"`, { uri });
+    if (!route) throw new NotOfferedError('resource', uri);
     return route;
   }
 
@@ -398,7 +398,7 @@ export class PrincipalView implements DownstreamPeer {
       return this.unavailable(new UpstreamUnavailableError(owner.connection.name, owner.connection.state, owner.connection.stateDetail));
     }
     // MCP 2025-11-25 server/tools#error-handling: unknown tools are a protocol error.
-    throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown tool "${name}"`, { tool: name });
+    throw new NotOfferedError('tool', name);
   }
 
   /** Sends a request to the route's upstream on behalf of a client request: cancellation, progress and metrics follow it. */
