@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
 import { Given, Then, When, type DataTable } from '@cucumber/cucumber';
-import { ResourceUpdatedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ResourceUpdatedNotificationSchema, type CallToolResult, type GetPromptResult } from '@modelcontextprotocol/sdk/types.js';
 import type { SwitchboardWorld, UpstreamKind } from '../support/world.js';
 import { names } from '../support/lists.js';
 import { listReferenceServer } from '../support/reference-server.js';
@@ -63,6 +63,17 @@ When('the client runs {string} in {int} steps, following its progress', async fu
 When('the client gets the prompt {string} with {word} {string}', async function (this: SwitchboardWorld, name: string, argument: string, value: string) {
   const result = await this.client().client.getPrompt({ name, arguments: { [argument]: value } });
   this.promptText = result.messages.map((m) => (m.content.type === 'text' ? m.content.text : '')).join('\n');
+});
+
+/** Arguments as a two-column table (prompt arguments are strings). */
+When('the client gets the prompt {string} with:', async function (this: SwitchboardWorld, name: string, table: DataTable) {
+  this.promptResult = await this.client().client.getPrompt({ name, arguments: Object.fromEntries(table.raw().map(([argument, value]) => [argument, value ?? ''])) });
+});
+
+Then('the prompt embeds the resource {string}', function (this: SwitchboardWorld, uri: string) {
+  assert.ok(this.promptResult, 'no prompt was got');
+  const embedded = this.promptResult.messages.flatMap((m) => (m.content.type === 'resource' ? [m.content.resource.uri] : []));
+  assert.deepEqual(embedded, [uri]);
 });
 
 When('the client asks for the prompt {string}', async function (this: SwitchboardWorld, name: string) {
@@ -212,6 +223,7 @@ function asJson(value: string): unknown {
 declare module '@cucumber/cucumber' {
   interface World {
     completions?: string[];
+    promptResult?: GetPromptResult;
     /** What the last request asked through a step that expects a refusal failed with. */
     refusal?: Error;
   }

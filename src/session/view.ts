@@ -4,6 +4,7 @@ import {
   type ClientCapabilities,
   type CompleteRequestParams,
   type GetPromptRequestParams,
+  type GetPromptResult,
   type ListToolsResult,
   type LoggingLevel,
   type Notification,
@@ -13,7 +14,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/server';
 import { SignInState, type AuthManager } from '../auth/index.js';
-import { publicUri, SessionCatalog, toolResultWithPublicUris, type CatalogSource, type Route } from '../catalog/index.js';
+import { publicUri, resultWithPublicUris, SessionCatalog, type CatalogSource, type Route } from '../catalog/index.js';
 import { isRemote, type Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
@@ -291,7 +292,8 @@ export class PrincipalView implements DownstreamPeer {
   async getPrompt(params: GetPromptRequestParams, context: RelayContext) {
     const route = await this.settledRoute(() => this.catalog.prompt(params.name));
     if (!route) throw new NotOfferedError('prompt', params.name);
-    return this.relay(route, { method: 'prompts/get', params: { ...params, name: route.upstreamName } }, context);
+    const result = await this.relay(route, { method: 'prompts/get', params: { ...params, name: route.upstreamName } }, context);
+    return resultWithPublicUris(result as GetPromptResult, route.connection.name, route.prefix);
   }
 
   async listResources() {
@@ -361,8 +363,8 @@ export class PrincipalView implements DownstreamPeer {
     const route = await this.settledRoute(() => this.catalog.tool(params.name));
     if (!route) return this.withAuthMeta(this.unknownTool(params.name));
     try {
-      const result = (await this.relay(route, { method: 'tools/call', params: { ...params, name: route.upstreamName } }, context)) as Parameters<typeof toolResultWithPublicUris>[0];
-      return this.withAuthMeta(toolResultWithPublicUris(result, route.connection.name, route.prefix) as CallToolResult);
+      const result = await this.relay(route, { method: 'tools/call', params: { ...params, name: route.upstreamName } }, context);
+      return this.withAuthMeta(resultWithPublicUris(result as CallToolResult, route.connection.name, route.prefix));
     } catch (error) {
       if (error instanceof UpstreamUnavailableError || error instanceof UpstreamTimeoutError) return this.withAuthMeta(this.unavailable(error));
       // The tool asked for something this client cannot do (sampling, elicitation, roots): the tool failed, not the call.
