@@ -90,9 +90,10 @@ Feature: In front of the official reference server
       And the client receives log messages from "everything"
 
   Rule: Resources that results point at can be read back through switchboard
-    A tool may link to resources, or embed them, by URI; the client reads them back through switchboard, so a URI in a
-    result names the resource as switchboard offers it (MCP 2025-11-25 server/tools, "Resource Links" and "Embedded
-    Resources"). Such a resource need not be listed.
+    A tool may link to resources, or embed them, by URI, and so may the messages of a prompt; the client reads them
+    back through switchboard, so a URI in a result names the resource as switchboard offers it (MCP 2025-11-25
+    server/tools, "Resource Links" and "Embedded Resources"; server/prompts, "Embedded Resources"). Such a resource need
+    not be listed.
 
     Scenario: A link to a resource made from a template can be read back
       Given the reference server "everything" over stdio
@@ -128,6 +129,38 @@ Feature: In front of the official reference server
       Then the result embeds the resource "everything+demo://resource/dynamic/text/4"
       When the client reads the resource "everything+demo://resource/dynamic/text/4"
       Then the resource text mentions "Resource 4"
+
+    @client-eras
+    Scenario: A resource that a prompt embeds can be read back
+      Given the reference server "everything" over stdio
+      And switchboard is running
+      And a client is connected
+      When the client gets the prompt "everything_resource-prompt" with:
+        | resourceType | Text |
+        | resourceId   | 3    |
+      Then the prompt embeds the resource "everything+demo://resource/dynamic/text/3"
+      When the client reads the resource "everything+demo://resource/dynamic/text/3"
+      Then the resource text mentions "Resource 3"
+
+  Rule: What is refused is said once
+    A tool, prompt or resource that no server offers is refused by switchboard itself with a protocol error, invalid
+    params (MCP 2025-11-25 server/tools, server/prompts and server/resources, "Error Handling"); what a server refuses
+    reaches the client in the server's words. The error's code travels beside its message (JSON-RPC 2.0, section 5.1):
+    the client shows the code once, and the message says only what went wrong.
+
+    @client-eras
+    Scenario: A tool, a prompt or a resource that nobody offers is refused, naming what was asked for
+      Given the reference server "everything" over stdio
+      And switchboard is running
+      And a client is connected
+      When the client calls "everything_no-such-tool"
+      Then the call is refused as invalid: 'unknown tool "everything_no-such-tool"'
+      When the client asks for the prompt "everything_no-such-prompt"
+      Then the request is refused as invalid: 'unknown prompt "everything_no-such-prompt"'
+      When the client asks to read the resource "nobody://no-such-resource"
+      Then the request is refused as invalid: 'unknown resource "nobody://no-such-resource"'
+      When the client asks to read the resource "everything+demo://resource/no-such-resource"
+      Then the request is refused as invalid: "Resource demo://resource/no-such-resource not found"
 
   Rule: A tool that can only run as a task is not offered until switchboard relays tasks
     A tool listed with taskSupport "required" must be called as a task, and its server refuses a plain call (MCP

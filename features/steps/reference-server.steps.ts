@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
 import { Given, Then, When, type DataTable } from '@cucumber/cucumber';
-import { ResourceUpdatedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ResourceUpdatedNotificationSchema, type CallToolResult, type GetPromptResult } from '@modelcontextprotocol/sdk/types.js';
 import type { SwitchboardWorld, UpstreamKind } from '../support/world.js';
 import { names } from '../support/lists.js';
 import { listReferenceServer } from '../support/reference-server.js';
@@ -63,6 +63,36 @@ When('the client runs {string} in {int} steps, following its progress', async fu
 When('the client gets the prompt {string} with {word} {string}', async function (this: SwitchboardWorld, name: string, argument: string, value: string) {
   const result = await this.client().client.getPrompt({ name, arguments: { [argument]: value } });
   this.promptText = result.messages.map((m) => (m.content.type === 'text' ? m.content.text : '')).join('\n');
+});
+
+/** Arguments as a two-column table (prompt arguments are strings). */
+When('the client gets the prompt {string} with:', async function (this: SwitchboardWorld, name: string, table: DataTable) {
+  this.promptResult = await this.client().client.getPrompt({ name, arguments: Object.fromEntries(table.raw().map(([argument, value]) => [argument, value ?? ''])) });
+});
+
+Then('the prompt embeds the resource {string}', function (this: SwitchboardWorld, uri: string) {
+  assert.ok(this.promptResult, 'no prompt was got');
+  const embedded = this.promptResult.messages.flatMap((m) => (m.content.type === 'resource' ? [m.content.resource.uri] : []));
+  assert.deepEqual(embedded, [uri]);
+});
+
+When('the client asks for the prompt {string}', async function (this: SwitchboardWorld, name: string) {
+  this.refusal = await refusalOf(this.client().client.getPrompt({ name }));
+});
+
+When('the client asks to read the resource {string}', async function (this: SwitchboardWorld, uri: string) {
+  this.refusal = await refusalOf(this.client().client.readResource({ uri }));
+});
+
+Then('the call is refused as invalid: {string}', function (this: SwitchboardWorld, message: string) {
+  const error = this.client().lastError;
+  assert.ok(error, `expected a protocol error, got a result: ${JSON.stringify(this.client().lastResult)}`);
+  assertRefusedAsInvalid(this, error, message);
+});
+
+Then('the request is refused as invalid: {string}', function (this: SwitchboardWorld, message: string) {
+  assert.ok(this.refusal, 'the request was not refused');
+  assertRefusedAsInvalid(this, this.refusal, message);
 });
 
 When('the client asks how to complete the department {string} of the prompt {string}', async function (this: SwitchboardWorld, value: string, prompt: string) {
@@ -168,6 +198,20 @@ function links(world: SwitchboardWorld) {
   return succeeded(world).content.flatMap((block) => (block.type === 'resource_link' ? [block] : []));
 }
 
+/** The error a request failed with; undefined when it succeeded. */
+async function refusalOf(request: Promise<unknown>): Promise<Error | undefined> {
+  return request.then(() => undefined, (error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+}
+
+/**
+ * Invalid params, -32602 (JSON-RPC 2.0 section 5.1), with exactly `message` as the client shows it: an SDK v1 client
+ * (the legacy era) puts the code in front of the message, once; an SDK v2 client (the modern era) keeps it beside.
+ */
+function assertRefusedAsInvalid(world: SwitchboardWorld, error: Error, message: string): void {
+  assert.equal((error as { code?: unknown }).code, -32602, `not refused as invalid params: ${error.message}`);
+  assert.equal(error.message, world.client().era === 'legacy' ? `MCP error -32602: ${message}` : message);
+}
+
 function asJson(value: string): unknown {
   try {
     return JSON.parse(value);
@@ -179,5 +223,8 @@ function asJson(value: string): unknown {
 declare module '@cucumber/cucumber' {
   interface World {
     completions?: string[];
+    promptResult?: GetPromptResult;
+    /** What the last request asked through a step that expects a refusal failed with. */
+    refusal?: Error;
   }
 }

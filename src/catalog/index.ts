@@ -1,3 +1,3 @@
 export { SessionCatalog, type CatalogSource, type Route } from './catalog.js';
 export { publicName, publicUri } from './naming.js';
-export { toolResultWithPublicUris } from './result-uris.js';
+export { resultWithPublicUris } from './result-uris.js';

@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
   inputRequired,
-  ProtocolError,
-  ProtocolErrorCode,
   type ClientCapabilities,
   type InputRequest,
   type Notification,
@@ -14,6 +12,7 @@ import {
 } from '@modelcontextprotocol/server';
 import { Sealer } from '../store/index.js';
 import type { UrlElicitation } from './auth-tools.js';
+import { CallEndedError, UnanswerableRequestError } from './errors.js';
 import { Exchange, ROUND_WAIT_MS } from './exchange.js';
 import { createServerFace, type RequestRunner } from './handlers.js';
 import { principalKey } from '../principal/index.js';
@@ -106,7 +105,7 @@ export class ModernFace implements DownstreamFace, RequestRunner {
     let exchange: Exchange;
     if (state) {
       const found = this.exchanges.get(state.exchange);
-      if (!found) throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'The call these answers belong to has ended (it expired or was cancelled); call again.');
+      if (!found) throw new CallEndedError();
       exchange = found;
       exchange.answer(ctx.mcpReq.inputResponses);
     } else {
@@ -138,12 +137,12 @@ export class ModernFace implements DownstreamFace, RequestRunner {
   forwardRequest(request: Request, options: { signal: AbortSignal; relatedRequestId?: RequestId }) {
     const exchange = options.relatedRequestId === undefined ? undefined : this.exchanges.get(String(options.relatedRequestId));
     if (!exchange) {
-      return Promise.reject(new ProtocolError(ProtocolErrorCode.InvalidRequest, `${request.method} can reach a 2026-07-28 client only during one of its calls`));
+      return Promise.reject(new UnanswerableRequestError('outside-call', request.method));
     }
     const missing = missingCapability(request, exchange.clientCapabilities);
     // Upstreams are told what any of this principal's clients can do; this call's client may lack it (MCP 2025-11-25
     // basic/lifecycle#capability-negotiation). The call then ends as it would with a server that knew: a tool error.
-    if (missing) return Promise.reject(new ProtocolError(ProtocolErrorCode.MissingRequiredClientCapability, `the client does not support ${missing}`));
+    if (missing) return Promise.reject(new UnanswerableRequestError('missing-capability', missing));
     return exchange.ask(request, options.signal);
   }
 

@@ -1,10 +1,10 @@
 import {
-  ProtocolError,
   ProtocolErrorCode,
   type CallToolResult,
   type ClientCapabilities,
   type CompleteRequestParams,
   type GetPromptRequestParams,
+  type GetPromptResult,
   type ListToolsResult,
   type LoggingLevel,
   type Notification,
@@ -14,13 +14,14 @@ import {
   type Tool,
 } from '@modelcontextprotocol/server';
 import { SignInState, type AuthManager } from '../auth/index.js';
-import { publicUri, SessionCatalog, toolResultWithPublicUris, type CatalogSource, type Route } from '../catalog/index.js';
+import { publicUri, resultWithPublicUris, SessionCatalog, type CatalogSource, type Route } from '../catalog/index.js';
 import { isRemote, type Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { Principal } from '../principal/index.js';
 import { UpstreamConnection, UpstreamRequestError, UpstreamTimeoutError, UpstreamUnavailableError, type CatalogPart, type DownstreamPeer } from '../upstream/index.js';
 import { AuthTools, AUTH_STATUS_URI, type UrlElicitation } from './auth-tools.js';
+import { NotOfferedError, UnanswerableRequestError } from './errors.js';
 
 /**
  * The downstream side of a view: how what upstreams send reaches the client(s) of this principal. A legacy session
@@ -154,7 +155,7 @@ export class PrincipalView implements DownstreamPeer {
   // --- DownstreamPeer: what upstream connections send toward the client ---
 
   async forwardRequest(request: Request, options: { signal: AbortSignal; relatedRequestId?: RequestId }) {
-    if (!this.face) throw new ProtocolError(ProtocolErrorCode.InternalError, 'no client to forward the request to');
+    if (!this.face) throw new UnanswerableRequestError('no-client', request.method);
     return this.face.forwardRequest(request, options);
   }
 
@@ -290,8 +291,9 @@ export class PrincipalView implements DownstreamPeer {
 
   async getPrompt(params: GetPromptRequestParams, context: RelayContext) {
     const route = await this.settledRoute(() => this.catalog.prompt(params.name));
-    if (!route) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown prompt "${params.name}"`);
-    return this.relay(route, { method: 'prompts/get', params: { ...params, name: route.upstreamName } }, context);
+    if (!route) throw new NotOfferedError('prompt', params.name);
+    const result = await this.relay(route, { method: 'prompts/get', params: { ...params, name: route.upstreamName } }, context);
+    return resultWithPublicUris(result as GetPromptResult, route.connection.name, route.prefix);
   }
 
   async listResources() {
@@ -351,7 +353,7 @@ export class PrincipalView implements DownstreamPeer {
 
   private async resourceRoute(uri: string): Promise<Route> {
     const route = await this.settledRoute(() => this.catalog.resource(uri));
-    if (!route) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown resource "${uri}"`, { uri });
+    if (!route) throw new NotOfferedError('resource', uri);
     return route;
   }
 
@@ -361,8 +363,8 @@ export class PrincipalView implements DownstreamPeer {
     const route = await this.settledRoute(() => this.catalog.tool(params.name));
     if (!route) return this.withAuthMeta(this.unknownTool(params.name));
     try {
-      const result = (await this.relay(route, { method: 'tools/call', params: { ...params, name: route.upstreamName } }, context)) as Parameters<typeof toolResultWithPublicUris>[0];
-      return this.withAuthMeta(toolResultWithPublicUris(result, route.connection.name, route.prefix) as CallToolResult);
+      const result = await this.relay(route, { method: 'tools/call', params: { ...params, name: route.upstreamName } }, context);
+      return this.withAuthMeta(resultWithPublicUris(result as CallToolResult, route.connection.name, route.prefix));
     } catch (error) {
       if (error instanceof UpstreamUnavailableError || error instanceof UpstreamTimeoutError) return this.withAuthMeta(this.unavailable(error));
       // The tool asked for something this client cannot do (sampling, elicitation, roots): the tool failed, not the call.
@@ -398,7 +400,7 @@ export class PrincipalView implements DownstreamPeer {
       return this.unavailable(new UpstreamUnavailableError(owner.connection.name, owner.connection.state, owner.connection.stateDetail));
     }
     // MCP 2025-11-25 server/tools#error-handling: unknown tools are a protocol error.
-    throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown tool "${name}"`, { tool: name });
+    throw new NotOfferedError('tool', name);
   }
 
   /** Sends a request to the route's upstream on behalf of a client request: cancellation, progress and metrics follow it. */
