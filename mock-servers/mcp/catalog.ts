@@ -1,9 +1,11 @@
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
-import type { ListPromptsResult, ListResourcesResult, ListResourceTemplatesResult, ListToolsResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CompleteResult, GetPromptResult, ListPromptsResult, ListResourcesResult, ListResourceTemplatesResult, ListToolsResult, ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import { compileTool, type CompiledTool } from './tools.js';
 import type { MockCall, MockMcpSpec, MockPrompt, MockResource, MockResourceTemplate, MockTool } from './types.js';
 
 export type ListKind = 'tools' | 'prompts' | 'resources';
+
+const COMPLETION_VALUES = ['alpha', 'beta', 'gamma'];
 
 /**
  * What one mock offers and what happened to it, shared by all of its sessions. List results are
@@ -75,6 +77,23 @@ export class MockCatalog {
     return this.prompts.get(name);
   }
 
+  /**
+   * The answer to prompts/get, or why the request is invalid: each era's server sends that as its own -32602
+   * (MCP 2025-11-25 server/prompts#error-handling).
+   */
+  getPrompt(name: string, args: Record<string, string>): { result: GetPromptResult } | { invalid: string } {
+    const prompt = this.prompts.get(name);
+    if (!prompt) return { invalid: `Unknown prompt: ${name}` };
+    const missing = (prompt.arguments ?? []).filter((a) => a.required && args[a.name] === undefined).map((a) => a.name);
+    if (missing.length > 0) return { invalid: `Missing required arguments: ${missing.join(', ')}` };
+    return {
+      result: {
+        ...(prompt.description !== undefined && { description: prompt.description }),
+        messages: [{ role: 'user', content: { type: 'text', text: `prompt ${name} from ${this.serverName} args ${JSON.stringify(args)}` } }],
+      },
+    };
+  }
+
   listPrompts(): ListPromptsResult {
     this.promptList ??= {
       prompts: [...this.prompts.values()].map((prompt) => ({
@@ -113,8 +132,19 @@ export class MockCatalog {
     return this.templateList;
   }
 
+  /** resources/read's answer, or undefined for a URI this mock does not know. */
+  readResource(uri: string): ReadResourceResult | undefined {
+    const found = this.resourceText(uri);
+    return found && { contents: [{ uri, mimeType: found.mimeType, text: found.text }] };
+  }
+
+  complete(value: string): CompleteResult {
+    const values = COMPLETION_VALUES.filter((v) => v.startsWith(value));
+    return { completion: { values, total: values.length, hasMore: false } };
+  }
+
   /** The text behind a URI: a listed resource first, then the first matching template. */
-  readResource(uri: string): { mimeType: string; text: string } | undefined {
+  private resourceText(uri: string): { mimeType: string; text: string } | undefined {
     const resource = this.resources.get(uri);
     if (resource) return { mimeType: resource.mimeType ?? 'text/plain', text: resource.text };
     for (const { matcher } of this.templates) {

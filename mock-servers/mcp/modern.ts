@@ -16,7 +16,6 @@ import {
 import type { ListKind, MockCatalog } from './catalog.js';
 import { InputNeeded, type ClientAsk, type ToolCall, type ToolSession } from './tools.js';
 
-const COMPLETION_VALUES = ['alpha', 'beta', 'gamma'];
 
 /**
  * The mock served with SDK v2: one low-level `Server` per request over the shared catalog. It
@@ -61,30 +60,18 @@ export function modernServerFactory(catalog: MockCatalog): McpServerFactory {
     });
     server.setRequestHandler('prompts/list', () => catalog.listed(() => catalog.listPrompts()));
     server.setRequestHandler('prompts/get', (request) => {
-      const { name } = request.params;
-      const prompt = catalog.prompt(name);
-      if (!prompt) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt: ${name}`);
-      const args = request.params.arguments ?? {};
-      const missing = (prompt.arguments ?? []).filter((a) => a.required && args[a.name] === undefined).map((a) => a.name);
-      if (missing.length > 0) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Missing required arguments: ${missing.join(', ')}`);
-      return {
-        ...(prompt.description !== undefined && { description: prompt.description }),
-        messages: [{ role: 'user', content: { type: 'text', text: `prompt ${name} from ${catalog.serverName} args ${JSON.stringify(args)}` } }],
-      };
+      const answer = catalog.getPrompt(request.params.name, request.params.arguments ?? {});
+      if ('invalid' in answer) throw new ProtocolError(ProtocolErrorCode.InvalidParams, answer.invalid);
+      return answer.result;
     });
     server.setRequestHandler('resources/list', () => catalog.listed(() => catalog.listResources()));
     server.setRequestHandler('resources/templates/list', () => catalog.listed(() => catalog.listResourceTemplates()));
     server.setRequestHandler('resources/read', (request) => {
-      const { uri } = request.params;
-      const found = catalog.readResource(uri);
-      if (!found) throw new ResourceNotFoundError(uri);
-      return { contents: [{ uri, mimeType: found.mimeType, text: found.text }] };
+      const found = catalog.readResource(request.params.uri);
+      if (!found) throw new ResourceNotFoundError(request.params.uri);
+      return found;
     });
-    server.setRequestHandler('completion/complete', (request) => {
-      const { value } = request.params.argument;
-      const values = COMPLETION_VALUES.filter((v) => v.startsWith(value));
-      return { completion: { values, total: values.length, hasMore: false } };
-    });
+    server.setRequestHandler('completion/complete', (request) => catalog.complete(request.params.argument.value));
     return server;
   };
 }

@@ -22,7 +22,6 @@ import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sd
 
 /** MCP server/resources: "Resource not found" (2025-11-25, Error Handling). */
 const RESOURCE_NOT_FOUND = -32002;
-const COMPLETION_VALUES = ['alpha', 'beta', 'gamma'];
 const severity = (level: LoggingLevel): number => LoggingLevelSchema.options.indexOf(level);
 
 /**
@@ -155,32 +154,20 @@ export class MockSession implements ToolSession {
 
     server.setRequestHandler(ListPromptsRequestSchema, () => catalog.listed(() => catalog.listPrompts()));
     server.setRequestHandler(GetPromptRequestSchema, (request) => {
-      const { name } = request.params;
-      const prompt = catalog.prompt(name);
-      if (!prompt) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${name}`);
-      const args = request.params.arguments ?? {};
-      const missing = (prompt.arguments ?? []).filter((a) => a.required && args[a.name] === undefined).map((a) => a.name);
-      if (missing.length > 0) throw new McpError(ErrorCode.InvalidParams, `Missing required arguments: ${missing.join(', ')}`);
-      return {
-        ...(prompt.description !== undefined && { description: prompt.description }),
-        messages: [{ role: 'user', content: { type: 'text', text: `prompt ${name} from ${catalog.serverName} args ${JSON.stringify(args)}` } }],
-      };
+      const answer = catalog.getPrompt(request.params.name, request.params.arguments ?? {});
+      if ('invalid' in answer) throw new McpError(ErrorCode.InvalidParams, answer.invalid);
+      return answer.result;
     });
 
     server.setRequestHandler(ListResourcesRequestSchema, () => catalog.listed(() => catalog.listResources()));
     server.setRequestHandler(ListResourceTemplatesRequestSchema, () => catalog.listed(() => catalog.listResourceTemplates()));
     server.setRequestHandler(ReadResourceRequestSchema, (request) => {
-      const { uri } = request.params;
-      const found = catalog.readResource(uri);
-      if (!found) throw new McpError(RESOURCE_NOT_FOUND, 'Resource not found', { uri });
-      return { contents: [{ uri, mimeType: found.mimeType, text: found.text }] };
+      const found = catalog.readResource(request.params.uri);
+      if (!found) throw new McpError(RESOURCE_NOT_FOUND, 'Resource not found', { uri: request.params.uri });
+      return found;
     });
 
-    server.setRequestHandler(CompleteRequestSchema, (request) => {
-      const { value } = request.params.argument;
-      const values = COMPLETION_VALUES.filter((v) => v.startsWith(value));
-      return { completion: { values, total: values.length, hasMore: false } };
-    });
+    server.setRequestHandler(CompleteRequestSchema, (request) => catalog.complete(request.params.argument.value));
 
     // Replaces the SDK's own handler: one Server per session, so the level is per session here.
     server.setRequestHandler(SetLevelRequestSchema, (request) => {
