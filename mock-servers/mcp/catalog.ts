@@ -7,6 +7,15 @@ export type ListKind = 'tools' | 'prompts' | 'resources';
 
 const COMPLETION_VALUES = ['alpha', 'beta', 'gamma'];
 
+/** What a mock declares in either era: its lists change, and it logs and completes. */
+export const MOCK_CAPABILITIES = {
+  tools: { listChanged: true },
+  prompts: { listChanged: true },
+  resources: { listChanged: true },
+  logging: {},
+  completions: {},
+};
+
 /**
  * What one mock offers and what happened to it, shared by all of its sessions. List results are
  * built once per change, not per request, so listing stays cheap in benchmarks.

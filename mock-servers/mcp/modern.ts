@@ -13,7 +13,7 @@ import {
   type McpServerFactory,
   type ServerContext,
 } from '@modelcontextprotocol/server';
-import type { ListKind, MockCatalog } from './catalog.js';
+import { MOCK_CAPABILITIES, type ListKind, type MockCatalog } from './catalog.js';
 import { InputNeeded, type ClientAsk, type ToolCall, type ToolSession } from './tools.js';
 
 
@@ -31,15 +31,7 @@ export function modernServerFactory(catalog: MockCatalog): McpServerFactory {
   return () => {
     const server = new Server(
       { name: catalog.serverName, version: '1.0.0' },
-      {
-        capabilities: {
-          tools: { listChanged: true },
-          prompts: { listChanged: true },
-          resources: { listChanged: true },
-          logging: {},
-          completions: {},
-        },
-      },
+      { capabilities: MOCK_CAPABILITIES },
     );
     // The catalog's lists are SDK v1 types; the wire shape is the same in both SDKs.
     server.setRequestHandler('tools/list', async () => (await catalog.listed(() => catalog.listTools())) as unknown as ListToolsResult);

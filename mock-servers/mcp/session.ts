@@ -15,7 +15,7 @@ import {
   SetLevelRequestSchema,
   type LoggingLevel,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { ListKind, MockCatalog } from './catalog.js';
+import { MOCK_CAPABILITIES, type ListKind, type MockCatalog } from './catalog.js';
 import { askResults, type ToolCall, type ToolSession } from './tools.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
@@ -49,15 +49,7 @@ export class MockSession implements ToolSession {
     this.serverName = catalog.serverName;
     this.server = new Server(
       { name: catalog.serverName, version: '1.0.0' },
-      {
-        capabilities: {
-          tools: { listChanged: true },
-          prompts: { listChanged: true },
-          resources: { listChanged: true },
-          logging: {},
-          completions: {},
-        },
-      },
+      { capabilities: MOCK_CAPABILITIES },
     );
     // Subscribed only once initialized: before that the client has not listed anything, and a
     // session whose initialize failed must not stay referenced by the catalog.
