@@ -1,6 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { hostHeaderValidation } from '@modelcontextprotocol/node';
-import { toWebRequest } from '@modelcontextprotocol/node';
 import { isInitializeRequest, isLegacyRequest } from '@modelcontextprotocol/server';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
@@ -26,6 +25,20 @@ export interface HttpAppOptions {
   readiness: () => Promise<Readiness>;
   /** Routes mounted before /mcp (e.g. the OAuth callback). */
   routes?: express.Router;
+}
+
+/**
+ * What the SDK's era classification reads: the method, the headers, and the body it is given already parsed. A
+ * Request without a body spares what `toWebRequest` would do on every request: serialise the parsed body again
+ * (up to `http.bodyLimitBytes`) only for it to go unread.
+ */
+function classifiable(req: Request): globalThis.Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
+  }
+  return new globalThis.Request(`http://${req.headers.host ?? 'localhost'}${req.originalUrl}`, { method: req.method, headers });
 }
 
 function jsonRpcError(res: Response, status: number, code: number, message: string): void {
@@ -77,7 +90,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     }
     // 2026-07-28 basic/transports: no session id, and every request carries its protocol version in `_meta`. The SDK's
     // own classification decides, so this branch never disagrees with its modern handler.
-    if (!(await isLegacyRequest(await toWebRequest(req, req.body), req.body))) return options.modern.handle(req, res);
+    if (!(await isLegacyRequest(classifiable(req), req.body))) return options.modern.handle(req, res);
     if (!isInitializeRequest(req.body) && !(Array.isArray(req.body) && req.body.some(isInitializeRequest))) {
       return jsonRpcError(res, 400, -32000, 'Bad Request: no Mcp-Session-Id header, and the request is not an initialize request');
     }
