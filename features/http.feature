@@ -2,7 +2,9 @@ Feature: The HTTP endpoint
   switchboard serves MCP over Streamable HTTP at /mcp, with health, readiness and metrics beside it. It refuses
   requests a web page could have been tricked into sending (foreign origins, DNS rebinding), bounds the size of
   requests, answers malformed messages with the JSON-RPC error that says what is wrong (and stays up), and keeps each
-  client session until the client ends it or leaves it idle; a session that ends leaves nothing open on its servers.
+  client session until the client ends it or leaves it idle. Sessions share switchboard's connections to the servers:
+  a public server has one connection, a stdio server one process, whatever the number of sessions; a session that
+  ends leaves nothing of its own open on its servers.
 
   Background:
     Given an upstream "weather" over Streamable HTTP with tools "echo, echo_size"
@@ -126,19 +128,32 @@ Feature: The HTTP endpoint
     Then switchboard holds 0 open sessions
     And a request in the client's session is answered "not found"
 
-  Scenario: A session that ends leaves nothing open behind it on its servers
+  Scenario: Sessions share one connection to a public server, and one process of a stdio server
     Given an upstream "files" over stdio with tools "echo"
     And switchboard is running
+    And client "alice" is connected
+    And client "bob" is connected
+    When client "alice" calls "weather_echo" with text "hello"
+    And client "bob" calls "files_echo" with text "hello"
+    And client "bob" calls "weather_echo" with text "hello"
+    Then the server "weather" holds 1 session
+    And the server "files" runs 1 process
+    And the metrics count 2 upstream connections
+    When client "alice" ends its session
+    And client "bob" ends its session
+    Then the server "files" still runs 1 process
+    And the metrics count 2 upstream connections
+
+  Scenario: A stdio server can run a process per session, which ends with the session
+    Given an upstream "files" over stdio with tools "echo", with a process of its own for each session
+    And switchboard is running
     And a client is connected
-    When the client calls "weather_echo" with text "hello"
-    And the client calls "files_echo" with text "hello"
-    Then the server "weather" holds a session for the client besides switchboard's own
-    And the server "files" runs a process for the client besides switchboard's own
-    And the metrics count 2 upstream connections of client sessions
+    When the client calls "files_echo" with text "hello"
+    Then the server "files" runs 2 processes
+    And the metrics count 3 upstream connections
     When the client ends its session
-    Then the server "weather" soon holds only switchboard's own session
-    And the server "files" soon runs only switchboard's own process
-    And the metrics count 0 upstream connections of client sessions
+    Then the server "files" soon runs 1 process
+    And the metrics count 2 upstream connections
 
   Scenario: An idle session expires
     Given sessions expire after 500 ms without requests

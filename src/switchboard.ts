@@ -9,7 +9,7 @@ import { Metrics } from './metrics/index.js';
 import { localUser } from './principal/index.js';
 import { serveOverStdio } from './session/index.js';
 import { createTokenStore, type TokenStore } from './store/index.js';
-import { ServerMonitor } from './upstream/index.js';
+import { ConnectionPool } from './upstream/index.js';
 
 export interface ServeOptions {
   /** SWITCHBOARD_SECRET: the key material for tokens at rest (required with Redis). */
@@ -52,10 +52,12 @@ export async function serveHttp(config: Config, logger: Logger, options: ServeOp
   const metrics = new Metrics();
   const store = await openStore(config, options, logger);
   const auth = new AuthManager(config, store, logger);
-  const sessions = new SessionRegistry(config, logger, metrics, auth);
-  const modern = new ModernEndpoint({ principal: modernPrincipal(config.http.host, userInfo().username), config, logger, metrics, auth });
-  const monitor = new ServerMonitor(config, logger);
-  monitor.start();
+  // Every server's shared connection opens now, in parallel: /readyz reports them before any client connects, and the
+  // first session finds the public servers connected.
+  const pool = new ConnectionPool(config, logger);
+  pool.warm();
+  const sessions = new SessionRegistry(config, pool, logger, metrics, auth);
+  const modern = new ModernEndpoint({ principal: modernPrincipal(config.http.host, userInfo().username), config, pool, logger, metrics, auth });
   const app = createHttpApp({
     config,
     logger,
@@ -63,9 +65,10 @@ export async function serveHttp(config: Config, logger: Logger, options: ServeOp
     sessions,
     modern,
     routes: authRoutes(auth, logger),
+    upstreamConnections: () => pool.connections(),
     readiness: async (): Promise<Readiness> => {
       const storeState = await storeReadiness(store);
-      return { ready: storeState.ok, store: storeState, sessions: sessions.size, servers: monitor.states() };
+      return { ready: storeState.ok, store: storeState, sessions: sessions.size, servers: pool.states() };
     },
   });
   const server = createServer(app);
@@ -80,7 +83,8 @@ export async function serveHttp(config: Config, logger: Logger, options: ServeOp
     port,
     auth,
     close: async () => {
-      await Promise.all([sessions.closeAll(), modern.close(), monitor.close()]);
+      await Promise.all([sessions.closeAll(), modern.close()]);
+      await pool.close();
       await stopServer(server);
       await store.close();
     },
@@ -119,11 +123,13 @@ export async function serveStdio(config: Config, logger: Logger, options: ServeO
   if (!config.publicUrl) auth.setPublicUrl(httpOrigin(config.http.host, port));
   // The one stdio session belongs to the local user; as a principal it outlives the process, so with a persistent
   // store an IDE restart keeps the sign-ins. (HTTP sessions are principals of their own.)
-  const stdio = serveOverStdio({ principal: localUser(userInfo().username), config, logger, metrics: new Metrics(), auth });
+  const pool = new ConnectionPool(config, logger);
+  const stdio = serveOverStdio({ principal: localUser(userInfo().username), config, pool, logger, metrics: new Metrics(), auth });
   logger.info({ servers: Object.keys(config.mcpServers), callback: auth.redirectUri }, 'switchboard serving on stdio');
   return {
     close: async () => {
       await stdio.close();
+      await pool.close();
       await stopServer(callbackServer);
       await store.close();
     },

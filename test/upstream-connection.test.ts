@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { pino } from 'pino';
 import type { ServerConfig } from '../src/config/index.js';
-import { MemoryEraVerdicts, UpstreamConnection, UpstreamRequestError, UpstreamUnavailableError, type DownstreamPeer } from '../src/upstream/index.js';
+import { MemoryEraVerdicts, RELAYABLE_CAPABILITIES, UpstreamConnection, UpstreamRequestError, UpstreamUnavailableError, type ConnectionUser } from '../src/upstream/index.js';
 import { startMockMcpServer, stdioCommand, type MockEra, type MockMcpServer, type MockMcpSpec, type MockTransportKind } from '../mock-servers/mcp/index.js';
 
 const logger = pino({ level: 'silent' });
@@ -15,13 +15,13 @@ const spec: MockMcpSpec = {
   resourceTemplates: [{ uriTemplate: 'weather://{city}', name: 'city weather' }],
 };
 
-const peer = (answers: { sampled?: string } = {}): DownstreamPeer => ({
-  clientCapabilities: { sampling: {} },
-  forwardRequest: async (request) => {
+const peer = (answers: { sampled?: string } = {}, onChange: () => void = () => {}): ConnectionUser => ({
+  upstreamChanged: onChange,
+  upstreamRequest: async (_connection, request) => {
     if (request.method !== 'sampling/createMessage') throw new Error(`unexpected ${request.method}`);
     return { model: 'm', role: 'assistant', content: { type: 'text', text: answers.sampled ?? 'sampled' } };
   },
-  forwardNotification: async () => {},
+  upstreamNotification: () => {},
 });
 
 const mocks: MockMcpServer[] = [];
@@ -41,17 +41,17 @@ function remote(url: string, extra: Partial<ServerConfig> = {}): ServerConfig {
   return { url, timeoutMs: 5000, prefix: true, ...extra } as ServerConfig;
 }
 
-async function connected(config: ServerConfig, verdicts: MemoryEraVerdicts, options: { peer?: DownstreamPeer; onChange?: () => void } = {}): Promise<UpstreamConnection> {
+async function connected(config: ServerConfig, verdicts: MemoryEraVerdicts, options: { peer?: ConnectionUser; onChange?: () => void } = {}): Promise<UpstreamConnection> {
   const connection = new UpstreamConnection({
     name: 'weather',
     config,
-    peer: options.peer ?? peer(),
+    capabilities: RELAYABLE_CAPABILITIES,
     logger,
-    onChange: options.onChange ?? (() => {}),
     backoff: { initialMs: 50, maxMs: 200 },
     verdicts,
   });
   connections.push(connection);
+  connection.attach(options.peer ?? peer({}, options.onChange));
   connection.start();
   await connection.settled(10_000);
   return connection;

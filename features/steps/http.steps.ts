@@ -191,8 +191,8 @@ function toolsListBody(): string {
   return JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} });
 }
 
-When('the client ends its session', async function (this: SwitchboardWorld) {
-  await this.client().endSession();
+When('{client} ends its session', async function (this: SwitchboardWorld, client: string) {
+  await this.client(client).endSession();
 });
 
 Then('switchboard holds {int} open session(s)', async function (this: SwitchboardWorld, count: number) {
@@ -266,28 +266,22 @@ Then('the metrics record the latency of {int} call(s) to {string}', async functi
   assert.equal(total(samples, 'switchboard_upstream_request_duration_seconds_count', (l) => l.server === server && l.method === 'tools/call'), count);
 });
 
-// switchboard's own connection to each server is its health monitor's (GET /readyz); a client session adds one more.
+// Each server's shared connection opens when switchboard starts (GET /readyz reports it); sessions use it.
 
-Then('the server {string} holds a session for the client besides switchboard\'s own', async function (this: SwitchboardWorld, server: string) {
-  await eventually(() => this.mock(server).sessions() === 2, `2 sessions on "${server}"`);
+Then('the server {string} holds {int} session(s)', function (this: SwitchboardWorld, server: string, count: number) {
+  assert.equal(this.mock(server).sessions(), count);
 });
 
-Then('the server {string} soon holds only switchboard\'s own session', async function (this: SwitchboardWorld, server: string) {
-  // MCP 2025-11-25 basic/transports#session-management: the session's upstream session is ended (DELETE), not abandoned.
-  await eventually(() => this.mock(server).sessions() === 1, `only the monitor's session on "${server}" (${this.mock(server).sessions()} open)`);
+Then(/^the server "([^"]+)" (?:still )?runs (\d+) process(?:es)?$/, function (this: SwitchboardWorld, server: string, count: string) {
+  assert.equal(stdioProcesses(server).length, Number(count), `processes of "${server}": ${stdioProcesses(server).join(', ')}`);
 });
 
-Then('the server {string} runs a process for the client besides switchboard\'s own', async function (this: SwitchboardWorld, server: string) {
-  assert.equal(stdioProcesses(server).length, 2, `processes of "${server}": ${stdioProcesses(server).join(', ')}`);
+Then('the server {string} soon runs {int} process(es)', async function (this: SwitchboardWorld, server: string, count: number) {
+  await eventually(() => stdioProcesses(server).length === count, `${count} processes of "${server}" (pids ${stdioProcesses(server).join(', ')})`);
 });
 
-Then('the server {string} soon runs only switchboard\'s own process', async function (this: SwitchboardWorld, server: string) {
-  await eventually(() => stdioProcesses(server).length === 1, `only the monitor's process of "${server}" (pids ${stdioProcesses(server).join(', ')})`);
-});
-
-Then('the metrics count {int} upstream connection(s) of client sessions', async function (this: SwitchboardWorld, count: number) {
-  const samples = await metricSamples(this);
-  assert.equal(total(samples, 'switchboard_upstream_connections', () => true), count);
+Then('the metrics count {int} upstream connection(s)', async function (this: SwitchboardWorld, count: number) {
+  await eventually(async () => total(await metricSamples(this), 'switchboard_upstream_connections', () => true) === count, `${count} upstream connections in the metrics`);
 });
 
 /**

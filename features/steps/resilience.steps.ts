@@ -16,11 +16,11 @@ Then('switchboard reports the server {string} as {word}', async function (this: 
   }
 });
 
-/** Counted in switchboard's own log: each failed attempt of a session's connection is one line. */
+/** Counted in switchboard's own log: each failed attempt of a connection is one line. */
 When('switchboard has tried to reach {string} {int} more times', async function (this: SwitchboardWorld, server: string, attempts: number) {
   this.forgetNotifications();
-  const target = this.sessionConnectAttempts(server) + attempts;
-  await eventually(() => this.sessionConnectAttempts(server) >= target, `${attempts} more attempts to reach "${server}"`);
+  const target = this.connectAttempts(server) + attempts;
+  await eventually(() => this.connectAttempts(server) >= target, `${attempts} more attempts to reach "${server}"`);
 });
 
 When('the client calls {string} and gives up once the server is working on it', async function (this: SwitchboardWorld, tool: string) {

@@ -111,10 +111,6 @@ When('{client} signs out of {string} everywhere', async function (this: Switchbo
   await signOut(this, client, server, true);
 });
 
-When('client {string} ends its session', async function (this: SwitchboardWorld, client: string) {
-  await this.client(client).endSession();
-});
-
 // --- calls ---
 
 When('the client calls {string} {int} times', async function (this: SwitchboardWorld, tool: string, times: number) {

@@ -22,6 +22,11 @@ Given('an upstream {string} that is not running yet, with tools {string}', async
   await this.declareDownUpstream(name, { tools: names(tools).map((tool) => ({ name: tool })) });
 });
 
+Given('an upstream {string} over stdio with tools {string}, with a process of its own for each session', async function (this: SwitchboardWorld, name: string, tools: string) {
+  await this.startUpstream(name, 'stdio', { tools: names(tools).map((tool) => ({ name: tool })) });
+  this.upstream(name).settings.isolation = 'session';
+});
+
 Given('the upstream {string} is exposed without a prefix', function (this: SwitchboardWorld, name: string) {
   this.upstream(name).settings.prefix = false;
 });

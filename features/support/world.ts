@@ -215,11 +215,11 @@ export class SwitchboardWorld extends World {
     return JSON.parse(answer.text) as Awaited<ReturnType<SwitchboardWorld['readiness']>>;
   }
 
-  /** How often the client sessions' connections to `server` have failed to connect, from switchboard's log. */
-  sessionConnectAttempts(server: string): number {
+  /** How often the connections to `server` have failed to connect, from switchboard's log. */
+  connectAttempts(server: string): number {
     return this.logLines
-      .map((line) => JSON.parse(line) as { msg?: string; server?: string; session?: string; monitor?: boolean })
-      .filter((entry) => entry.msg === 'upstream connection failed' && entry.server === server && entry.session !== undefined && !entry.monitor)
+      .map((line) => JSON.parse(line) as { msg?: string; server?: string })
+      .filter((entry) => entry.msg === 'upstream connection failed' && entry.server === server)
       .length;
   }
 

@@ -2,6 +2,7 @@ export { AuthManager } from './upstream-auth.js';
 export type { ServerAuthInfo } from './server-info.js';
 export type { CompletedSignIn, SignInStart } from './sign-in-flow.js';
 export type { TokenService } from './token-service.js';
+export { SignInStates } from './sign-in-states.js';
 export { SignInState, type AuthRequiredEntry, type SignInBegun, type SignInNeed, type SignedIn } from './sign-in-state.js';
 export { authRoutes } from './routes.js';
 export {

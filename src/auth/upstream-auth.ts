@@ -8,6 +8,7 @@ import { ClientIdentities } from './client-identity.js';
 import type { BearerChallenge } from './discovery/index.js';
 import { ServerInfoResolver, type ServerAuthInfo } from './server-info.js';
 import { SignInFlow, type CompletedSignIn, type SignInStart } from './sign-in-flow.js';
+import { SignInStates } from './sign-in-states.js';
 import type { TokenService } from './token-service.js';
 
 /**
@@ -21,6 +22,8 @@ export class AuthManager implements TokenService {
   private readonly clients: ClientIdentities;
   private readonly tokens: AccessTokens;
   private readonly flow: SignInFlow;
+  /** The sign-in state of each principal that has a view now. */
+  readonly signIns: SignInStates;
 
   constructor(config: Config, readonly store: TokenStore, logger: Logger) {
     const log = logger.child({ component: 'auth' });
@@ -29,6 +32,7 @@ export class AuthManager implements TokenService {
     this.clients = new ClientIdentities(this.servers, store, this.address, log);
     this.tokens = new AccessTokens(store, this.clients, log);
     this.flow = new SignInFlow(this.servers, this.clients, this.tokens, store, this.address, log);
+    this.signIns = new SignInStates(this, log);
   }
 
   /** Called once the HTTP port is known, when no publicUrl was configured. */

@@ -41,6 +41,11 @@ const localServer = z.strictObject({
   args: z.array(z.string()).default([]),
   env: z.record(z.string(), z.string()).optional(),
   cwd: z.string().optional(),
+  /**
+   * shared: one process serves every session (its state, such as a working directory or a login, is everyone's);
+   * session: each session gets a process of its own, which ends with the session.
+   */
+  isolation: z.enum(['shared', 'session']).default('shared'),
 });
 
 export const DEFAULT_HTTP_PORT = 8080;

@@ -23,6 +23,8 @@ export interface HttpAppOptions {
   /** 2026-07-28 requests: no session, state owned by the bind's principal. */
   modern: ModernEndpoint;
   readiness: () => Promise<Readiness>;
+  /** The upstream connections of the process, by server and state (for /metrics). */
+  upstreamConnections: () => Iterable<{ server: string; state: string }>;
   /** Routes mounted before /mcp (e.g. the OAuth callback). */
   routes?: express.Router;
 }
@@ -68,9 +70,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   });
   app.get('/metrics', async (_req, res) => {
     options.metrics.upstreamStates.reset();
-    for (const session of sessions.sessions()) {
-      for (const { name, state } of session.upstreamStates()) options.metrics.upstreamStates.inc({ server: name, state });
-    }
+    for (const { server, state } of options.upstreamConnections()) options.metrics.upstreamStates.inc({ server, state });
     res.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
   });
   if (options.routes) app.use(options.routes);

@@ -5,6 +5,7 @@ import type { AuthManager } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
+import type { ConnectionPool } from '../upstream/index.js';
 import { localUser, type Principal } from '../principal/index.js';
 import { ModernFace, PrincipalView } from '../session/index.js';
 import { isLoopbackHost } from './origin.js';
@@ -22,6 +23,7 @@ export interface ModernEndpointOptions {
   /** Absent on a non-loopback bind without a front door: nobody owns sign-ins there. */
   principal: Principal | undefined;
   config: Config;
+  pool: ConnectionPool;
   logger: Logger;
   metrics: Metrics;
   auth?: AuthManager;

@@ -5,6 +5,7 @@ import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { Session } from '../session/index.js';
+import type { ConnectionPool } from '../upstream/index.js';
 
 interface Entry {
   session: Session;
@@ -20,7 +21,7 @@ export class SessionRegistry {
   private readonly entries = new Map<string, Entry>();
   private readonly sweeper: NodeJS.Timeout;
 
-  constructor(private readonly config: Config, private readonly logger: Logger, private readonly metrics: Metrics, private readonly auth?: AuthManager) {
+  constructor(private readonly config: Config, private readonly pool: ConnectionPool, private readonly logger: Logger, private readonly metrics: Metrics, private readonly auth?: AuthManager) {
     const idle = config.sessions.idleTimeoutMs;
     this.sweeper = setInterval(() => this.expireIdle(), Math.max(250, Math.min(idle / 4, 60_000)));
     this.sweeper.unref();
@@ -30,17 +31,13 @@ export class SessionRegistry {
     return this.entries.size;
   }
 
-  *sessions(): IterableIterator<Session> {
-    for (const entry of this.entries.values()) yield entry.session;
-  }
-
   /**
    * Handles an initialize request on a new session. The session is registered only when the SDK accepted the
    * initialize; a rejected one is closed again at once.
    */
   async initialize(handle: (transport: NodeStreamableHTTPServerTransport) => Promise<void>): Promise<void> {
     const id = randomUUID();
-    const session = new Session({ id, config: this.config, logger: this.logger, metrics: this.metrics, auth: this.auth });
+    const session = new Session({ id, config: this.config, pool: this.pool, logger: this.logger, metrics: this.metrics, auth: this.auth });
     const transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
       onsessioninitialized: () => {

@@ -19,7 +19,7 @@ export class Metrics {
   readonly sessions = new Gauge({ name: 'switchboard_sessions', help: 'Open downstream sessions.', registers: [this.registry] });
   readonly upstreamStates = new Gauge({
     name: 'switchboard_upstream_connections',
-    help: 'Upstream connections by server and state, over all sessions.',
+    help: 'Upstream connections by server and state (a public server has one, shared by every session; a server behind OAuth one per principal).',
     labelNames: ['server', 'state'] as const,
     registers: [this.registry],
   });

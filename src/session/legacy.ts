@@ -4,6 +4,7 @@ import type { AuthManager } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
+import type { ConnectionPool } from '../upstream/index.js';
 import type { UrlElicitation } from './auth-tools.js';
 import { createServerFace, directRelay, type RequestRunner } from './handlers.js';
 import { sessionPrincipal, type Principal } from '../principal/index.js';
@@ -22,6 +23,7 @@ export interface SessionOptions {
   /** Whose connections and tokens these are: the session itself by default. */
   principal?: Principal;
   config: Config;
+  pool: ConnectionPool;
   logger: Logger;
   metrics: Metrics;
   auth?: AuthManager;
@@ -29,7 +31,7 @@ export interface SessionOptions {
 
 /**
  * One legacy (2025-11-25) downstream session: an MCP server face with `initialize`, the session's principal view
- * (its own connection to every upstream) and the push channel back to the client over the session's transport.
+ * (its leases on the upstream connections) and the push channel back to the client over the session's transport.
  */
 export class Session implements DownstreamFace {
   readonly id: string;
@@ -87,10 +89,6 @@ export class Session implements DownstreamFace {
 
   callTool(params: Parameters<PrincipalView['callTool']>[0], context: RelayContext) {
     return this.view.callTool(params, context);
-  }
-
-  upstreamStates() {
-    return this.view.upstreamStates();
   }
 
   async close(options: { forgetTokens: boolean }): Promise<void> {

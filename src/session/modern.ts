@@ -14,6 +14,7 @@ import { Sealer } from '../store/index.js';
 import type { UrlElicitation } from './auth-tools.js';
 import { CallEndedError, UnanswerableRequestError } from './errors.js';
 import { Exchange, ROUND_WAIT_MS } from './exchange.js';
+import { missingCapability } from './capabilities.js';
 import { createServerFace, type RequestRunner } from './handlers.js';
 import { principalKey } from '../principal/index.js';
 import type { DownstreamFace, PrincipalView, RelayContext } from './view.js';
@@ -172,19 +173,5 @@ export class ModernFace implements DownstreamFace, RequestRunner {
 
   completeElicitation(): void {
     // 2026-07-28 has no notifications/elicitation/complete: the client's retry answers the URL elicitation.
-  }
-}
-
-/** The capability a request needs that the client did not declare, if any. */
-function missingCapability(request: Request, capabilities: ClientCapabilities): string | undefined {
-  switch (request.method) {
-    case 'sampling/createMessage': return capabilities.sampling ? undefined : 'sampling';
-    case 'roots/list': return capabilities.roots ? undefined : 'roots';
-    case 'elicitation/create': {
-      const url = (request.params as { mode?: string } | undefined)?.mode === 'url';
-      if (url) return capabilities.elicitation?.url ? undefined : 'URL-mode elicitation';
-      return capabilities.elicitation ? undefined : 'elicitation';
-    }
-    default: return undefined;
   }
 }

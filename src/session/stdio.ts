@@ -7,11 +7,13 @@ import type { Metrics } from '../metrics/index.js';
 import { Session } from './legacy.js';
 import { ModernFace } from './modern.js';
 import type { Principal } from '../principal/index.js';
+import type { ConnectionPool } from '../upstream/index.js';
 import { PrincipalView } from './view.js';
 
 export interface StdioOptions {
   principal: Principal;
   config: Config;
+  pool: ConnectionPool;
   logger: Logger;
   metrics: Metrics;
   auth?: AuthManager;

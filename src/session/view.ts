@@ -13,14 +13,24 @@ import {
   type RequestId,
   type Tool,
 } from '@modelcontextprotocol/server';
-import { SignInState, type AuthManager } from '../auth/index.js';
-import { publicUri, resultWithPublicUris, SessionCatalog, type CatalogSource, type Route } from '../catalog/index.js';
+import type { AuthManager, SignInState } from '../auth/index.js';
+import { publicUri, resultWithPublicUris, SessionCatalog, type Route } from '../catalog/index.js';
 import { isRemote, type Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
-import type { Principal } from '../principal/index.js';
-import { UpstreamConnection, UpstreamRequestError, UpstreamTimeoutError, UpstreamUnavailableError, type CatalogPart, type DownstreamPeer } from '../upstream/index.js';
+import { principalKey, type Principal } from '../principal/index.js';
+import {
+  UpstreamConnection,
+  UpstreamRequestError,
+  UpstreamTimeoutError,
+  UpstreamUnavailableError,
+  type CatalogPart,
+  type ConnectionPool,
+  type ConnectionUser,
+  type LeaseRequest,
+} from '../upstream/index.js';
 import { AuthTools, AUTH_STATUS_URI, type UrlElicitation } from './auth-tools.js';
+import { missingCapability } from './capabilities.js';
 import { NotOfferedError, UnanswerableRequestError } from './errors.js';
 
 /**
@@ -54,6 +64,8 @@ export interface ViewOptions {
   /** Who owns the connections and sign-ins; absent when nobody does (public servers only, no sign-in offered). */
   principal: Principal | undefined;
   config: Config;
+  /** Where the upstream connections come from; a view leases them and gives them back when it closes. */
+  pool: ConnectionPool;
   logger: Logger;
   metrics: Metrics;
   /** Upstream OAuth; without it a 401 still shows as auth_required, but no sign-in can be offered. */
@@ -63,17 +75,32 @@ export interface ViewOptions {
 }
 
 /**
- * One principal's view of the upstreams: its own connection to every upstream (so server-to-client requests, logs
- * and credentials belong to this principal), the merged catalog over them, its sign-in state and switchboard's own
- * tools. The data flow downstream front → view → catalog → upstream; the face carries messages back.
+ * One server as a view sees it: the server's shared connection, or the principal's own connection once the server
+ * turned out to want a sign-in (then it is reached with the principal's credentials).
  */
-export class PrincipalView implements DownstreamPeer {
+interface ServerSlot {
+  name: string;
+  prefix: boolean;
+  connection: UpstreamConnection;
+  own: boolean;
+}
+
+let nextViewId = 0;
+
+/**
+ * One principal's view of the upstreams: a connection to every upstream leased from the pool (shared with other views
+ * where the server is public, the principal's own where it wants a sign-in, see src/upstream/pool.ts), the merged
+ * catalog over them, its sign-in state and switchboard's own tools. The data flow downstream front → view → catalog →
+ * upstream; the face carries messages back.
+ */
+export class PrincipalView implements ConnectionUser {
+  private readonly id = nextViewId++;
   private readonly catalog: SessionCatalog;
-  private readonly connections: UpstreamConnection[] = [];
-  private readonly sources: CatalogSource[] = [];
+  private readonly slots: ServerSlot[] = [];
   private readonly logger: Logger;
   private readonly auth: SignInState | undefined;
   private readonly authTools: AuthTools | undefined;
+  private readonly stopHearingSignIns: (() => void) | undefined;
   private face: DownstreamFace | undefined;
   private authStatusWatched = false;
   private startedValue = false;
@@ -87,20 +114,20 @@ export class PrincipalView implements DownstreamPeer {
   /** Bumped whenever the catalog is rebuilt; the serialised tools/list is cached per version. */
   private catalogVersion = 0;
   private toolsListCache: { version: number; json: Buffer } | undefined;
-  /** The client's logging level, applied to every upstream when it (re)connects. */
+  /** The client's logging level, applied to every connection the view uses. */
   private logLevel: LoggingLevel | undefined;
 
   constructor(private readonly options: ViewOptions) {
     this.logger = options.logger;
     this.catalog = new SessionCatalog(options.config.naming.maxLength, this.logger);
     if (options.auth && options.principal) {
-      this.auth = new SignInState(options.auth, options.principal, this.logger);
-      this.auth.onSignedIn(({ connect, elicitationId }) => void this.reconnect(connect).then(() => {
+      this.auth = options.auth.signIns.acquire(options.principal);
+      this.stopHearingSignIns = this.auth.onSignedIn(({ connect, elicitationId }) => void this.reconnect(connect).then(() => {
         if (elicitationId) this.face?.completeElicitation(elicitationId);
       }));
       this.authTools = new AuthTools(this.auth, {
         elicitUrl: (elicitation, requestId) => this.face?.elicitUrl(elicitation, requestId) ?? false,
-        servers: () => this.connections.map((c) => c.name),
+        servers: () => this.slots.map((s) => s.name),
         maxNameLength: options.config.naming.maxLength,
         state: (name) => this.connection(name)?.state,
         stateDetail: (name) => this.connection(name)?.stateDetail,
@@ -133,12 +160,11 @@ export class PrincipalView implements DownstreamPeer {
   }
 
   private connection(name: string): UpstreamConnection | undefined {
-    return this.connections.find((c) => c.name === name);
+    return this.slots.find((s) => s.name === name)?.connection;
   }
 
-  /** The state of each upstream for this view, in config order. */
-  upstreamStates(): { name: string; state: UpstreamConnection['state'] }[] {
-    return this.connections.map((c) => ({ name: c.name, state: c.state }));
+  private get connections(): UpstreamConnection[] {
+    return this.slots.map((s) => s.connection);
   }
 
   /**
@@ -148,56 +174,92 @@ export class PrincipalView implements DownstreamPeer {
   async close(options: { forgetTokens: boolean }): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all(this.connections.map((c) => c.close()));
-    await this.auth?.close(options);
+    for (const slot of this.slots) this.options.pool.release(slot.connection, this);
+    this.stopHearingSignIns?.();
+    if (this.auth) await this.options.auth?.signIns.release(this.auth, options);
   }
 
-  // --- DownstreamPeer: what upstream connections send toward the client ---
+  // --- ConnectionUser: what upstream connections send toward the client ---
 
-  async forwardRequest(request: Request, options: { signal: AbortSignal; relatedRequestId?: RequestId }) {
-    if (!this.face) throw new UnanswerableRequestError('no-client', request.method);
+  upstreamRequest(connection: UpstreamConnection, request: Request, options: { signal: AbortSignal; relatedRequestId?: RequestId }) {
+    if (!this.face) return Promise.reject(new UnanswerableRequestError('no-client', request.method));
+    // Connections declare every capability switchboard relays (they are shared); this client may lack it.
+    const missing = missingCapability(request, this.face.clientCapabilities);
+    if (missing) return Promise.reject(new UnanswerableRequestError('missing-capability', missing));
     return this.face.forwardRequest(request, options);
   }
 
-  async forwardNotification(notification: Notification, options: { server: string; relatedRequestId?: RequestId }): Promise<void> {
+  upstreamNotification(connection: UpstreamConnection, notification: Notification, relatedRequestId: RequestId | undefined): void {
     if (this.closed || !this.face) return;
+    const server = connection.name;
     if (notification.method === 'notifications/resources/updated') {
-      const prefix = this.sources.find((s) => s.connection.name === options.server)?.prefix ?? true;
-      this.face.resourceUpdated(publicUri(options.server, String(notification.params?.uri ?? ''), prefix));
+      const prefix = this.slots.find((s) => s.connection === connection)?.prefix ?? true;
+      this.face.resourceUpdated(publicUri(server, String(notification.params?.uri ?? ''), prefix));
       return;
     }
     let forwarded = notification;
     if (notification.method === 'notifications/message') {
       const params = notification.params ?? {};
-      forwarded = { ...notification, params: { ...params, logger: typeof params.logger === 'string' ? `${options.server}/${params.logger}` : options.server } };
+      forwarded = { ...notification, params: { ...params, logger: typeof params.logger === 'string' ? `${server}/${params.logger}` : server } };
     }
-    await this.face.sendNotification(forwarded, options.relatedRequestId).catch((error: unknown) => {
-      this.logger.debug({ server: options.server, error: String(error) }, 'could not forward a notification');
+    void this.face.sendNotification(forwarded, relatedRequestId).catch((error: unknown) => {
+      this.logger.debug({ server, error: String(error) }, 'could not forward a notification');
     });
+  }
+
+  upstreamChanged(connection: UpstreamConnection, parts: ReadonlySet<CatalogPart>): void {
+    if (this.closed) return;
+    const slot = this.slots.find((s) => s.connection === connection);
+    if (slot && !slot.own && this.auth && (connection.state === 'auth_required' || connection.state === 'reauth_required')) {
+      this.useOwnConnection(slot);
+      return;
+    }
+    this.onUpstreamChange(parts);
   }
 
   // --- upstream lifecycle ---
 
-  /** Opens the connections to every upstream (the client's `initialized`, or a modern view's first request). */
+  /**
+   * Leases a connection to every upstream (the client's `initialized`, or a modern view's first request). Every
+   * server starts on its shared connection; one that wants a sign-in moves to the principal's own (useOwnConnection).
+   */
   start(): void {
     if (this.startedValue || this.closed) return;
     this.startedValue = true;
     for (const [name, serverConfig] of Object.entries(this.options.config.mcpServers)) {
-      const connection = new UpstreamConnection({
-        name,
-        config: serverConfig,
-        peer: this,
-        logger: this.logger,
-        onChange: (_connection, parts) => this.onUpstreamChange(parts),
-        onConnected: (upstream) => this.applyLogLevel(upstream),
-        credentials: this.auth && isRemote(serverConfig) ? this.auth.credentials(name) : undefined,
-        backoff: { initialMs: this.options.config.reconnect.initialDelayMs, maxMs: this.options.config.reconnect.maxDelayMs },
-      });
-      this.connections.push(connection);
-      this.sources.push({ connection, prefix: serverConfig.prefix });
+      const lease: LeaseRequest = { server: name, capabilities: this.clientCapabilities };
+      if (!isRemote(serverConfig) && serverConfig.isolation === 'session') lease.owner = `view:${this.id}`;
+      const connection = this.options.pool.acquire(lease, this);
+      const slot: ServerSlot = { name, prefix: serverConfig.prefix, connection, own: false };
+      this.slots.push(slot);
+      if (this.logLevel) void connection.setLogLevel(this, this.logLevel);
     }
-    // All upstreams connect in parallel; none waits for another.
-    for (const connection of this.connections) connection.start();
+    for (const slot of this.slots) {
+      const state = slot.connection.state;
+      if (this.auth && (state === 'auth_required' || state === 'reauth_required')) this.useOwnConnection(slot);
+    }
+    this.onUpstreamChange(new Set(['tools', 'prompts', 'resources', 'resourceTemplates']));
+  }
+
+  /**
+   * The server refused its shared connection for want of a sign-in: from now on this view reaches it with the
+   * principal's credentials, on a connection of the principal's own (which finds a stored sign-in at its issuer by
+   * itself: single sign-on).
+   */
+  private useOwnConnection(slot: ServerSlot): void {
+    const principal = this.options.principal;
+    if (!this.auth || !principal || slot.own) return;
+    const shared = slot.connection;
+    slot.connection = this.options.pool.acquire({
+      server: slot.name,
+      owner: principalKey(principal),
+      credentials: this.auth.credentials(slot.name),
+      capabilities: this.clientCapabilities,
+    }, this);
+    slot.own = true;
+    this.options.pool.release(shared, this);
+    if (this.logLevel) void slot.connection.setLogLevel(this, this.logLevel);
+    this.onUpstreamChange(new Set(['tools', 'prompts', 'resources', 'resourceTemplates']));
   }
 
   async rootsChanged(): Promise<void> {
@@ -206,13 +268,7 @@ export class PrincipalView implements DownstreamPeer {
 
   async setLogLevel(level: LoggingLevel): Promise<void> {
     this.logLevel = level;
-    await Promise.all(this.connectedUpstreams().map((c) => this.applyLogLevel(c)));
-  }
-
-  private async applyLogLevel(connection: UpstreamConnection): Promise<void> {
-    if (this.logLevel && connection.serverCapabilities?.logging) {
-      await connection.request({ method: 'logging/setLevel', params: { level: this.logLevel } }).catch(() => undefined);
-    }
+    await Promise.all(this.connections.map((c) => c.setLogLevel(this, level)));
   }
 
   private onUpstreamChange(changed: ReadonlySet<CatalogPart>): void {
@@ -223,7 +279,7 @@ export class PrincipalView implements DownstreamPeer {
     // A state change alone can still change switchboard's own tools (authenticate_<server> comes and goes).
     if (ownToolsKey !== this.ownToolsKey) parts.add('tools');
     this.ownToolsKey = ownToolsKey;
-    this.catalog.rebuild(this.sources, ownTools as unknown as Parameters<SessionCatalog['rebuild']>[1]);
+    this.catalog.rebuild(this.slots.map((s) => ({ connection: s.connection, prefix: s.prefix })), ownTools as unknown as Parameters<SessionCatalog['rebuild']>[1]);
     this.catalogVersion++;
     if (this.authStatusWatched && this.authTools) this.face?.resourceUpdated(AUTH_STATUS_URI);
     // Before its first listing the client has no list to refresh; that listing waits for connecting upstreams instead.
@@ -258,14 +314,22 @@ export class PrincipalView implements DownstreamPeer {
     this.listWaitDone = true;
   }
 
+  /** Waits for connecting upstreams, again for a server that moved to the principal's own connection meanwhile. */
   private async settleConnecting(): Promise<void> {
     this.start();
-    await Promise.all(this.connections.map((c) => c.settled(this.options.config.sessions.firstListWaitMs)));
+    const deadline = Date.now() + this.options.config.sessions.firstListWaitMs;
+    for (;;) {
+      const waiting = this.connections.filter((c) => c.state === 'connecting');
+      const left = deadline - Date.now();
+      if (waiting.length === 0 || left <= 0 || this.closed) return;
+      await Promise.all(waiting.map((c) => c.settled(left)));
+    }
   }
 
   private connectedUpstreams(): UpstreamConnection[] {
     return this.connections.filter((c) => c.state === 'connected');
   }
+
 
   // --- requests from the client ---
 
@@ -323,7 +387,8 @@ export class PrincipalView implements DownstreamPeer {
       return;
     }
     const route = await this.resourceRoute(uri);
-    await this.relay(route, { method: 'resources/subscribe', params: { uri: route.upstreamName } }, context);
+    if (route.connection.state === 'connecting') await route.connection.settled(this.options.config.sessions.firstListWaitMs);
+    await route.connection.subscribe(route.upstreamName, this, context.signal);
   }
 
   async unsubscribe(uri: string, context: RelayContext): Promise<void> {
@@ -332,7 +397,7 @@ export class PrincipalView implements DownstreamPeer {
       return;
     }
     const route = await this.resourceRoute(uri);
-    await this.relay(route, { method: 'resources/unsubscribe', params: { uri: route.upstreamName } }, context);
+    await route.connection.unsubscribe(route.upstreamName, this, context.signal);
   }
 
   async complete(params: CompleteRequestParams, context: RelayContext) {
@@ -394,7 +459,7 @@ export class PrincipalView implements DownstreamPeer {
    * server that is not connected says so: a tool of a server that is down is not "unknown", it is unavailable.
    */
   private unknownTool(name: string): CallToolResult {
-    const owner = this.sources.find((s) => s.prefix && name.startsWith(`${s.connection.name}_`) && s.connection.state !== 'connected');
+    const owner = this.slots.find((s) => s.prefix && name.startsWith(`${s.name}_`) && s.connection.state !== 'connected');
     if (owner) {
       this.options.metrics.upstreamCalls.inc({ server: owner.connection.name, method: 'tools/call', outcome: 'unavailable' });
       return this.unavailable(new UpstreamUnavailableError(owner.connection.name, owner.connection.state, owner.connection.stateDetail));
@@ -413,6 +478,7 @@ export class PrincipalView implements DownstreamPeer {
     try {
       const result = await route.connection.request(request, {
         signal: context.signal,
+        caller: this,
         downstreamRequestId: context.requestId,
         onprogress: progressToken === undefined || !context.sendNotification ? undefined : (progress) => {
           void context.sendNotification?.({ method: 'notifications/progress', params: { ...progress, progressToken } }).catch(() => {});

@@ -10,12 +10,13 @@ import {
   SdkErrorCode,
   StreamableHTTPClientTransport,
   type ClientCapabilities as SdkClientCapabilities,
+  type JSONRPCMessage,
   type McpSubscription,
   type PriorDiscovery,
   type ProtocolEra,
   type ServerCapabilities,
 } from '@modelcontextprotocol/client';
-import type { ClientCapabilities, Notification, Request, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { ClientCapabilities, LoggingLevel, Notification, Request, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { isRemote, type ServerConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
@@ -37,25 +38,25 @@ const SESSION_END_TIMEOUT_MS = 5_000;
 /** The SDK's own request timeout is off: ours (below) restarts on progress, which the SDK cannot see (progress.ts). */
 const NO_SDK_TIMEOUT_MS = 2 ** 31 - 1;
 
-/** What an upstream connection needs from the downstream session it serves. */
-export interface DownstreamPeer {
-  /** Capabilities of the downstream client, declared upstream so servers only ask for what the client can do. */
-  readonly clientCapabilities: ClientCapabilities;
-  /** Sends a server-to-client request (sampling, elicitation, roots) to the downstream client. */
-  forwardRequest(request: Request, options: { signal: AbortSignal; relatedRequestId?: RequestId }): Promise<PassThroughResult>;
-  /** Sends a notification (logging, resource updates) from this server to the downstream client. */
-  forwardNotification(notification: Notification, options: { server: string; relatedRequestId?: RequestId }): Promise<void>;
+/**
+ * A principal view that uses this connection (a connection is shared by every view that authenticates as the same
+ * principal, see pool.ts): what the connection tells it. Which messages go to which user is in README.md, "Routing".
+ */
+export interface ConnectionUser {
+  /** The state or parts of the catalog changed. */
+  upstreamChanged(connection: UpstreamConnection, parts: ReadonlySet<CatalogPart>): void;
+  /** A notification for this user's client (logs, updates of resources it subscribed to). */
+  upstreamNotification(connection: UpstreamConnection, notification: Notification, relatedRequestId: RequestId | undefined): void;
+  /** A server-to-client request (sampling, elicitation, roots) that belongs to this user's client. */
+  upstreamRequest(connection: UpstreamConnection, request: Request, options: { signal: AbortSignal; relatedRequestId?: RequestId }): Promise<PassThroughResult>;
 }
 
 export interface UpstreamConnectionOptions {
   name: string;
   config: ServerConfig;
-  peer: DownstreamPeer;
   logger: Logger;
-  /** Called after the state or part of the catalog changed. */
-  onChange: (connection: UpstreamConnection, parts: ReadonlySet<CatalogPart>) => void;
-  /** Runs each time the connection comes up (e.g. to apply the client's logging level). */
-  onConnected?: (connection: UpstreamConnection) => Promise<void>;
+  /** What the clients of this connection's users can do (sampling, elicitation, roots), declared upstream. */
+  capabilities: ClientCapabilities;
   /** Per-request credentials; when absent the server is reached with its static headers only. */
   credentials?: UpstreamCredentials;
   backoff: BackoffPolicy;
@@ -67,8 +68,16 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Progress of this call, relayed in order and before its result. */
   onprogress?: (progress: Progress) => void;
+  /** Who makes the call: what the upstream sends during it goes to this user. */
+  caller?: ConnectionUser;
   /** The downstream request this call serves, so upstream requests and logs during it can be related to it. */
   downstreamRequestId?: RequestId;
+}
+
+/** A call in flight: whose it is, so that what the upstream sends during it reaches the right client. */
+interface CallOwner {
+  user: ConnectionUser | undefined;
+  requestId: RequestId | undefined;
 }
 
 /** The SDK client of one connection attempt, with what belongs to it. */
@@ -82,6 +91,8 @@ interface Live {
   verdictKey: string;
   /** 2026 era: the subscriptions/listen stream that carries list changes and resource updates. */
   listen?: McpSubscription;
+  /** Upstream requests seen on a call's own response stream, by their JSON-RPC id: they belong to that call. */
+  tied: Map<RequestId, CallOwner>;
 }
 
 /**
@@ -101,15 +112,21 @@ export class UpstreamConnection {
   private retryTimer: NodeJS.Timeout | undefined;
   private checkingHealth = false;
   private lastChallenge: AuthChallenge | undefined;
-  private readonly inFlight = new Map<number, RequestId>();
+  private readonly inFlight = new Map<number, CallOwner>();
+  /** The views using this connection (pool.ts leases). */
+  private readonly users = new Set<ConnectionUser>();
+  /** A reconnect under way: several users asking for one (after one sign-in) share it. */
+  private reconnecting: Promise<void> | undefined;
   private nextCallId = 0;
   private settledWaiters: (() => void)[] = [];
-  /** 2026 era: the level the client set (sent per request, MCP 2026-07-28 has no logging/setLevel). */
-  private logLevel: string | undefined;
+  /** The logging level each user's client set; the upstream is set to the most verbose of them. */
+  private readonly logLevels = new Map<ConnectionUser, LoggingLevel>();
+  /** 2025 era: the level last sent upstream with logging/setLevel. */
+  private sentLogLevel: LoggingLevel | undefined;
   /** list_changed notifications that arrived during the first listing: refreshed once it is in. */
   private readonly refreshAfterListing = new Set<CatalogPart>();
-  /** 2026 era: resources the client subscribed to, carried by the listen stream. */
-  private readonly subscribedUris = new Set<string>();
+  /** Resources the users subscribed to (upstream URIs), and who: updates go to them. 2026: carried by the listen stream. */
+  private readonly subscriptions = new Map<string, Set<ConnectionUser>>();
   private readonly logger: Logger;
   private readonly verdicts: EraVerdictCache;
 
@@ -162,12 +179,72 @@ export class UpstreamConnection {
   }
 
   /** Connects again now, e.g. after a sign-in provided credentials; resolves when the attempt has ended. */
-  async reconnect(): Promise<void> {
-    if (this.stateValue === 'closed') return;
-    clearTimeout(this.retryTimer);
-    this.attempt = 0;
-    await this.teardown();
-    await this.connect();
+  reconnect(): Promise<void> {
+    if (this.stateValue === 'closed') return Promise.resolve();
+    this.reconnecting ??= (async () => {
+      clearTimeout(this.retryTimer);
+      this.attempt = 0;
+      await this.teardown();
+      await this.connect();
+    })().finally(() => {
+      this.reconnecting = undefined;
+    });
+    return this.reconnecting;
+  }
+
+  /** A view starts using this connection: it hears of changes, and of what the upstream sends for its client. */
+  attach(user: ConnectionUser): void {
+    this.users.add(user);
+  }
+
+  /** A view is done with this connection: its subscriptions and logging level go with it. */
+  detach(user: ConnectionUser): void {
+    if (!this.users.delete(user)) return;
+    for (const uri of [...this.subscriptions.keys()]) void this.unsubscribe(uri, user).catch(() => {});
+    if (this.logLevels.delete(user)) void this.applyLogLevel();
+  }
+
+  get userCount(): number {
+    return this.users.size;
+  }
+
+  /**
+   * Resource updates for `uri` (the upstream's own URI) reach `user` from now on. The upstream is subscribed once, for
+   * the first user (2025: resources/subscribe; 2026: the URI joins the listen stream's filter).
+   */
+  async subscribe(uri: string, user: ConnectionUser, signal?: AbortSignal): Promise<void> {
+    const live = this.live;
+    if (this.stateValue !== 'connected' || !live) throw new UpstreamUnavailableError(this.name, this.stateValue, this.detail);
+    const subscribers = this.subscriptions.get(uri);
+    if (subscribers) {
+      subscribers.add(user);
+      return;
+    }
+    if (live.era === 'legacy') await this.request({ method: 'resources/subscribe', params: { uri } }, { signal, caller: user });
+    const joined = this.subscriptions.get(uri);
+    if (joined) joined.add(user);
+    else this.subscriptions.set(uri, new Set([user]));
+    if (live.era === 'modern') void this.openListen(live);
+  }
+
+  async unsubscribe(uri: string, user: ConnectionUser, signal?: AbortSignal): Promise<void> {
+    const subscribers = this.subscriptions.get(uri);
+    if (!subscribers?.delete(user) || subscribers.size > 0) return;
+    this.subscriptions.delete(uri);
+    const live = this.live;
+    if (this.stateValue !== 'connected' || !live) return;
+    if (live.era === 'modern') void this.openListen(live);
+    else await this.request({ method: 'resources/unsubscribe', params: { uri } }, { signal, caller: user });
+  }
+
+  /**
+   * The logging level of one user's client. 2025: the upstream is set to the most verbose level any user asked for,
+   * and each user gets only what its own level admits (MCP 2025-11-25 server/utilities/logging). 2026 has no
+   * logging/setLevel: the caller's level travels in each request's `_meta`.
+   */
+  async setLogLevel(user: ConnectionUser, level: LoggingLevel): Promise<void> {
+    this.logLevels.set(user, level);
+    await this.applyLogLevel();
   }
 
   /** Marks the server as wanting a sign-in, e.g. after a sign-out, and drops its catalog. */
@@ -181,12 +258,9 @@ export class UpstreamConnection {
   async request(request: Request, options: CallOptions = {}): Promise<PassThroughResult> {
     const live = this.live;
     if (this.stateValue !== 'connected' || !live) throw new UpstreamUnavailableError(this.name, this.stateValue, this.detail);
-    if (live.era === 'modern') {
-      const local = this.answerLocally(live, request);
-      if (local) return local;
-    }
     const callId = this.nextCallId++;
-    if (options.downstreamRequestId !== undefined) this.inFlight.set(callId, options.downstreamRequestId);
+    const owner: CallOwner = { user: options.caller, requestId: options.downstreamRequestId };
+    this.inFlight.set(callId, owner);
     const deadline = new CallDeadline(this.name, this.timeoutMs, options.signal);
     const progressToken = options.onprogress ? live.progress.open((progress) => {
       // A call that keeps reporting progress is alive; MCP 2025-11-25 basic/lifecycle#timeouts allows resetting.
@@ -194,10 +268,10 @@ export class UpstreamConnection {
       options.onprogress?.(progress);
     }) : undefined;
     try {
-      const params = withMeta(request.params, live.era === 'modern' ? this.modernMeta(progressToken) : progressToken === undefined ? undefined : { progressToken });
-      const send = (roundParams: Record<string, unknown> | undefined) => this.send(live, { method: request.method, params: roundParams }, deadline.signal);
+      const params = withMeta(request.params, live.era === 'modern' ? this.modernMeta(progressToken, options.caller) : progressToken === undefined ? undefined : { progressToken });
+      const send = (roundParams: Record<string, unknown> | undefined) => this.send(live, { method: request.method, params: roundParams }, deadline.signal, owner);
       if (live.era === 'modern' && INPUT_REQUIRED_METHODS.has(request.method)) {
-        return await relayInputRequired(params, send, (input) => this.askClient(input, deadline.signal, options.downstreamRequestId));
+        return await relayInputRequired(params, send, (input) => this.askClient(input, deadline.signal, owner));
       }
       return await send(params);
     } catch (error) {
@@ -211,7 +285,7 @@ export class UpstreamConnection {
 
   /** Tells the upstream the client's roots changed (MCP 2025-11-25 client/roots#root-list-changes; gone in 2026-07-28). */
   async notifyRootsChanged(): Promise<void> {
-    if (!this.options.peer.clientCapabilities.roots?.listChanged || this.live?.era !== 'legacy') return;
+    if (!this.options.capabilities.roots?.listChanged || this.live?.era !== 'legacy') return;
     await this.live.client.sendRootsListChanged().catch(() => {});
   }
 
@@ -229,12 +303,13 @@ export class UpstreamConnection {
   }
 
   /** One round of a request: the direct path for 2025 tool calls on Streamable HTTP, the SDK client otherwise. */
-  private async send(live: Live, request: { method: string; params?: Record<string, unknown> }, signal: AbortSignal): Promise<PassThroughResult> {
+  private async send(live: Live, request: { method: string; params?: Record<string, unknown> }, signal: AbortSignal, owner: CallOwner): Promise<PassThroughResult> {
     const direct = live.direct;
     if (direct && request.method === 'tools/call' && (live.era === 'legacy' || isPlainHeaderValue(request.params?.name))) {
       try {
         return await direct.call(request as Request, {
           signal,
+          onMessage: (message) => this.fromCallStream(live, message, owner),
           // MCP 2026-07-28: a client cancels by closing the request's stream, which aborting the call does.
           cancel: live.era === 'modern' ? () => {} : (requestId, reason) => void live.client.notification({ method: 'notifications/cancelled', params: { requestId, reason } }).catch(() => {}),
         });
@@ -249,44 +324,84 @@ export class UpstreamConnection {
   }
 
   /**
-   * 2026-07-28 has no logging/setLevel and no resources/subscribe: the level travels in each request's `_meta`
-   * (`io.modelcontextprotocol/logLevel`), and subscriptions ride the subscriptions/listen stream.
+   * What the upstream sent on a call's own response stream (2025: MCP 2025-11-25 basic/transports, "the server MAY
+   * send requests and notifications before sending the response") belongs to that call, even on a connection that
+   * several clients share. A request is tied to the call for the request handler (createClient); a log goes straight to
+   * the caller. True when the message was taken.
    */
-  private answerLocally(live: Live, request: Request): PassThroughResult | undefined {
-    const uri = typeof request.params?.uri === 'string' ? request.params.uri : undefined;
-    switch (request.method) {
-      case 'logging/setLevel':
-        this.logLevel = typeof request.params?.level === 'string' ? request.params.level : undefined;
-        return {};
-      case 'resources/subscribe':
-        if (uri !== undefined && !this.subscribedUris.has(uri)) {
-          this.subscribedUris.add(uri);
-          void this.openListen(live);
-        }
-        return {};
-      case 'resources/unsubscribe':
-        if (uri !== undefined && this.subscribedUris.delete(uri)) void this.openListen(live);
-        return {};
-      default:
-        return undefined;
+  private fromCallStream(live: Live, message: JSONRPCMessage, owner: CallOwner): boolean {
+    if ('method' in message && 'id' in message) {
+      live.tied.set(message.id, owner);
+      return false;
     }
+    if ('method' in message && message.method === 'notifications/message') {
+      this.deliverLog(message as Notification, owner);
+      return true;
+    }
+    return false;
   }
 
   /**
-   * A 2026 request's `_meta`: its progress token and the log level. A 2025 server logs until the client sets a level;
-   * a 2026 one logs only when the request names one, so a client that set none gets everything in both eras.
+   * Who an upstream message that came with no call of its own belongs to (stdio and SSE have one stream for
+   * everything): the user of the calls in flight when they are all one user's, or the only user of the connection.
    */
-  private modernMeta(progressToken: string | undefined): Record<string, unknown> {
-    return { ...(progressToken !== undefined && { progressToken }), [LOG_LEVEL_META_KEY]: this.logLevel ?? 'debug' };
+  private untiedOwner(): CallOwner | undefined {
+    let found: CallOwner | undefined;
+    for (const owner of this.inFlight.values()) {
+      if (!owner.user) continue;
+      if (found && found.user !== owner.user) return undefined;
+      found ??= owner;
+    }
+    if (found) return found;
+    if (this.users.size === 1) for (const user of this.users) return { user, requestId: undefined };
+    return undefined;
+  }
+
+  /** A log goes to the call's client, or to every user when it belongs to none; each user gets what its level admits. */
+  private deliverLog(notification: Notification, owner: CallOwner | undefined): void {
+    const level = (notification.params as { level?: unknown } | undefined)?.level;
+    const admits = (user: ConnectionUser) => {
+      const wanted = this.logLevels.get(user);
+      return wanted === undefined || typeof level !== 'string' || severity(level) >= severity(wanted);
+    };
+    if (owner?.user) {
+      if (admits(owner.user)) owner.user.upstreamNotification(this, notification, owner.requestId);
+      return;
+    }
+    for (const user of this.users) if (admits(user)) user.upstreamNotification(this, notification, undefined);
+  }
+
+  /** 2025 era: the upstream's level follows the most verbose one its users' clients set. */
+  private async applyLogLevel(): Promise<void> {
+    const live = this.live;
+    if (!live || live.era !== 'legacy' || this.stateValue !== 'connected' || !this.capabilities?.logging) return;
+    const level = mostVerbose(this.logLevels.values());
+    if (level === undefined || level === this.sentLogLevel) return;
+    this.sentLogLevel = level;
+    await this.request({ method: 'logging/setLevel', params: { level } }).catch(() => {
+      if (this.sentLogLevel === level) this.sentLogLevel = undefined;
+    });
+  }
+
+  /**
+   * A 2026 request's `_meta`: its progress token and the log level of the caller's client (the most verbose of the
+   * users' when no one calls). A 2025 server logs until the client sets a level; a 2026 one logs only when the
+   * request names one, so a client that set none gets everything in both eras.
+   */
+  private modernMeta(progressToken: string | undefined, caller?: ConnectionUser): Record<string, unknown> {
+    const level = caller ? this.logLevels.get(caller) : mostVerbose(this.logLevels.values());
+    return { ...(progressToken !== undefined && { progressToken }), [LOG_LEVEL_META_KEY]: level ?? 'debug' };
   }
 
   /** An embedded request of an input_required result goes to the client that made the call, if it can answer it. */
-  private async askClient(input: InputRequest, signal: AbortSignal, relatedRequestId: RequestId | undefined): Promise<PassThroughResult> {
+  private async askClient(input: InputRequest, signal: AbortSignal, owner: CallOwner): Promise<PassThroughResult> {
     const capability = input.method.split('/')[0] ?? '';
     if (!(capability in this.declaredCapabilities())) {
       throw new UpstreamRequestError(ProtocolErrorCode.MissingRequiredClientCapability, `the client of this switchboard session does not support ${capability} (${input.method})`);
     }
-    return this.options.peer.forwardRequest(input as Request, { signal, relatedRequestId: relatedRequestId ?? this.someInFlightRequest() });
+    const target = owner.user ? owner : this.untiedOwner();
+    if (!target?.user) throw new UpstreamRequestError(ProtocolErrorCode.InvalidRequest, untiedRequestMessage(input.method));
+    return target.user.upstreamRequest(this, input as Request, { signal, relatedRequestId: target.requestId });
   }
 
   private translateRequestError(live: Live, error: unknown): unknown {
@@ -409,7 +524,7 @@ export class UpstreamConnection {
       },
     });
     const client = this.createClient();
-    const live: Live = { client, opened, era: 'legacy', direct: undefined, progress: new ProgressRelay(), verdictKey: key };
+    const live: Live = { client, opened, era: 'legacy', direct: undefined, progress: new ProgressRelay(), verdictKey: key, tied: new Map() };
     this.live = live;
     await client.connect(opened.transport, { timeout: this.timeoutMs, ...(prior && { prior }) });
     if (this.live !== live) throw new Error('connection superseded');
@@ -442,7 +557,12 @@ export class UpstreamConnection {
       this.refreshAfterListing.clear();
       void this.refreshCatalog(client, parts);
     }
-    await this.options.onConnected?.(this);
+    this.sentLogLevel = undefined;
+    await this.applyLogLevel();
+    // A 2025 session starts with no subscriptions; the ones its users hold are made again (2026: the listen filter has them).
+    if (live.era === 'legacy') {
+      for (const uri of this.subscriptions.keys()) void this.request({ method: 'resources/subscribe', params: { uri } }).catch(() => {});
+    }
   }
 
   /** The credential the verdict is keyed by (see verdicts.ts): static headers and the current authorization. */
@@ -460,16 +580,15 @@ export class UpstreamConnection {
   }
 
   private declaredCapabilities(): SdkClientCapabilities {
-    const peer = this.options.peer.clientCapabilities;
+    const clients = this.options.capabilities;
     const declared: SdkClientCapabilities = {};
-    if (peer.sampling) declared.sampling = peer.sampling as SdkClientCapabilities['sampling'];
-    if (peer.elicitation) declared.elicitation = peer.elicitation as SdkClientCapabilities['elicitation'];
-    if (peer.roots) declared.roots = peer.roots as SdkClientCapabilities['roots'];
+    if (clients.sampling) declared.sampling = clients.sampling as SdkClientCapabilities['sampling'];
+    if (clients.elicitation) declared.elicitation = clients.elicitation as SdkClientCapabilities['elicitation'];
+    if (clients.roots) declared.roots = clients.roots as SdkClientCapabilities['roots'];
     return declared;
   }
 
   private createClient(): Client {
-    const peer = this.options.peer;
     const declared = this.declaredCapabilities();
     const client = new Client(
       CLIENT_INFO,
@@ -484,7 +603,13 @@ export class UpstreamConnection {
         if (!(capability in declared)) {
           throw new ProtocolError(ProtocolErrorCode.MethodNotFound, `the client of this switchboard session does not support ${capability} (${request.method})`);
         }
-        return peer.forwardRequest(request as Request, { signal: ctx.mcpReq.signal, relatedRequestId: this.someInFlightRequest() });
+        // On a call's own stream it is that call's (fromCallStream); otherwise it must be clear whose client to ask.
+        const live = this.live;
+        const tied = live?.tied.get(ctx.mcpReq.id);
+        if (tied) live?.tied.delete(ctx.mcpReq.id);
+        const owner = tied?.user ? tied : this.untiedOwner();
+        if (!owner?.user) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, untiedRequestMessage(request.method));
+        return owner.user.upstreamRequest(this, request as Request, { signal: ctx.mcpReq.signal, relatedRequestId: owner.requestId });
       }
       throw new ProtocolError(ProtocolErrorCode.MethodNotFound, `switchboard does not relay ${request.method}`);
     };
@@ -493,9 +618,11 @@ export class UpstreamConnection {
     client.setNotificationHandler('notifications/tools/list_changed', refresh(['tools']));
     client.setNotificationHandler('notifications/prompts/list_changed', refresh(['prompts']));
     client.setNotificationHandler('notifications/resources/list_changed', refresh(['resources', 'resourceTemplates']));
-    client.setNotificationHandler('notifications/message', (notification) =>
-      peer.forwardNotification(notification as Notification, { server: this.name, relatedRequestId: this.someInFlightRequest() }));
-    client.setNotificationHandler('notifications/resources/updated', (notification) => peer.forwardNotification(notification as Notification, { server: this.name }));
+    client.setNotificationHandler('notifications/message', (notification) => this.deliverLog(notification as Notification, this.untiedOwner()));
+    client.setNotificationHandler('notifications/resources/updated', (notification) => {
+      const uri = (notification.params as { uri?: unknown } | undefined)?.uri;
+      for (const user of (typeof uri === 'string' && this.subscriptions.get(uri)) || []) user.upstreamNotification(this, notification as Notification, undefined);
+    });
     return client;
   }
 
@@ -511,7 +638,7 @@ export class UpstreamConnection {
       ...(caps.tools?.listChanged && { toolsListChanged: true }),
       ...(caps.prompts?.listChanged && { promptsListChanged: true }),
       ...(caps.resources?.listChanged && { resourcesListChanged: true }),
-      ...(caps.resources?.subscribe && this.subscribedUris.size > 0 && { resourceSubscriptions: [...this.subscribedUris] }),
+      ...(caps.resources?.subscribe && this.subscriptions.size > 0 && { resourceSubscriptions: [...this.subscriptions.keys()] }),
     };
     const previous = live.listen;
     live.listen = undefined;
@@ -536,12 +663,6 @@ export class UpstreamConnection {
     });
   }
 
-  /** Upstream requests and logs carry no link to the call that caused them; any call in flight on this connection is of the same session. */
-  private someInFlightRequest(): RequestId | undefined {
-    for (const id of this.inFlight.values()) return id;
-    return undefined;
-  }
-
   /**
    * Replaces only the parts it re-listed, in the catalog as it is when the listing ends (issue 6: a list_changed
    * during the first listing used to take the still-empty catalog as its base). A change announced before the first
@@ -557,7 +678,7 @@ export class UpstreamConnection {
       const listed = await listParts(client, parts, { timeoutMs: this.timeoutMs, logger: this.logger, meta: live?.era === 'modern' ? this.modernMeta(undefined) : undefined });
       if (this.live?.client !== client || this.stateValue !== 'connected') return;
       this.catalogValue = { ...this.catalogValue, ...listed };
-      this.options.onChange(this, parts);
+      this.changed(parts);
     } catch (error) {
       this.logger.warn({ error: describe(error) }, 'could not refresh the upstream catalog');
     }
@@ -637,11 +758,32 @@ export class UpstreamConnection {
       this.settledWaiters = [];
       for (const wake of waiters) wake();
     }
-    if (stateChanged || parts.size > 0) this.options.onChange(this, parts);
+    if (stateChanged || parts.size > 0) this.changed(parts);
+  }
+
+  private changed(parts: ReadonlySet<CatalogPart>): void {
+    for (const user of this.users) user.upstreamChanged(this, parts);
   }
 }
 
 const LEGACY: PriorDiscovery = { kind: 'legacy' };
+
+/** MCP 2025-11-25 server/utilities/logging: the syslog severities, least severe first. */
+const LOG_SEVERITY: readonly LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+
+function severity(level: string): number {
+  return LOG_SEVERITY.indexOf(level as LoggingLevel);
+}
+
+function mostVerbose(levels: Iterable<LoggingLevel>): LoggingLevel | undefined {
+  let chosen: LoggingLevel | undefined;
+  for (const level of levels) if (chosen === undefined || severity(level) < severity(chosen)) chosen = level;
+  return chosen;
+}
+
+function untiedRequestMessage(method: string): string {
+  return `switchboard cannot tell which of its clients ${method} is for: it came outside any call, on a connection that several clients share`;
+}
 const CLIENT_INFO = { name: 'switchboard', version: '0.1.0' };
 
 /** A tool name the `Mcp-Name` header carries as it is; others (which would need the SDK's encoding) take the SDK path. */

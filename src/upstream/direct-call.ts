@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { parseJSONRPCMessage, PROTOCOL_VERSION_META_KEY, type Request, type RequestId, type StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { parseJSONRPCMessage, PROTOCOL_VERSION_META_KEY, type JSONRPCMessage, type Request, type RequestId, type StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { createParser } from 'eventsource-parser';
 import type { Logger } from '../log/index.js';
 import { UpstreamConnectionClosedError, UpstreamHttpError, UpstreamProtocolError, UpstreamRequestError, UpstreamTimeoutError } from './errors.js';
@@ -38,6 +38,11 @@ export interface DirectCallOptions {
   signal?: AbortSignal;
   /** Sends notifications/cancelled for the request (MCP 2025-11-25 basic/utilities/cancellation). */
   cancel(requestId: RequestId, reason: string): void;
+  /**
+   * Sees each other message on this call's own answer (a request or log the upstream sent during the call) before the
+   * SDK client does; true when it took the message, which then does not reach the SDK client.
+   */
+  onMessage?: (message: JSONRPCMessage) => boolean;
 }
 
 /** The upstream redirected the call; the SDK path (which follows redirects within the origin) must take it. */
@@ -97,7 +102,7 @@ export class DirectCaller {
     this.controllers.add(controller);
     signal?.addEventListener('abort', onAbort, { once: true });
     if (signal?.aborted) onAbort();
-    else void this.send(id, request, controller.signal).catch((error: unknown) => this.pending.get(id)?.reject(error));
+    else void this.send(id, request, controller.signal, options.onMessage).catch((error: unknown) => this.pending.get(id)?.reject(error));
     try {
       return toResult(await answer);
     } finally {
@@ -140,7 +145,7 @@ export class DirectCaller {
     return true;
   }
 
-  private async send(id: string, request: Request, signal: AbortSignal): Promise<void> {
+  private async send(id: string, request: Request, signal: AbortSignal, onMessage: DirectCallOptions['onMessage']): Promise<void> {
     const transport = this.options.transport;
     const envelope = this.options.envelope;
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
@@ -159,7 +164,7 @@ export class DirectCaller {
     const status = response.statusCode;
     // MCP 2026-07-28 basic/transports: a request the server refuses is answered with a 4xx carrying the JSON-RPC error.
     if (envelope && status >= 400 && status < 500 && mediaType(response.headers['content-type']) === 'application/json') {
-      await this.readJson(id, response).catch(() => {});
+      await this.readJson(id, response, onMessage).catch(() => {});
       if (!this.pending.has(id)) return;
     }
     if (status < 200 || status >= 300) {
@@ -168,22 +173,22 @@ export class DirectCaller {
       throw new UpstreamHttpError(status);
     }
     const type = mediaType(response.headers['content-type']);
-    if (type === 'text/event-stream') return this.readEventStream(id, response.body);
-    if (type === 'application/json') return this.readJson(id, response);
+    if (type === 'text/event-stream') return this.readEventStream(id, response.body, onMessage);
+    if (type === 'application/json') return this.readJson(id, response, onMessage);
     void response.body.dump().catch(() => {});
     throw new UpstreamProtocolError(`unexpected content type ${type || '(none)'} for a request`);
   }
 
-  private async readJson(id: string, response: UpstreamPostResponse): Promise<void> {
+  private async readJson(id: string, response: UpstreamPostResponse, onMessage: DirectCallOptions['onMessage']): Promise<void> {
     const parsed: unknown = JSON.parse(await response.body.text());
     for (const message of Array.isArray(parsed) ? parsed : [parsed]) {
       if (this.isOurs(message, id)) this.deliver(message);
-      else this.toClient(message);
+      else this.toClient(message, onMessage);
     }
     if (this.pending.has(id)) throw new UpstreamProtocolError('the upstream answered without a response to the request');
   }
 
-  private readEventStream(id: string, body: Readable): Promise<void> {
+  private readEventStream(id: string, body: Readable, onMessage: DirectCallOptions['onMessage']): Promise<void> {
     let lastEventId: string | undefined;
     return new Promise<void>((resolve, reject) => {
       const decoder = new TextDecoder();
@@ -219,7 +224,7 @@ export class DirectCaller {
             release(body);
             return;
           }
-          this.toClient(message);
+          this.toClient(message, onMessage);
         },
         onError: (error) => {
           if (error.type !== 'max-buffer-size-exceeded') return;
@@ -248,8 +253,8 @@ export class DirectCaller {
     return typeof message === 'object' && message !== null && (message as { id?: unknown }).id === id && ('result' in message || 'error' in message);
   }
 
-  /** A message that is not our response goes to the SDK client, validated as its transport would. */
-  private toClient(message: unknown): void {
+  /** A message that is not our response goes to the call's own handler, then the SDK client, validated as its transport would. */
+  private toClient(message: unknown, onMessage: DirectCallOptions['onMessage']): void {
     let parsed;
     try {
       parsed = parseJSONRPCMessage(message);
@@ -257,6 +262,7 @@ export class DirectCaller {
       this.options.logger.debug('upstream sent a message that is not JSON-RPC; ignored');
       return;
     }
+    if (onMessage?.(parsed)) return;
     this.options.transport.onmessage?.(parsed);
   }
 }

@@ -1,5 +1,5 @@
-export { UpstreamConnection, type DownstreamPeer, type CallOptions, type UpstreamConnectionOptions } from './connection.js';
-export { ServerMonitor } from './monitor.js';
+export { UpstreamConnection, type ConnectionUser, type CallOptions, type UpstreamConnectionOptions } from './connection.js';
+export { ConnectionPool, RELAYABLE_CAPABILITIES, type LeaseRequest } from './pool.js';
 export { UpstreamRequestError, UpstreamTimeoutError, UpstreamUnavailableError } from './errors.js';
 export { MemoryEraVerdicts, type EraVerdictCache } from './verdicts.js';
 export type { AuthChallenge, UpstreamCredentials } from './fetch.js';

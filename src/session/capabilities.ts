@@ -1,0 +1,19 @@
+import type { ClientCapabilities, Request } from '@modelcontextprotocol/server';
+
+/**
+ * The capability an upstream's request (sampling, elicitation, roots) needs that the client did not declare, if any
+ * (MCP 2025-11-25 basic/lifecycle#capability-negotiation). Upstream connections are shared and declare everything
+ * switchboard relays, so each client's own declaration is checked here, before it is asked.
+ */
+export function missingCapability(request: Request, capabilities: ClientCapabilities): string | undefined {
+  switch (request.method) {
+    case 'sampling/createMessage': return capabilities.sampling ? undefined : 'sampling';
+    case 'roots/list': return capabilities.roots ? undefined : 'roots';
+    case 'elicitation/create': {
+      const url = (request.params as { mode?: string } | undefined)?.mode === 'url';
+      if (url) return capabilities.elicitation?.url ? undefined : 'URL-mode elicitation';
+      return capabilities.elicitation ? undefined : 'elicitation';
+    }
+    default: return undefined;
+  }
+}
