@@ -1,7 +1,6 @@
-import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { UriTemplate, type Prompt, type Resource, type ResourceTemplateType as ResourceTemplate, type Tool } from '@modelcontextprotocol/server';
 import type { Logger } from '../log/index.js';
 import type { UpstreamConnection } from '../upstream/index.js';
-import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import { collisionName, publicName, publicUri } from './naming.js';
 
 export interface Route {

@@ -11,7 +11,6 @@ import {
   type ReadResourceRequestParams,
   type Request,
   type RequestId,
-  type Tool,
 } from '@modelcontextprotocol/server';
 import type { AuthManager, SignInState } from '../auth/index.js';
 import { publicUri, resultWithPublicUris, SessionCatalog, type Route } from '../catalog/index.js';
@@ -279,7 +278,7 @@ export class PrincipalView implements ConnectionUser {
     // A state change alone can still change switchboard's own tools (authenticate_<server> comes and goes).
     if (ownToolsKey !== this.ownToolsKey) parts.add('tools');
     this.ownToolsKey = ownToolsKey;
-    this.catalog.rebuild(this.slots.map((s) => ({ connection: s.connection, prefix: s.prefix })), ownTools as unknown as Parameters<SessionCatalog['rebuild']>[1]);
+    this.catalog.rebuild(this.slots.map((s) => ({ connection: s.connection, prefix: s.prefix })), ownTools);
     this.catalogVersion++;
     if (this.authStatusWatched && this.authTools) this.face?.resourceUpdated(AUTH_STATUS_URI);
     // Before its first listing the client has no list to refresh; that listing waits for connecting upstreams instead.
@@ -335,8 +334,7 @@ export class PrincipalView implements ConnectionUser {
 
   async listTools(): Promise<ListToolsResult> {
     await this.firstListWait();
-    // The catalog holds the upstreams' tools as their client typed them; the JSON is the same in both SDKs.
-    return this.withAuthMeta({ tools: [...this.catalog.tools] as unknown as Tool[] });
+    return this.withAuthMeta({ tools: [...this.catalog.tools] });
   }
 
   /** The tools/list result as UTF-8 JSON, serialised and encoded once per catalog version: 5,000 tools are megabytes. */

@@ -10,13 +10,17 @@ import {
   SdkErrorCode,
   StreamableHTTPClientTransport,
   type ClientCapabilities as SdkClientCapabilities,
+  type ClientCapabilities,
   type JSONRPCMessage,
+  type LoggingLevel,
+  type Notification,
   type McpSubscription,
   type PriorDiscovery,
   type ProtocolEra,
+  type Request,
+  type RequestId,
   type ServerCapabilities,
 } from '@modelcontextprotocol/client';
-import type { ClientCapabilities, LoggingLevel, Notification, Request, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { isRemote, type ServerConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';

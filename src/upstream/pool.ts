@@ -1,4 +1,4 @@
-import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { ClientCapabilities } from '@modelcontextprotocol/client';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { UpstreamConnection, type ConnectionUser } from './connection.js';

@@ -1,4 +1,4 @@
-import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Prompt, Resource, ResourceTemplateType as ResourceTemplate, Tool } from '@modelcontextprotocol/client';
 
 /**
  * connecting: first attempt or a retry is under way. connected: usable. unreachable: the network or process is not

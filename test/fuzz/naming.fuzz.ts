@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/server';
 import { publicName, SessionCatalog, type CatalogSource } from '../../src/catalog/index.js';
 import type { UpstreamConnection } from '../../src/upstream/index.js';
 import { fuzzParameters, RUNS } from './runs.js';
