@@ -1,5 +1,5 @@
 import type { Logger } from '../log/index.js';
-import { samePrincipal, type Principal } from '../principal/index.js';
+import { principalKey, samePrincipal, type Principal } from '../principal/index.js';
 import { StoreUnavailableError, type AccessToken } from '../store/index.js';
 import type { AuthChallenge, UpstreamCredentials } from '../upstream/index.js';
 import { needsRefresh } from './access-tokens.js';
@@ -88,6 +88,7 @@ export class SignInState {
   /** The credentials hook for one server's connection. */
   credentials(server: string): UpstreamCredentials {
     return {
+      identity: `${principalKey(this.principal)}\u0000${server}`,
       headers: () => this.headers(server),
       rejected: (challenge, sent) => this.rejected(server, challenge, sent),
       authState: () => this.entry(server).need ?? 'auth_required',

@@ -569,18 +569,16 @@ export class UpstreamConnection {
     }
   }
 
-  /** The credential the verdict is keyed by (see verdicts.ts): static headers and the current authorization. */
+  /**
+   * The credential the verdict is keyed by (see verdicts.ts): static headers and whom the credentials speak for. Not
+   * the token itself: a refresh changes it, and would cost a probe each time, for the same principal.
+   */
   private async credentialContext(): Promise<string | undefined> {
     const config = this.options.config;
     const staticHeaders = isRemote(config) ? config.headers : undefined;
-    let sent: Record<string, string> | undefined;
-    try {
-      sent = await this.options.credentials?.headers();
-    } catch {
-      sent = undefined;
-    }
-    if (!staticHeaders && !sent) return undefined;
-    return JSON.stringify([staticHeaders ?? {}, sent ?? {}]);
+    const identity = this.options.credentials?.identity;
+    if (!staticHeaders && identity === undefined) return undefined;
+    return JSON.stringify([staticHeaders ?? {}, identity ?? null]);
   }
 
   private declaredCapabilities(): SdkClientCapabilities {

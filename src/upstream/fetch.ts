@@ -23,6 +23,8 @@ export interface UpstreamFetchOptions {
 
 /** What the auth layer offers an upstream connection. */
 export interface UpstreamCredentials {
+  /** Whom these credentials speak for, the same across refreshes (era verdicts are kept per identity, verdicts.ts). */
+  readonly identity: string;
   /** Headers for the next request (e.g. `authorization`), or undefined when there is nothing to send. */
   headers(): Promise<Record<string, string> | undefined>;
   /**
