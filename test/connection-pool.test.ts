@@ -3,7 +3,7 @@ import { afterEach, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { parseConfig, type Config } from '../src/config/index.js';
 import { ConnectionPool, MemoryEraVerdicts, type ConnectionUser, type UpstreamConnection } from '../src/upstream/index.js';
-import { startMockMcpServer, type MockEra, type MockMcpServer } from '../mock-servers/mcp/index.js';
+import { startMockMcpServer, stdioCommand, type MockEra, type MockMcpServer } from '../mock-servers/mcp/index.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -124,4 +124,33 @@ describe('the connection pool', () => {
       assert.deepEqual(results.map(textOf), Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? 'from alice' : 'from bob')));
     });
   }
+
+  it('a stdio server\'s request that could be either of two users\' is refused with a clear error, and asks no one', async () => {
+    // stdio has one stream for everything: with calls of two users in flight, nothing says whose client to ask.
+    const { command, args } = stdioCommand({ name: 'local', tools: [{ name: 'sample' }, { name: 'hang' }] }, { era: 'legacy' });
+    const config = parseConfig({ mcpServers: { local: { command, args, timeoutMs: 10_000 } } }, 'test');
+    const pool = new ConnectionPool(config, logger, new MemoryEraVerdicts());
+    pools.push(pool);
+    const asked: string[] = [];
+    const asking = (name: string): ConnectionUser => ({ ...user(), upstreamRequest: async () => {
+      asked.push(name);
+      return { model: 'm', role: 'assistant', content: { type: 'text', text: name } };
+    } });
+    const [alice, bob] = [asking('alice'), asking('bob')];
+    const capabilities = { sampling: {} };
+    const connection = await ready(pool.acquire({ server: 'local', capabilities }, alice));
+    pool.acquire({ server: 'local', capabilities }, bob);
+    const stop = new AbortController();
+    const hanging = connection.request({ method: 'tools/call', params: { name: 'hang', arguments: {} } }, { caller: alice, signal: stop.signal }).catch(() => undefined);
+    const sampled = await connection.request({ method: 'tools/call', params: { name: 'sample', arguments: { prompt: 'p' } } }, { caller: bob });
+    stop.abort();
+    await hanging;
+    assert.equal(sampled.isError, true);
+    assert.match(textOf(sampled), /cannot tell which of its clients sampling\/createMessage is for/);
+    assert.deepEqual(asked, []);
+
+    // With one user's calls in flight, the request is that user's.
+    const alone = await connection.request({ method: 'tools/call', params: { name: 'sample', arguments: { prompt: 'p' } } }, { caller: bob });
+    assert.equal(textOf(alone), 'bob');
+  });
 });
