@@ -3,6 +3,7 @@ import { userInfo } from 'node:os';
 import express from 'express';
 import { AuthManager, authRoutes } from './auth/index.js';
 import type { Config } from './config/index.js';
+import { FrontDoor } from './front-door/index.js';
 import { createHttpApp, httpOrigin, listen, ModernEndpoint, modernPrincipal, PortInUseError, SessionRegistry, type Readiness } from './http/index.js';
 import type { Logger } from './log/index.js';
 import { Metrics } from './metrics/index.js';
@@ -58,7 +59,10 @@ export async function serveHttp(config: Config, logger: Logger, options: ServeOp
   pool.warm();
   const sessions = new SessionRegistry(config, pool, logger, metrics, auth);
   const modern = new ModernEndpoint({ principal: modernPrincipal(config.http.host, userInfo().username), config, pool, logger, metrics, auth });
+  const inboundAuth = config.inboundAuth;
+  const frontDoor = inboundAuth ? new FrontDoor({ config: { ...config, inboundAuth }, publicUrl: () => auth.publicUrl, logger }) : undefined;
   const app = createHttpApp({
+    frontDoor,
     config,
     logger,
     metrics,
@@ -77,7 +81,7 @@ export async function serveHttp(config: Config, logger: Logger, options: ServeOp
   const port = await listen(server, config.http.port, config.http.host);
   if (!config.publicUrl) auth.setPublicUrl(httpOrigin(config.http.host, port));
   const url = `${httpOrigin(config.http.host, port)}/mcp`;
-  logger.info({ url, servers: Object.keys(config.mcpServers), store: store.kind }, 'switchboard listening');
+  logger.info({ url, servers: Object.keys(config.mcpServers), store: store.kind, frontDoor: inboundAuth ? { issuer: inboundAuth.issuer, audience: frontDoor!.audience, tokens: config.tokens.scope } : false }, 'switchboard listening');
   return {
     url,
     port,

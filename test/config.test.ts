@@ -60,4 +60,26 @@ describe('configuration', () => {
     // An alias used twice, outside its anchor, is no cycle.
     assert.equal((await loadConfigFile(join(dir, 'shared.yaml'))).mcpServers.b && 'ok', 'ok');
   });
+  describe('the front door (inboundAuth) and token scope', () => {
+    it('is off by default, and tokens then belong to sessions', () => {
+      const config = parseConfig({ mcpServers: {} }, 'c.yaml');
+      assert.equal(config.inboundAuth, undefined);
+      assert.equal(config.tokens.scope, 'session');
+    });
+
+    it('takes an issuer with defaults for everything else; tokens then belong to users', () => {
+      const config = parseConfig({ mcpServers: {}, inboundAuth: { issuer: 'https://idp.example.com' } }, 'c.yaml');
+      assert.deepEqual(config.inboundAuth, { issuer: 'https://idp.example.com', requiredScopes: [], algorithms: ['RS256', 'ES256'], userClaim: 'sub' });
+      assert.equal(config.tokens.scope, 'user');
+      const perSession = parseConfig({ mcpServers: {}, inboundAuth: { issuer: 'https://idp.example.com' }, tokens: { scope: 'session' } }, 'c.yaml');
+      assert.equal(perSession.tokens.scope, 'session');
+    });
+
+    it('refuses symmetric algorithms, a per-user scope without a front door, and half an introspection client', () => {
+      assert.throws(() => parseConfig({ mcpServers: {}, inboundAuth: { issuer: 'https://idp.example.com', algorithms: ['HS256'] } }, 'c.yaml'), /inboundAuth\.algorithms\.0/);
+      assert.throws(() => parseConfig({ mcpServers: {}, tokens: { scope: 'user' } }, 'c.yaml'), /tokens\.scope: "user" needs inboundAuth/);
+      assert.throws(() => parseConfig({ mcpServers: {}, inboundAuth: { issuer: 'https://idp.example.com', introspection: { clientId: 'x' } } }, 'c.yaml'), /inboundAuth\.introspection\.clientSecret/);
+      assert.throws(() => parseConfig({ mcpServers: {}, inboundAuth: { issuer: 'https://idp.example.com', requiredScopes: ['a b'] } }, 'c.yaml'), /inboundAuth\.requiredScopes\.0/);
+    });
+  });
 });

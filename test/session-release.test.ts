@@ -98,7 +98,7 @@ async function useSessions(url: string, registry: SessionRegistry, watch: Finali
     assert.deepEqual(tools.map((t) => t.name).sort(), ['news_echo', 'weather_echo']);
     const result = await client.callTool({ name: 'weather_echo', arguments: { text: `call ${i}` } });
     assert.deepEqual(result.content, [{ type: 'text', text: `call ${i}` }]);
-    const found = registry.find(transport.sessionId!);
+    const found = registry.find(transport.sessionId!, undefined);
     assert.ok(found, 'switchboard does not know the session it opened');
     for (const [kind, object] of [['session', found.session], ['server', found.session.server], ['transport', found.transport]] as const) {
       const label = `${kind} ${i}`;

@@ -36,7 +36,7 @@ export interface ClientBehaviour {
  * until garbage collection: a long scenario would trip MaxListenersExceededWarning on the test client's own signal
  * and hide whether switchboard leaks. Here each request gets its own signal; the shared one has a single listener.
  */
-function fetchWithOwnSignals(): FetchLike {
+function fetchWithOwnSignals(bearer?: () => string): FetchLike {
   const inFlight = new Set<AbortController>();
   const linked = new WeakSet<AbortSignal>();
   return async (url, init) => {
@@ -52,7 +52,9 @@ function fetchWithOwnSignals(): FetchLike {
     inFlight.add(own);
     const done = () => void inFlight.delete(own);
     try {
-      const response = await fetch(url, { ...init, signal: own.signal });
+      // A bearer token read per request, so a token the user refreshed goes with the next request.
+      const headers = bearer ? { ...Object.fromEntries(new Headers(init?.headers)), authorization: `Bearer ${bearer()}` } : init?.headers;
+      const response = await fetch(url, { ...init, headers, signal: own.signal });
       if (!response.body) {
         done();
         return response;
@@ -102,9 +104,10 @@ export class TestClient {
   }
 
   /** Opens a session on switchboard's HTTP endpoint (a legacy client), or starts talking to it (a modern one). */
-  static async connect(url: string, behaviour: ClientBehaviour = {}, headers: Record<string, string>, era: ClientEra): Promise<TestClient> {
-    if (era === 'modern') return TestClient.openModern(url, behaviour, headers);
-    return TestClient.open(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers }, fetch: fetchWithOwnSignals() }), behaviour);
+  /** `bearer`: the token of a user signed in at switchboard's front door, read for every request. */
+  static async connect(url: string, behaviour: ClientBehaviour = {}, headers: Record<string, string>, era: ClientEra, bearer?: () => string): Promise<TestClient> {
+    if (era === 'modern') return TestClient.openModern(url, behaviour, headers, bearer);
+    return TestClient.open(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers }, fetch: fetchWithOwnSignals(bearer) }), behaviour);
   }
 
   /** Launches a server as a child process and talks to it over its stdin and stdout, as IDEs do. */
@@ -150,12 +153,12 @@ export class TestClient {
    * A 2026-07-28 client: no handshake (the era is pinned, so a server that cannot speak it fails here), answers to
    * input-required results through its request handlers, and a listen stream for list changes.
    */
-  private static async openModern(url: string, behaviour: ClientBehaviour, headers: Record<string, string>): Promise<TestClient> {
+  private static async openModern(url: string, behaviour: ClientBehaviour, headers: Record<string, string>, bearer?: () => string): Promise<TestClient> {
     const client = new ModernClient({ name: 'bdd-client', version: '1.0.0' }, {
       capabilities: (behaviour.capabilities ?? {}) as ConstructorParameters<typeof ModernClient>[1] extends { capabilities?: infer C } ? C : never,
       versionNegotiation: { mode: { pin: '2026-07-28' } },
     });
-    const transport = new ModernHttpTransport(new URL(url), { requestInit: { headers }, fetch: fetchWithOwnSignals() });
+    const transport = new ModernHttpTransport(new URL(url), { requestInit: { headers }, fetch: fetchWithOwnSignals(bearer) });
     const test = new TestClient(client, transport, behaviour, () => '');
     client.onerror = (error) => void test.transportErrors.push(error);
     const record = (method: string) => (notification: { params?: Record<string, unknown> }) => {

@@ -59,6 +59,7 @@ class HttpMockMcpServer implements MockMcpServer {
   /** The SDK v2 handler for 2026 requests (modern and dual-era mocks). */
   private modern: { handler: McpHttpHandler; node: NodeMcpRequestHandler } | undefined;
   private readonly methodCounts = new Map<string, number>();
+  private readonly authorizations: string[] = [];
   port: number;
 
   constructor(
@@ -75,6 +76,10 @@ class HttpMockMcpServer implements MockMcpServer {
       this.modern = { handler, node: toNodeHandler(handler) };
     }
     this.app.disable('x-powered-by');
+    this.app.use((req, _res, next) => {
+      if (req.headers.authorization !== undefined) this.authorizations.push(req.headers.authorization);
+      next();
+    });
     this.app.use((req, res, next) => {
       if (this.failing === 'http500' && req.method === 'POST') {
         res.status(500).type('text/plain').send('mock upstream failure');
@@ -114,6 +119,9 @@ class HttpMockMcpServer implements MockMcpServer {
   }
   cancelled(): string[] {
     return this.catalog.cancelled();
+  }
+  authorizationHeaders(): string[] {
+    return [...this.authorizations];
   }
   sessions(): number {
     return this.hosted.size;

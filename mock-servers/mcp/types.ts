@@ -114,6 +114,8 @@ export interface MockMcpServer {
   start(): Promise<void>;
   /** How many `server/discover` requests reached the mock (2026 era probes). */
   discoverProbes(): number;
+  /** The Authorization header of every HTTP request that carried one, in arrival order (raw: tests compare tokens). */
+  authorizationHeaders(): string[];
   /** How many JSON-RPC requests and notifications of each method reached the mock over HTTP POST. */
   requestCounts(): Record<string, number>;
   /** Simulate a broken upstream: every POST answers 500, or the handshake (`initialize`, `server/discover`) never answers. */

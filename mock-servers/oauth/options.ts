@@ -37,6 +37,8 @@ export interface MockAuthServerOptions {
   issParameter?: boolean;
   /** Lifetime of access tokens, in seconds of the mock clock. Default 3600. */
   accessTokenTtlSeconds?: number;
+  /** 'jwt' (default): RFC 9068 JWT access tokens signed with the JWKS key. 'opaque': random handles, readable by introspection only. */
+  accessTokenFormat?: 'jwt' | 'opaque';
   /** Lifetime of refresh tokens, in seconds of the mock clock. Default: no expiry. */
   refreshTokenTtlSeconds?: number;
   /** Issue a new refresh token on every refresh (default true). False: the refresh response carries no refresh_token and the old one stays valid. */
@@ -64,6 +66,7 @@ export interface ResolvedAuthServerOptions {
   dcr: boolean;
   issParameter: boolean;
   accessTokenTtlSeconds: number;
+  accessTokenFormat: 'jwt' | 'opaque';
   refreshTokenTtlSeconds: number | undefined;
   rotateRefreshTokens: boolean;
   approval: 'auto' | 'form';
@@ -81,6 +84,7 @@ export function resolveOptions(options: MutableAuthServerOptions): ResolvedAuthS
     dcr: options.dcr ?? true,
     issParameter: options.issParameter ?? true,
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 3600,
+    accessTokenFormat: options.accessTokenFormat ?? 'jwt',
     refreshTokenTtlSeconds: options.refreshTokenTtlSeconds,
     rotateRefreshTokens: options.rotateRefreshTokens ?? true,
     approval: options.approval ?? 'auto',
@@ -118,6 +122,7 @@ export const mutableOptionsSchema = z
     dcr: z.boolean(),
     issParameter: z.boolean(),
     accessTokenTtlSeconds: z.number().int().positive(),
+    accessTokenFormat: z.enum(['jwt', 'opaque']),
     refreshTokenTtlSeconds: z.number().int().positive(),
     rotateRefreshTokens: z.boolean(),
     approval: z.enum(['auto', 'form']),

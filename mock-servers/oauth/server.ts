@@ -36,6 +36,8 @@ export interface MintAccessTokenInput {
   clientId?: string;
   /** Default: `accessTokenTtlSeconds`. */
   ttlSeconds?: number;
+  /** Claims set over the usual ones (undefined removes one), e.g. `{ sub: undefined }` or `{ nbf: later }`. */
+  claims?: Record<string, unknown>;
 }
 
 /** A running mock OAuth 2.1 authorization server. */
@@ -67,6 +69,8 @@ export interface MockAuthServer {
   registerClient(client: PreRegisteredClient): void;
   /** Issues an access token without a flow, e.g. to call a protected server with a chosen scope. */
   mintAccessToken(input?: MintAccessTokenInput): Promise<IssuedAccessToken>;
+  /** Signs with a new key from now on, published in the JWKS beside the old ones. Returns the new `kid`. */
+  rotateSigningKey(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -125,9 +129,11 @@ export async function startMockAuthServer(options: MockAuthServerOptions = {}): 
         scope: input.scope ?? '',
         resources: input.resource === undefined ? [] : [input.resource].flat(),
         ...(input.ttlSeconds !== undefined ? { ttlSeconds: input.ttlSeconds } : {}),
+        ...(input.claims !== undefined ? { claimOverrides: input.claims } : {}),
       });
       return { ...record };
     },
+    rotateSigningKey: () => signer.rotate(),
     close: () => {
       closing ??= new Promise<void>((resolve) => {
         httpServer.close(() => resolve());
@@ -156,6 +162,7 @@ export async function startMockAuthServer(options: MockAuthServerOptions = {}): 
   routes.post('/revoke', form, createRevocationHandler(ctx));
   routes.post('/introspect', form, createIntrospectionHandler(ctx));
   routes.get('/jwks', (_req, res) => {
+    state.counts.jwksFetches += 1;
     if (sendInjectedFailure(res, failures.take('jwks'))) return;
     res.json(signer.jwks());
   });

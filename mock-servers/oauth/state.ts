@@ -116,6 +116,7 @@ export interface AuthServerCounts {
   introspections: number;
   revocations: number;
   cimdFetches: number;
+  jwksFetches: number;
 }
 
 export function sha256(value: string): string {
@@ -148,6 +149,7 @@ export class AuthServerState {
     introspections: 0,
     revocations: 0,
     cimdFetches: 0,
+    jwksFetches: 0,
   };
   /** The `sub` that auto-approval (and the form's default username) signs in as. */
   user = 'alice';
@@ -194,6 +196,8 @@ export class AuthServerState {
     resources: string[];
     grantId?: string;
     ttlSeconds?: number;
+    /** Set over the claims (a key set to undefined removes it): tokens a strict resource server must refuse. */
+    claimOverrides?: Record<string, unknown>;
   }): Promise<IssuedAccessToken> {
     const now = this.clock.now();
     const ttl = input.ttlSeconds ?? this.options().accessTokenTtlSeconds;
@@ -210,7 +214,12 @@ export class AuthServerState {
       ...(aud !== undefined ? { aud } : {}),
       ...(input.scope !== '' ? { scope: input.scope } : {}),
     };
-    const token = await this.signer.sign(claims);
+    for (const [claim, value] of Object.entries(input.claimOverrides ?? {})) {
+      if (value === undefined) delete claims[claim];
+      else claims[claim] = value;
+    }
+    // RFC 9068 JWT, or an opaque handle that only introspection can read (RFC 7662).
+    const token = this.options().accessTokenFormat === 'opaque' ? randomToken() : await this.signer.sign(claims);
     const record: IssuedAccessToken = {
       token,
       tokenSha256: sha256(token),

@@ -50,6 +50,29 @@ const localServer = z.strictObject({
 
 export const DEFAULT_HTTP_PORT = 8080;
 
+/**
+ * Signature algorithms a front door may accept: asymmetric ones only. With no shared secret configured, an HMAC
+ * algorithm could only be "verified" with the public key, the classic algorithm-confusion attack (RFC 8725 section 3.1).
+ */
+export const INBOUND_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+
+/** switchboard's own front door: every /mcp request needs a bearer token from this issuer (src/front-door). */
+const inboundAuth = z.strictObject({
+  issuer: httpUrl,
+  /** The `aud` switchboard's tokens carry; default {publicUrl}/mcp, switchboard's own resource (RFC 8707). */
+  audience: z.string().min(1).optional(),
+  /** Default: `jwks_uri` from the issuer's metadata. */
+  jwksUri: httpUrl.optional(),
+  /** RFC 7662 introspection for IdPs that issue opaque tokens; the endpoint comes from the issuer's metadata. */
+  introspection: z.strictObject({ clientId: z.string().min(1), clientSecret: z.string().min(1) }).optional(),
+  requiredScopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'a scope token (RFC 6749 section 3.3)')).default([]),
+  algorithms: z.array(z.enum(INBOUND_ALGORITHMS)).min(1).default(['RS256', 'ES256']),
+  /** The claim that names the user (with the issuer: the principal). */
+  userClaim: z.string().min(1).default('sub'),
+  /** The claim listing the user's teams (for the team gateway; read, not used yet). */
+  teamsClaim: z.string().min(1).optional(),
+});
+
 export const configSchema = z.strictObject({
   mcpServers: z.record(serverName, z.union([remoteServer, localServer])),
   /** Where browsers reach switchboard; the OAuth redirect URI is {publicUrl}/oauth/callback. */
@@ -88,13 +111,27 @@ export const configSchema = z.strictObject({
     initialDelayMs: z.number().int().positive().default(500),
     maxDelayMs: z.number().int().positive().default(30_000),
   }).prefault({}),
+  inboundAuth: inboundAuth.optional(),
+  /**
+   * Whom upstream tokens belong to. `user`: the signed-in user (per user and issuer), shared by their sessions and
+   * modern requests; `session`: each legacy session its own. Default: `user` with a front door, else `session`.
+   */
+  tokens: z.strictObject({ scope: z.enum(['user', 'session']).optional() }).prefault({}),
   log: z.strictObject({
     level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     pretty: z.boolean().default(false),
   }).prefault({}),
-});
+}).superRefine((config, ctx) => {
+  if (config.tokens.scope === 'user' && !config.inboundAuth) {
+    ctx.addIssue({ code: 'custom', path: ['tokens', 'scope'], message: '"user" needs inboundAuth: without a front door switchboard does not know who the user is' });
+  }
+}).transform(({ tokens, ...config }) => ({
+  ...config,
+  tokens: { scope: tokens.scope ?? (config.inboundAuth ? 'user' as const : 'session' as const) },
+}));
 
 export type Config = z.infer<typeof configSchema>;
+export type InboundAuthConfig = z.infer<typeof inboundAuth>;
 export type ServerConfig = Config['mcpServers'][string];
 export type RemoteServerConfig = z.infer<typeof remoteServer>;
 export type LocalServerConfig = z.infer<typeof localServer>;

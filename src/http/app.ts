@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { hostHeaderValidation } from '@modelcontextprotocol/node';
 import { isInitializeRequest, isLegacyRequest } from '@modelcontextprotocol/server';
 import type { Config } from '../config/index.js';
+import { callerOf, type FrontDoor } from '../front-door/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { envelopeValidation } from './envelope.js';
@@ -27,6 +28,8 @@ export interface HttpAppOptions {
   upstreamConnections: () => Iterable<{ server: string; state: string }>;
   /** Routes mounted before /mcp (e.g. the OAuth callback). */
   routes?: express.Router;
+  /** switchboard's own front door: when set, every /mcp request needs its bearer token (src/front-door). */
+  frontDoor?: FrontDoor;
 }
 
 /**
@@ -74,32 +77,37 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     res.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
   });
   if (options.routes) app.use(options.routes);
+  if (options.frontDoor) app.use(options.frontDoor.routes());
 
   const mcp = express.Router();
   mcp.use(originValidation([...config.http.allowedOrigins, ...(config.publicUrl ? [new URL(config.publicUrl).origin] : [])], { sameOriginFromHost: loopback }));
+  // The front door checks every request (initialize, modern requests, GET, DELETE) before its body is even read.
+  if (options.frontDoor) mcp.use(options.frontDoor.gate());
   // strict: false lets any JSON value through, so that JSON which is not a message gets -32600 (envelope.ts), not -32700.
   mcp.use(express.json({ limit: config.http.bodyLimitBytes, type: ['application/json', 'application/*+json'], strict: false }));
 
-  mcp.post('/', envelopeValidation({ sessionOpen: (id) => sessions.find(id) !== undefined }), fastPath(sessions, options.logger), async (req, res) => {
+  const principalOf = (res: Response) => callerOf(res)?.principal;
+  mcp.post('/', envelopeValidation({ sessionOpen: (id, res) => sessions.find(id, principalOf(res)) !== undefined }), fastPath(sessions, options.logger), async (req, res) => {
     const id = req.header('mcp-session-id');
     if (id) {
-      const transport = sessions.touch(id);
+      // A session of another user is not found either: 404, as if unknown.
+      const transport = sessions.touch(id, principalOf(res));
       // MCP 2025-11-25 basic/transports#session-management: an unknown or expired session id gets 404.
       if (!transport) return jsonRpcError(res, 404, -32001, 'Session not found');
       return transport.handleRequest(req, res, req.body);
     }
     // 2026-07-28 basic/transports: no session id, and every request carries its protocol version in `_meta`. The SDK's
     // own classification decides, so this branch never disagrees with its modern handler.
-    if (!(await isLegacyRequest(classifiable(req), req.body))) return options.modern.handle(req, res);
+    if (!(await isLegacyRequest(classifiable(req), req.body))) return options.modern.handle(req, res, principalOf(res));
     if (!isInitializeRequest(req.body) && !(Array.isArray(req.body) && req.body.some(isInitializeRequest))) {
       return jsonRpcError(res, 400, -32000, 'Bad Request: no Mcp-Session-Id header, and the request is not an initialize request');
     }
-    await sessions.initialize((transport) => transport.handleRequest(req, res, req.body));
+    await sessions.initialize((transport) => transport.handleRequest(req, res, req.body), principalOf(res));
   });
   const existing = async (req: Request, res: Response) => {
     const id = req.header('mcp-session-id');
     if (!id) return jsonRpcError(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required');
-    const transport = sessions.touch(id);
+    const transport = sessions.touch(id, principalOf(res));
     if (!transport) return jsonRpcError(res, 404, -32001, 'Session not found');
     await transport.handleRequest(req, res);
   };

@@ -42,9 +42,9 @@ const ToolCallParams = z.object({
  * `sessionOpen` tells whether a session id names a session switchboard holds: a request on an unknown session is
  * answered 404 by the session layer, before its params matter.
  */
-export function envelopeValidation(options: { sessionOpen: (id: string) => boolean }) {
+export function envelopeValidation(options: { sessionOpen: (id: string, res: Response) => boolean }) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    const refusal = checkEnvelope(req, options.sessionOpen);
+    const refusal = checkEnvelope(req, (id) => options.sessionOpen(id, res));
     if (!refusal) return next();
     res.status(refusal.status).json({ jsonrpc: '2.0', error: refusal.error, id: refusal.id });
   };

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ProtocolErrorCode, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
+import { callerOf } from '../front-door/index.js';
 import type { Logger } from '../log/index.js';
 import type { SessionRegistry } from './sessions.js';
 
@@ -38,7 +39,7 @@ export function fastPath(sessions: SessionRegistry, logger: Logger) {
     if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) return next();
     const accept = req.header('accept') ?? '';
     if (!accept.includes('application/json') || !accept.includes('text/event-stream')) return next();
-    const found = sessions.find(sessionId);
+    const found = sessions.find(sessionId, callerOf(res)?.principal);
     if (!found?.session.fastPathEligible) return next();
 
     const id = JSON.stringify(message.id);

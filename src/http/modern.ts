@@ -6,21 +6,21 @@ import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { ConnectionPool } from '../upstream/index.js';
-import { localUser, type Principal } from '../principal/index.js';
+import { localUser, principalKey, type Principal } from '../principal/index.js';
 import { ModernFace, PrincipalView } from '../session/index.js';
 import { isLoopbackHost } from './origin.js';
 
 /**
- * Who a 2026-07-28 request speaks for. Such a request has no session to own its tokens (SEP-2567: state hangs on the
- * caller's identity, never a connection). On a loopback bind only the local user can reach switchboard; on any other
- * bind the caller is unknown until a front door signs it in, which switchboard does not have yet.
+ * Who a 2026-07-28 request speaks for when switchboard has no front door. Such a request has no session to own its
+ * tokens (SEP-2567: state hangs on the caller's identity, never a connection). On a loopback bind only the local user
+ * can reach switchboard; on any other bind the caller is unknown.
  */
 export function modernPrincipal(host: string, username: string): Principal | undefined {
   return isLoopbackHost(host) ? localUser(username) : undefined;
 }
 
 export interface ModernEndpointOptions {
-  /** Absent on a non-loopback bind without a front door: nobody owns sign-ins there. */
+  /** Whom requests the front door did not name belong to; absent on a non-loopback bind without a front door. */
   principal: Principal | undefined;
   config: Config;
   pool: ConnectionPool;
@@ -30,22 +30,25 @@ export interface ModernEndpointOptions {
 }
 
 /**
- * The modern (2026-07-28) leg of /mcp: the SDK's per-request handler over the principal's view, with no handshake and
- * no session (`server/discover`, `subscriptions/listen` and input-required results come from the SDK). 2025-era
- * requests never reach it: app.ts routes them to the sessionful transport first.
+ * One principal's share of the modern endpoint: its view (upstream connections, catalog, sign-in state), the face
+ * over it, and an SDK handler of its own, whose listen streams hear only this principal's changes.
  */
-export class ModernEndpoint {
-  private readonly face: ModernFace;
+class PrincipalEndpoint {
+  readonly face: ModernFace;
   private readonly handler: McpHttpHandler;
   private readonly node: NodeMcpRequestHandler;
+  /** Requests in flight, listen streams included; an endpoint is released only at zero. */
+  active = 0;
+  lastActivity = Date.now();
 
-  constructor(options: ModernEndpointOptions) {
+  constructor(principal: Principal | undefined, options: ModernEndpointOptions) {
     const view = new PrincipalView({
       ...options,
-      logger: options.logger.child({ principal: options.principal?.kind ?? 'nobody' }),
+      principal,
+      logger: options.logger.child({ principal: principal?.kind ?? 'nobody' }),
       noSignInMessage: (server) => `The server "${server}" needs a sign-in, and this request has no principal to keep the tokens for: `
         + 'switchboard listens on a non-loopback address and has no front door (its own sign-in) configured. '
-        + 'Sign-ins work for 2025-11-25 sessions, or for 2026-07-28 requests when switchboard is bound to loopback.',
+        + 'Sign-ins work for 2025-11-25 sessions, or for 2026-07-28 requests when switchboard is bound to loopback or has inboundAuth.',
     });
     this.handler = createMcpHandler(() => this.face.createServer(), {
       legacy: 'reject',
@@ -57,6 +60,11 @@ export class ModernEndpoint {
   }
 
   async handle(req: Request, res: Response): Promise<void> {
+    this.active++;
+    res.once('close', () => {
+      this.active--;
+      this.lastActivity = Date.now();
+    });
     // 2026-07-28 subscriptions/listen: `params.notifications` is the filter, `resourceSubscriptions` the URIs to watch.
     const body = req.body as { method?: unknown; params?: { notifications?: { resourceSubscriptions?: unknown } } } | undefined;
     const uris = body?.method === 'subscriptions/listen' ? body.params?.notifications?.resourceSubscriptions : undefined;
@@ -67,5 +75,57 @@ export class ModernEndpoint {
   async close(): Promise<void> {
     await this.handler.close();
     await this.face.close();
+  }
+}
+
+/**
+ * The modern (2026-07-28) leg of /mcp: the SDK's per-request handler over a principal's view, with no handshake and
+ * no session (`server/discover`, `subscriptions/listen` and input-required results come from the SDK). 2025-era
+ * requests never reach it: app.ts routes them to the sessionful transport first. Behind the front door every user
+ * gets their own view, created by their first request and released when idle for `sessions.idleTimeoutMs` (their
+ * tokens stay in the store; a later request connects again with them).
+ */
+export class ModernEndpoint {
+  private readonly endpoints = new Map<string, PrincipalEndpoint>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly options: ModernEndpointOptions) {
+    const idle = options.config.sessions.idleTimeoutMs;
+    this.sweeper = setInterval(() => void this.releaseIdle(), Math.max(250, Math.min(idle / 4, 60_000)));
+    this.sweeper.unref();
+  }
+
+  /** `caller`: the user the front door let in; without one, the endpoint's own principal. */
+  handle(req: Request, res: Response, caller?: Principal): Promise<void> {
+    const principal = caller ?? this.options.principal;
+    const key = principal ? principalKey(principal) : '';
+    let endpoint = this.endpoints.get(key);
+    if (!endpoint) {
+      endpoint = new PrincipalEndpoint(principal, this.options);
+      this.endpoints.set(key, endpoint);
+    }
+    return endpoint.handle(req, res);
+  }
+
+  /** How many principals have a view open (for tests and metrics). */
+  get size(): number {
+    return this.endpoints.size;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    const endpoints = [...this.endpoints.values()];
+    this.endpoints.clear();
+    await Promise.all(endpoints.map((e) => e.close()));
+  }
+
+  private async releaseIdle(): Promise<void> {
+    const cutoff = Date.now() - this.options.config.sessions.idleTimeoutMs;
+    for (const [key, endpoint] of this.endpoints) {
+      if (endpoint.active > 0 || endpoint.lastActivity >= cutoff || endpoint.face.busy) continue;
+      this.endpoints.delete(key);
+      this.options.logger.debug({ principal: key === '' ? 'nobody' : key.split(':')[0] }, 'idle modern view released');
+      await endpoint.close().catch(() => {});
+    }
   }
 }

@@ -4,6 +4,7 @@ import type { AuthManager } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
+import { samePrincipal, type Principal } from '../principal/index.js';
 import { Session } from '../session/index.js';
 import type { ConnectionPool } from '../upstream/index.js';
 
@@ -11,11 +12,15 @@ interface Entry {
   session: Session;
   transport: NodeStreamableHTTPServerTransport;
   lastActivity: number;
+  /** The user the front door let in when the session was created; only they may use it. */
+  owner: Principal | undefined;
 }
 
 /**
  * Downstream HTTP sessions by Mcp-Session-Id. Ids are random UUIDs (MCP 2025-11-25 basic/transports#session-management:
- * globally unique and cryptographically secure); they route requests and are never treated as authentication.
+ * globally unique and cryptographically secure); they route requests and are never treated as authentication. Behind
+ * the front door a session belongs to the user who created it: another user's request with its id finds nothing
+ * (404, as for an unknown id), so an id that leaked opens nobody else's session.
  */
 export class SessionRegistry {
   private readonly entries = new Map<string, Entry>();
@@ -33,15 +38,18 @@ export class SessionRegistry {
 
   /**
    * Handles an initialize request on a new session. The session is registered only when the SDK accepted the
-   * initialize; a rejected one is closed again at once.
+   * initialize; a rejected one is closed again at once. `owner`: the caller the front door let in. With
+   * `tokens.scope: user` the session's sign-ins are the owner's (shared with their other sessions and modern
+   * requests); otherwise the session is its own principal.
    */
-  async initialize(handle: (transport: NodeStreamableHTTPServerTransport) => Promise<void>): Promise<void> {
+  async initialize(handle: (transport: NodeStreamableHTTPServerTransport) => Promise<void>, owner?: Principal): Promise<void> {
     const id = randomUUID();
-    const session = new Session({ id, config: this.config, pool: this.pool, logger: this.logger, metrics: this.metrics, auth: this.auth });
+    const principal = owner && this.config.tokens.scope === 'user' ? owner : undefined;
+    const session = new Session({ id, principal, config: this.config, pool: this.pool, logger: this.logger, metrics: this.metrics, auth: this.auth });
     const transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
       onsessioninitialized: () => {
-        this.entries.set(id, { session, transport, lastActivity: Date.now() });
+        this.entries.set(id, { session, transport, lastActivity: Date.now(), owner });
         this.metrics.sessions.set(this.entries.size);
         this.logger.info({ session: id, client: session.clientInfo?.name }, 'session opened');
       },
@@ -52,15 +60,16 @@ export class SessionRegistry {
     if (!this.entries.has(id)) await session.close({ forgetTokens: true });
   }
 
-  /** Finds a live session's transport and marks the session active. */
-  touch(id: string): NodeStreamableHTTPServerTransport | undefined {
-    return this.find(id)?.transport;
+  /** Finds a live session's transport for `caller` and marks the session active. */
+  touch(id: string, caller: Principal | undefined): NodeStreamableHTTPServerTransport | undefined {
+    return this.find(id, caller)?.transport;
   }
 
-  /** Finds a live session and marks it active. */
-  find(id: string): { session: Session; transport: NodeStreamableHTTPServerTransport } | undefined {
+  /** Finds a live session and marks it active; a session of another owner is not found. */
+  find(id: string, caller: Principal | undefined): { session: Session; transport: NodeStreamableHTTPServerTransport } | undefined {
     const entry = this.entries.get(id);
     if (!entry) return undefined;
+    if (entry.owner && (!caller || !samePrincipal(entry.owner, caller))) return undefined;
     entry.lastActivity = Date.now();
     return entry;
   }

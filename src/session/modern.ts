@@ -94,6 +94,11 @@ export class ModernFace implements DownstreamFace, RequestRunner {
     };
   }
 
+  /** A call is between input rounds: its client will come back with the answers. */
+  get busy(): boolean {
+    return this.exchanges.size > 0;
+  }
+
   async close(): Promise<void> {
     for (const exchange of this.exchanges.values()) exchange.cancel();
     await this.view.close({ forgetTokens: false });

@@ -1,0 +1,103 @@
+@client-eras
+Feature: Upstream sign-ins behind the front door belong to users
+  Behind the front door, upstream tokens belong to the person signed in (per user and issuer, `tokens.scope: user`,
+  the default), or to each session (`tokens.scope: session`). One user never gets another's token, a session
+  answers only the user who opened it, and the token a client presents to switchboard never goes further.
+
+  Background:
+    Given an authorization server "idp"
+    And an authorization server "corp"
+    And a protected server "jira" behind "corp"
+    And an upstream "weather" over Streamable HTTP with tools "echo"
+
+  Scenario: A user's sign-in serves all their sessions, and never another user
+    Given switchboard is protected by "idp"
+    And switchboard is running
+    And client "alice-laptop" is connected as "alice"
+    And client "bob" is connected as "bob"
+    When client "alice-laptop" signs in to "jira" as "alice"
+    And client "alice-desktop" is connected as "alice"
+    Then client "alice-desktop" eventually sees the tool "jira_whoami"
+    When client "alice-desktop" calls "jira_whoami"
+    Then client "alice-desktop" gets a result mentioning "alice"
+    And client "bob" sees the tool "authenticate_jira"
+    And client "bob" does not see the tool "jira_whoami"
+    When client "bob" signs in to "jira" as "bob"
+    And client "bob" calls "jira_whoami"
+    Then client "bob" gets a result mentioning "bob"
+    And "jira" received tokens of the users "alice, bob" only
+
+  @legacy-only
+  Scenario: A user's 2025-11-25 sessions and 2026-07-28 requests share their sign-ins
+    Given switchboard is protected by "idp"
+    And switchboard is running
+    And client "alice-session" is connected as "alice" with a 2025-11-25 client
+    When client "alice-session" signs in to "jira" as "alice"
+    And client "alice-stateless" is connected as "alice" with a 2026-07-28 client
+    Then client "alice-stateless" sees the tool "jira_whoami"
+    When client "alice-stateless" calls "jira_whoami"
+    Then client "alice-stateless" gets a result mentioning "alice"
+
+  @legacy-only
+  Scenario: With tokens kept per session, each session signs in on its own
+    Given switchboard is protected by "idp", keeping upstream tokens per session
+    And switchboard is running
+    And client "alice-laptop" is connected as "alice"
+    When client "alice-laptop" signs in to "jira" as "alice"
+    And client "alice-desktop" is connected as "alice"
+    Then client "alice-desktop" sees the tool "authenticate_jira"
+    And client "alice-desktop" does not see the tool "jira_whoami"
+
+  @legacy-only
+  Scenario: A session answers only the user who opened it
+    Given switchboard is protected by "idp"
+    And switchboard is running
+    And client "alice" is connected as "alice"
+    When a request in client "alice"'s session arrives with the token of "mallory"
+    Then it is answered "not found"
+    And client "alice" still sees the tool "weather_echo"
+
+  Scenario: The token a client presents never reaches an upstream
+    Given the upstream "weather" is configured with the header "X-Team" set to "core"
+    And switchboard is protected by "idp"
+    And switchboard is running
+    And client "alice" is connected as "alice"
+    When client "alice" calls "weather_echo" with text "hi"
+    And client "alice" signs in to "jira" as "alice"
+    And client "alice" calls "jira_whoami"
+    Then no upstream ever received a token a client presented to switchboard
+
+  Scenario: Signing out deletes the user's token: a new session must sign in again
+    Given switchboard is protected by "idp"
+    And switchboard is running
+    And client "alice-laptop" is connected as "alice"
+    When client "alice-laptop" signs in to "jira" as "alice"
+    Then switchboard holds a sign-in at "corp" for the user "alice"
+    When client "alice-laptop" signs out of "jira"
+    Then switchboard holds no sign-in at "corp" for the user "alice"
+    And client "alice-laptop" eventually sees the tool "authenticate_jira"
+    When client "alice-desktop" is connected as "alice"
+    Then client "alice-desktop" sees the tool "authenticate_jira"
+    And client "alice-desktop" does not see the tool "jira_whoami"
+
+  @legacy-only
+  Scenario: Ending a session deletes its tokens when they are kept per session, and keeps the user's otherwise
+    Given switchboard is protected by "idp", keeping upstream tokens per session
+    And switchboard is running
+    And client "alice-laptop" is connected as "alice"
+    When client "alice-laptop" signs in to "jira" as "alice"
+    Then switchboard holds a sign-in at "corp" for client "alice-laptop"
+    And switchboard holds no sign-in at "corp" for the user "alice"
+    When client "alice-laptop" ends its session
+    Then switchboard soon holds no sign-in at "corp" for client "alice-laptop"
+
+  @legacy-only
+  Scenario: Ending one of a user's sessions keeps the user's sign-ins
+    Given switchboard is protected by "idp"
+    And switchboard is running
+    And client "alice-laptop" is connected as "alice"
+    When client "alice-laptop" signs in to "jira" as "alice"
+    And client "alice-laptop" ends its session
+    Then switchboard holds a sign-in at "corp" for the user "alice"
+    When client "alice-desktop" is connected as "alice"
+    Then client "alice-desktop" sees the tool "jira_whoami"
