@@ -180,7 +180,7 @@ async function run(serverUrl: string): Promise<boolean> {
   let switchboard: RunningHttp | undefined;
   let agent: Agent | undefined;
   try {
-    switchboard = await serveHttp(config, logger);
+    switchboard = await serveHttp(config, logger, { audit: { fd: 2 } });
     say(`scenario ${process.env.MCP_CONFORMANCE_SCENARIO ?? '(unnamed)'}: switchboard ${switchboard.url} -> ${serverUrl}`);
     agent = await Agent.connect(switchboard.url);
 

@@ -1,6 +1,7 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import { userInfo } from 'node:os';
 import express from 'express';
+import { AuditLog, type AuditDestination } from './audit/index.js';
 import { AuthManager, authRoutes } from './auth/index.js';
 import type { Config } from './config/index.js';
 import { FrontDoor } from './front-door/index.js';
@@ -15,6 +16,8 @@ import { ConnectionPool } from './upstream/index.js';
 export interface ServeOptions {
   /** SWITCHBOARD_SECRET: the key material for tokens at rest (required with Redis). */
   secret?: string;
+  /** Where audit events go instead of what `audit` configures (tests read them). */
+  audit?: AuditDestination;
 }
 
 export interface RunningHttp {
@@ -34,6 +37,18 @@ async function openStore(config: Config, options: ServeOptions, logger: Logger):
   return store;
 }
 
+/** The audit trail: `audit.file`, or the process's own output (stdout over HTTP; stderr in stdio mode, where stdout is the protocol). */
+function openAudit(config: Config, options: ServeOptions, fallbackFd: 1 | 2): AuditLog {
+  return new AuditLog(options.audit ?? (config.audit.file ? { file: config.audit.file } : { fd: fallbackFd }));
+}
+
+/** Visibility needs to know who is calling; without the front door every server is public (issue 8). */
+function warnAboutVisibility(config: Config, logger: Logger): void {
+  if (config.inboundAuth) return;
+  const restricted = Object.entries(config.mcpServers).filter(([, server]) => server.visibility !== 'public').map(([name]) => name);
+  if (restricted.length > 0) logger.warn({ servers: restricted }, 'visibility has no effect without inboundAuth: every server is public to every client');
+}
+
 async function storeReadiness(store: TokenStore): Promise<{ kind: string; ok: boolean; error?: string }> {
   try {
     await store.ping();
@@ -51,16 +66,18 @@ async function stopServer(server: HttpServer): Promise<void> {
 /** Serves switchboard over Streamable HTTP: one session per client, plus OAuth callback, health, readiness and metrics. */
 export async function serveHttp(config: Config, logger: Logger, options: ServeOptions = {}): Promise<RunningHttp> {
   const metrics = new Metrics();
+  warnAboutVisibility(config, logger);
+  const audit = openAudit(config, options, 1);
   const store = await openStore(config, options, logger);
-  const auth = new AuthManager(config, store, logger);
+  const auth = new AuthManager(config, store, logger, audit);
   // Every server's shared connection opens now, in parallel: /readyz reports them before any client connects, and the
   // first session finds the public servers connected.
   const pool = new ConnectionPool(config, logger);
   pool.warm();
-  const sessions = new SessionRegistry(config, pool, logger, metrics, auth);
-  const modern = new ModernEndpoint({ principal: modernPrincipal(config.http.host, userInfo().username), config, pool, logger, metrics, auth });
+  const sessions = new SessionRegistry(config, pool, logger, metrics, auth, audit);
+  const modern = new ModernEndpoint({ principal: modernPrincipal(config.http.host, userInfo().username), config, pool, logger, metrics, auth, audit });
   const inboundAuth = config.inboundAuth;
-  const frontDoor = inboundAuth ? new FrontDoor({ config: { ...config, inboundAuth }, publicUrl: () => auth.publicUrl, logger }) : undefined;
+  const frontDoor = inboundAuth ? new FrontDoor({ config: { ...config, inboundAuth }, publicUrl: () => auth.publicUrl, logger, audit }) : undefined;
   const app = createHttpApp({
     frontDoor,
     config,
@@ -118,7 +135,7 @@ async function listenForCallback(server: HttpServer, config: Config, logger: Log
  */
 export async function serveStdio(config: Config, logger: Logger, options: ServeOptions = {}): Promise<{ close(): Promise<void> }> {
   const store = await openStore(config, options, logger);
-  const auth = new AuthManager(config, store, logger);
+  const auth = new AuthManager(config, store, logger, openAudit(config, options, 2));
   const app = express();
   app.disable('x-powered-by');
   app.use(authRoutes(auth, logger));

@@ -12,13 +12,16 @@ export class FrontDoorFixture {
   idp: string | undefined;
   readonly tokens = new Map<string, string>();
   readonly users = new Map<string, string>();
+  /** Extra claims in each user's tokens (e.g. the teams claim), by user. */
+  readonly claims = new Map<string, Record<string, unknown>>();
 
   constructor(private readonly world: SwitchboardWorld) {}
 
   /** An access token of `user` for switchboard's own audience, as the IdP would issue after a sign-in. */
   async tokenFor(user: string, scope = ''): Promise<string> {
     assert.ok(this.idp, 'switchboard has no front door in this scenario');
-    const { token } = await auth(this.world).authServer(this.idp).mintAccessToken({ sub: user, resource: this.world.url, scope });
+    const claims = this.claims.get(user);
+    const { token } = await auth(this.world).authServer(this.idp).mintAccessToken({ sub: user, resource: this.world.url, scope, ...(claims ? { claims } : {}) });
     return token;
   }
 

@@ -57,7 +57,8 @@ export class TokenFixture {
     };
     const config = parseConfig(raw, 'scenario config (another switchboard)');
     const logger = createLogger({ level: 'debug', pretty: false, destination: { write: (line: string) => void this.world.logLines.push(line) } });
-    const other = await serveHttp(config, logger, { secret: options.secret ?? this.world.secret });
+    const audit = { stream: { write: (line: string) => void this.world.auditLines.push(line) } };
+    const other = await serveHttp(config, logger, { secret: options.secret ?? this.world.secret, audit });
     this.others.push(other);
     return other;
   }

@@ -47,6 +47,8 @@ export class SwitchboardWorld extends World {
   readonly clients = new Map<string, TestClient>();
   /** Every log line switchboard wrote during the scenario (JSON text). */
   readonly logLines: string[] = [];
+  /** Every audit event switchboard recorded during the scenario (JSON text), from its audit destination. */
+  readonly auditLines: string[] = [];
   /** Warnings the process emitted during the scenario (switchboard runs in this process). */
   readonly processWarnings: Error[] = [];
   /** Environment given to switchboard processes this scenario launches. */
@@ -168,7 +170,8 @@ export class SwitchboardWorld extends World {
     const config = parseConfig(raw, 'scenario config');
     const logger = createLogger({ level: 'debug', pretty: false, destination: { write: (line: string) => void this.logLines.push(line) } });
     if (config.store.url.startsWith('redis')) this.secret ??= SCENARIO_SECRET;
-    this.switchboard = await serveHttp(config, logger, { secret: this.secret });
+    const audit = { stream: { write: (line: string) => void this.auditLines.push(line) } };
+    this.switchboard = await serveHttp(config, logger, { secret: this.secret, audit });
     return this.switchboard;
   }
 

@@ -1,4 +1,5 @@
 import { decodeJwt } from 'jose';
+import { auditUser, NO_AUDIT, type AuditRecorder } from '../audit/index.js';
 import type { Logger } from '../log/index.js';
 import { principalKey, type Principal, type SessionPrincipal } from '../principal/index.js';
 import type { AccessToken, Grant, TokenStore } from '../store/index.js';
@@ -22,6 +23,7 @@ export class AccessTokens {
     private readonly store: TokenStore,
     private readonly clients: ClientIdentities,
     private readonly logger: Logger,
+    private readonly audit: AuditRecorder = NO_AUDIT,
   ) {}
 
   /**
@@ -85,6 +87,9 @@ export class AccessTokens {
       try {
         tokens = await client.refresh(latest.refreshToken, info.resource);
       } catch (error) {
+        // TokenRequestError texts carry the OAuth error code and description, never a token.
+        const reason = error instanceof TokenRequestError ? error.message : 'the refresh request failed';
+        this.audit.record({ user: auditUser(principal), action: 'token.refresh', resourceType: 'server', resourceId: info.server, outcome: 'failure', reason, issuer: info.issuer });
         if (error instanceof TokenRequestError && error.error === 'invalid_grant') {
           // RFC 6749 §5.2: the refresh token is invalid, expired or revoked; only a new sign-in helps.
           await this.store.deleteGrant(principal, info.issuer);

@@ -1,11 +1,12 @@
 import * as oidc from 'openid-client';
+import { auditUser, NO_AUDIT, type AuditRecorder } from '../audit/index.js';
 import type { Logger } from '../log/index.js';
 import { principalKey, type Principal } from '../principal/index.js';
-import type { TokenStore } from '../store/index.js';
+import type { PendingSignIn, TokenStore } from '../store/index.js';
 import type { AccessTokens } from './access-tokens.js';
 import type { CallbackAddress } from './callback-address.js';
 import type { ClientIdentities } from './client-identity.js';
-import { AuthorizationDeniedError, CallbackIssuerError, UnknownStateError } from './errors.js';
+import { AuthorizationDeniedError, CallbackIssuerError, DiscoveryError, SignInError, UnknownStateError } from './errors.js';
 import type { ServerAuthInfo, ServerInfoResolver } from './server-info.js';
 
 /** MCP 2025-11-25 authorization does not fix it; RFC 6749 §10.12 wants state short-lived. The issue says 10 minutes. */
@@ -39,6 +40,7 @@ export class SignInFlow {
     private readonly store: TokenStore,
     private readonly address: CallbackAddress,
     private readonly logger: Logger,
+    private readonly audit: AuditRecorder = NO_AUDIT,
   ) {}
 
   /** Hears every sign-in this process completes; the listener picks the ones of its principal. */
@@ -74,7 +76,23 @@ export class SignInFlow {
     const state = params.get('state');
     // RFC 6749 §10.12: the state is single use, bound to the principal that started it, and expires.
     const pending = state ? await this.store.takePending(state) : undefined;
-    if (!pending || !state) throw new UnknownStateError();
+    if (!pending || !state) {
+      const refused = new UnknownStateError();
+      this.audit.record({ user: auditUser(undefined), action: 'sign_in', resourceType: 'server', resourceId: '-', outcome: 'failure', reason: refused.message });
+      throw refused;
+    }
+    try {
+      return await this.completePending(callbackUrl, pending, state);
+    } catch (error) {
+      // SignInError and DiscoveryError texts are secret-free by design (URLs lose their query); others are not shown.
+      const reason = error instanceof SignInError || error instanceof DiscoveryError ? error.message : 'unexpected error';
+      this.audit.record({ user: auditUser(pending.principal), action: 'sign_in', resourceType: 'server', resourceId: pending.server, outcome: 'failure', reason, issuer: pending.issuer });
+      throw error;
+    }
+  }
+
+  private async completePending(callbackUrl: URL, pending: PendingSignIn, state: string): Promise<CompletedSignIn> {
+    const params = callbackUrl.searchParams;
     const info = await this.servers.resolve(pending.server, undefined, pending.issuer);
     if (info.issuer !== pending.issuer) throw new CallbackIssuerError(pending.issuer, info.issuer);
     // RFC 9207 §2.4: check iss whenever it is present or the server promised it.
@@ -93,6 +111,7 @@ export class SignInFlow {
     await this.tokens.keep(pending.principal, info, client.identity.clientId, pending.resource, tokens);
     const completed = { principal: pending.principal, server: pending.server, issuer: info.issuer, state };
     this.logger.info({ principal: principalKey(pending.principal), server: pending.server, issuer: info.issuer }, 'sign-in completed');
+    this.audit.record({ user: auditUser(pending.principal), action: 'sign_in', resourceType: 'server', resourceId: pending.server, outcome: 'success', issuer: info.issuer });
     for (const listener of this.listeners) listener(completed);
     return completed;
   }

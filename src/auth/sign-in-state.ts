@@ -1,3 +1,4 @@
+import { auditUser, NO_AUDIT, type AuditRecorder } from '../audit/index.js';
 import type { Logger } from '../log/index.js';
 import { principalKey, samePrincipal, type Principal } from '../principal/index.js';
 import { StoreUnavailableError, type AccessToken } from '../store/index.js';
@@ -68,6 +69,7 @@ export class SignInState {
     private readonly tokens: TokenService,
     readonly principal: Principal,
     private readonly logger: Logger,
+    private readonly audit: AuditRecorder = NO_AUDIT,
   ) {
     this.unsubscribe = tokens.onSignIn((event) => {
       if (samePrincipal(event.principal, principal)) this.signedIn(event);
@@ -166,6 +168,7 @@ export class SignInState {
       e.signedOut = true;
       e.need = 'auth_required';
     }
+    this.audit.record({ user: auditUser(this.principal), action: 'sign_out', resourceType: 'server', resourceId: server, outcome: 'success', issuer: info.issuer, ...(wholeIssuer ? { reason: 'signed out of the whole authorization server' } : {}) });
     return affected;
   }
 

@@ -1,3 +1,4 @@
+import { NO_AUDIT, type AuditRecorder } from '../audit/index.js';
 import type { Logger } from '../log/index.js';
 import { principalKey, type Principal } from '../principal/index.js';
 import { SignInState } from './sign-in-state.js';
@@ -16,13 +17,13 @@ interface Held {
 export class SignInStates {
   private readonly held = new Map<string, Held>();
 
-  constructor(private readonly tokens: TokenService, private readonly logger: Logger) {}
+  constructor(private readonly tokens: TokenService, private readonly logger: Logger, private readonly audit: AuditRecorder = NO_AUDIT) {}
 
   acquire(principal: Principal): SignInState {
     const key = principalKey(principal);
     let held = this.held.get(key);
     if (!held) {
-      held = { state: new SignInState(this.tokens, principal, this.logger.child({ principal: principal.kind })), users: 0 };
+      held = { state: new SignInState(this.tokens, principal, this.logger.child({ principal: principal.kind }), this.audit), users: 0 };
       this.held.set(key, held);
     }
     held.users++;

@@ -1,3 +1,4 @@
+import { NO_AUDIT, type AuditRecorder } from '../audit/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Principal, SessionPrincipal } from '../principal/index.js';
@@ -25,14 +26,15 @@ export class AuthManager implements TokenService {
   /** The sign-in state of each principal that has a view now. */
   readonly signIns: SignInStates;
 
-  constructor(config: Config, readonly store: TokenStore, logger: Logger) {
+  /** `audit`: where sign-ins, sign-outs and refresh failures are recorded. */
+  constructor(config: Config, readonly store: TokenStore, logger: Logger, audit: AuditRecorder = NO_AUDIT) {
     const log = logger.child({ component: 'auth' });
     this.address = new CallbackAddress(config.publicUrl);
     this.servers = new ServerInfoResolver(config);
     this.clients = new ClientIdentities(this.servers, store, this.address, log);
-    this.tokens = new AccessTokens(store, this.clients, log);
-    this.flow = new SignInFlow(this.servers, this.clients, this.tokens, store, this.address, log);
-    this.signIns = new SignInStates(this, log);
+    this.tokens = new AccessTokens(store, this.clients, log, audit);
+    this.flow = new SignInFlow(this.servers, this.clients, this.tokens, store, this.address, log, audit);
+    this.signIns = new SignInStates(this, log, audit);
   }
 
   /** Called once the HTTP port is known, when no publicUrl was configured. */

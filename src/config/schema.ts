@@ -21,10 +21,22 @@ const oauth = z.strictObject({
   clientMetadataUrl: httpUrl.optional(),
 });
 
+/** How often a server is checked (its shared connection: ping, or server/discover for a 2026-07-28 server). */
+const healthCheck = z.strictObject({ intervalMs: z.number().int().min(100).max(3_600_000) });
+
 const common = {
   timeoutMs: z.number().int().positive().max(3_600_000).default(30_000),
   /** false exposes the upstream's own names (useful for a single upstream). */
   prefix: z.boolean().default(true),
+  /**
+   * Who sees the server behind the front door (src/visibility): everyone, the members of `teams` (and `owners`), or
+   * only `owners` (subjects, the front door's userClaim). Without a front door every server is public.
+   */
+  visibility: z.enum(['public', 'team', 'private']).default('public'),
+  teams: z.array(z.string().min(1)).min(1).optional(),
+  owners: z.array(z.string().min(1)).min(1).optional(),
+  /** Overrides the global healthCheck for this server. */
+  healthCheck: healthCheck.optional(),
 };
 
 const remoteServer = z.strictObject({
@@ -69,7 +81,7 @@ const inboundAuth = z.strictObject({
   algorithms: z.array(z.enum(INBOUND_ALGORITHMS)).min(1).default(['RS256', 'ES256']),
   /** The claim that names the user (with the issuer: the principal). */
   userClaim: z.string().min(1).default('sub'),
-  /** The claim listing the user's teams (for the team gateway; read, not used yet). */
+  /** The claim listing the user's teams, matched against a server's `teams` (visibility: team). */
   teamsClaim: z.string().min(1).optional(),
 });
 
@@ -117,6 +129,10 @@ export const configSchema = z.strictObject({
    * modern requests; `session`: each legacy session its own. Default: `user` with a front door, else `session`.
    */
   tokens: z.strictObject({ scope: z.enum(['user', 'session']).optional() }).prefault({}),
+  /** Default for every server: each one is checked this often. */
+  healthCheck: healthCheck.prefault({ intervalMs: 30_000 }),
+  /** Audit events (sign-ins, sign-outs, refresh failures, permission denials): one JSON line each, to this file or stdout. */
+  audit: z.strictObject({ file: z.string().min(1).optional() }).prefault({}),
   log: z.strictObject({
     level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     pretty: z.boolean().default(false),
@@ -124,6 +140,14 @@ export const configSchema = z.strictObject({
 }).superRefine((config, ctx) => {
   if (config.tokens.scope === 'user' && !config.inboundAuth) {
     ctx.addIssue({ code: 'custom', path: ['tokens', 'scope'], message: '"user" needs inboundAuth: without a front door switchboard does not know who the user is' });
+  }
+  for (const [name, server] of Object.entries(config.mcpServers)) {
+    const issue = (key: string, message: string) => ctx.addIssue({ code: 'custom', path: ['mcpServers', name, key], message });
+    if (server.visibility === 'team' && !server.teams) issue('teams', 'visibility "team" needs the teams that may see the server');
+    if (server.visibility === 'team' && config.inboundAuth && !config.inboundAuth.teamsClaim) issue('visibility', '"team" needs inboundAuth.teamsClaim: the claim that lists a user\'s teams');
+    if (server.visibility === 'private' && !server.owners) issue('owners', 'visibility "private" needs the owners (subjects) who may see the server');
+    if (server.visibility === 'private' && server.teams) issue('teams', 'a private server is seen by its owners only; use visibility "team" for teams');
+    if (server.visibility === 'public' && (server.teams || server.owners)) issue(server.teams ? 'teams' : 'owners', 'has no effect on a public server; set visibility to "team" or "private"');
   }
 }).transform(({ tokens, ...config }) => ({
   ...config,

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { getOAuthProtectedResourceMetadataUrl, OAuthError, OAuthErrorCode, verifyBearerToken, type AuthInfo } from '@modelcontextprotocol/server';
+import { NO_AUDIT, type AuditRecorder } from '../audit/index.js';
 import type { Config, InboundAuthConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { signedInUser, type SignedInUserPrincipal } from '../principal/index.js';
@@ -38,6 +39,15 @@ export interface FrontDoorOptions {
   logger: Logger;
   /** How soon an unknown `kid` may fetch the issuer's key set again; default 30 s. */
   jwksCooldownMs?: number;
+  /** Where refusals for a missing scope (permission denials) are recorded. */
+  audit?: AuditRecorder;
+}
+
+/** What a route asks of a token beyond being valid: scopes on top of `inboundAuth.requiredScopes`. */
+export interface GateOptions {
+  scopes?: readonly string[];
+  /** Names what the route serves in audit events of refusals (e.g. `/admin`). */
+  resource?: string;
 }
 
 /**
@@ -91,7 +101,8 @@ export class FrontDoor {
   }
 
   /** Checks a request's credentials; throws a FrontDoorError saying why it may not pass. */
-  async authenticate(req: IncomingMessage): Promise<Caller> {
+  async authenticate(req: IncomingMessage, gate: GateOptions = {}): Promise<Caller> {
+    const requiredScopes = this.requiredScopes(gate);
     // RFC 6750 section 2.3 / MCP 2025-11-25 basic/authorization#access-token-usage: never in the query string.
     if (new URL(req.url ?? '/', 'http://x').searchParams.has('access_token')) {
       throw new InvalidBearerRequestError('query-token', 'access tokens are accepted in the Authorization header only, never in the URL');
@@ -114,11 +125,18 @@ export class FrontDoor {
             return { token: presented, clientId: verified.clientId, scopes: verified.scopes, expiresAt: verified.expiresAt };
           },
         },
-        requiredScopes: [...this.auth.requiredScopes],
+        requiredScopes,
       });
     } catch (error) {
       if (error instanceof OAuthError) {
-        if (error.code === OAuthErrorCode.InsufficientScope) throw new InsufficientScopeError(this.auth.requiredScopes);
+        if (error.code === OAuthErrorCode.InsufficientScope) {
+          const missing = requiredScopes.filter((scope) => !verified?.scopes.includes(scope));
+          (this.options.audit ?? NO_AUDIT).record({
+            user: verified?.subject ?? 'anonymous', action: 'access', resourceType: 'endpoint', resourceId: gate.resource ?? '/mcp', outcome: 'denied',
+            reason: `the token lacks the scope ${missing.join(' ')}`,
+          });
+          throw new InsufficientScopeError(requiredScopes);
+        }
         throw new InvalidTokenError('expired', 'the token has expired');
       }
       throw error;
@@ -138,14 +156,14 @@ export class FrontDoor {
    * Express middleware for /mcp, before body parsing: a request passes with `res.locals.caller` set, or is answered
    * here. A token check that cannot run (the IdP is down) fails closed with 503 and a log line.
    */
-  gate() {
+  gate(options: GateOptions = {}) {
     return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
       let caller: Caller;
       try {
-        caller = await this.authenticate(req);
+        caller = await this.authenticate(req, options);
       } catch (error) {
         if (!(error instanceof FrontDoorError)) return next(error);
-        this.refuse(res, error);
+        this.refuse(res, error, this.requiredScopes(options));
         return;
       }
       setCaller(res, caller);
@@ -162,7 +180,12 @@ export class FrontDoor {
     return router;
   }
 
-  private refuse(res: Response, refusal: FrontDoorError): void {
+  /** `inboundAuth.requiredScopes`, and what the route adds. */
+  private requiredScopes(gate: GateOptions): string[] {
+    return [...new Set([...this.auth.requiredScopes, ...(gate.scopes ?? [])])];
+  }
+
+  private refuse(res: Response, refusal: FrontDoorError, requiredScopes: readonly string[]): void {
     const kind = (refusal as { kind?: string }).kind ?? refusal.name;
     if (refusal instanceof TokenCheckUnavailableError) {
       this.logger.error({ kind, error: refusal.message }, 'front door cannot check tokens; refusing requests (503) until it can');
@@ -171,7 +194,7 @@ export class FrontDoor {
       this.logger.debug({ kind, status: refusal.status }, 'front door refused a request');
     }
     if (refusal.status !== 400 && refusal.status !== 503) {
-      res.set('www-authenticate', challenge(refusal, { resourceMetadataUrl: this.resourceMetadataUrl, requiredScopes: this.auth.requiredScopes }));
+      res.set('www-authenticate', challenge(refusal, { resourceMetadataUrl: this.resourceMetadataUrl, requiredScopes }));
     }
     const body = refusal.code ? { error: refusal.code, error_description: refusal.message } : { error: 'unauthorized', error_description: refusal.message };
     res.status(refusal.status).json(body);

@@ -98,11 +98,11 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     }
     // 2026-07-28 basic/transports: no session id, and every request carries its protocol version in `_meta`. The SDK's
     // own classification decides, so this branch never disagrees with its modern handler.
-    if (!(await isLegacyRequest(classifiable(req), req.body))) return options.modern.handle(req, res, principalOf(res));
+    if (!(await isLegacyRequest(classifiable(req), req.body))) return options.modern.handle(req, res, callerOf(res));
     if (!isInitializeRequest(req.body) && !(Array.isArray(req.body) && req.body.some(isInitializeRequest))) {
       return jsonRpcError(res, 400, -32000, 'Bad Request: no Mcp-Session-Id header, and the request is not an initialize request');
     }
-    await sessions.initialize((transport) => transport.handleRequest(req, res, req.body), principalOf(res));
+    await sessions.initialize((transport) => transport.handleRequest(req, res, req.body), callerOf(res));
   });
   const existing = async (req: Request, res: Response) => {
     const id = req.header('mcp-session-id');

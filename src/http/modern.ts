@@ -1,14 +1,18 @@
 import type { Request, Response } from 'express';
 import { toNodeHandler, type NodeMcpRequestHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, type McpHttpHandler } from '@modelcontextprotocol/server';
+import { NO_AUDIT, type AuditRecorder } from '../audit/index.js';
 import type { AuthManager } from '../auth/index.js';
 import type { Config } from '../config/index.js';
+import type { Caller } from '../front-door/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { ConnectionPool } from '../upstream/index.js';
 import { localUser, principalKey, type Principal } from '../principal/index.js';
 import { ModernFace, PrincipalView } from '../session/index.js';
+import type { ServerScope } from '../visibility/index.js';
 import { isLoopbackHost } from './origin.js';
+import { scopeFor } from './scope.js';
 
 /**
  * Who a 2026-07-28 request speaks for when switchboard has no front door. Such a request has no session to own its
@@ -27,6 +31,7 @@ export interface ModernEndpointOptions {
   logger: Logger;
   metrics: Metrics;
   auth?: AuthManager;
+  audit?: AuditRecorder;
 }
 
 /**
@@ -41,10 +46,11 @@ class PrincipalEndpoint {
   active = 0;
   lastActivity = Date.now();
 
-  constructor(principal: Principal | undefined, options: ModernEndpointOptions) {
+  constructor(principal: Principal | undefined, scope: ServerScope, options: ModernEndpointOptions) {
     const view = new PrincipalView({
       ...options,
       principal,
+      scope,
       logger: options.logger.child({ principal: principal?.kind ?? 'nobody' }),
       noSignInMessage: (server) => `The server "${server}" needs a sign-in, and this request has no principal to keep the tokens for: `
         + 'switchboard listens on a non-loopback address and has no front door (its own sign-in) configured. '
@@ -95,13 +101,17 @@ export class ModernEndpoint {
     this.sweeper.unref();
   }
 
-  /** `caller`: the user the front door let in; without one, the endpoint's own principal. */
-  handle(req: Request, res: Response, caller?: Principal): Promise<void> {
-    const principal = caller ?? this.options.principal;
-    const key = principal ? principalKey(principal) : '';
+  /**
+   * `caller`: the user the front door let in; without one, the endpoint's own principal. A user whose token lists
+   * other teams than before gets a view of the servers those teams see (the earlier one is released when idle).
+   */
+  handle(req: Request, res: Response, caller?: Caller): Promise<void> {
+    const principal = caller?.principal ?? this.options.principal;
+    const scope = scopeFor(this.options.config, this.options.audit ?? NO_AUDIT, caller, principal);
+    const key = `${principal ? principalKey(principal) : ''}\u0000${scope.servers.join(',')}`;
     let endpoint = this.endpoints.get(key);
     if (!endpoint) {
-      endpoint = new PrincipalEndpoint(principal, this.options);
+      endpoint = new PrincipalEndpoint(principal, scope, this.options);
       this.endpoints.set(key, endpoint);
     }
     return endpoint.handle(req, res);
@@ -124,7 +134,7 @@ export class ModernEndpoint {
     for (const [key, endpoint] of this.endpoints) {
       if (endpoint.active > 0 || endpoint.lastActivity >= cutoff || endpoint.face.busy) continue;
       this.endpoints.delete(key);
-      this.options.logger.debug({ principal: key === '' ? 'nobody' : key.split(':')[0] }, 'idle modern view released');
+      this.options.logger.debug({ principal: key.startsWith('\u0000') ? 'nobody' : key.split(':')[0] }, 'idle modern view released');
       await endpoint.close().catch(() => {});
     }
   }

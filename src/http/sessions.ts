@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
+import { auditUser, NO_AUDIT, type AuditRecorder } from '../audit/index.js';
 import type { AuthManager } from '../auth/index.js';
 import type { Config } from '../config/index.js';
+import type { Caller } from '../front-door/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
-import { samePrincipal, type Principal } from '../principal/index.js';
+import { samePrincipal, sessionPrincipal, type Principal } from '../principal/index.js';
 import { Session } from '../session/index.js';
 import type { ConnectionPool } from '../upstream/index.js';
+import { scopeFor } from './scope.js';
 
 interface Entry {
   session: Session;
@@ -26,7 +29,14 @@ export class SessionRegistry {
   private readonly entries = new Map<string, Entry>();
   private readonly sweeper: NodeJS.Timeout;
 
-  constructor(private readonly config: Config, private readonly pool: ConnectionPool, private readonly logger: Logger, private readonly metrics: Metrics, private readonly auth?: AuthManager) {
+  constructor(
+    private readonly config: Config,
+    private readonly pool: ConnectionPool,
+    private readonly logger: Logger,
+    private readonly metrics: Metrics,
+    private readonly auth?: AuthManager,
+    private readonly audit: AuditRecorder = NO_AUDIT,
+  ) {
     const idle = config.sessions.idleTimeoutMs;
     this.sweeper = setInterval(() => this.expireIdle(), Math.max(250, Math.min(idle / 4, 60_000)));
     this.sweeper.unref();
@@ -38,14 +48,16 @@ export class SessionRegistry {
 
   /**
    * Handles an initialize request on a new session. The session is registered only when the SDK accepted the
-   * initialize; a rejected one is closed again at once. `owner`: the caller the front door let in. With
-   * `tokens.scope: user` the session's sign-ins are the owner's (shared with their other sessions and modern
-   * requests); otherwise the session is its own principal.
+   * initialize; a rejected one is closed again at once. `caller`: the user the front door let in, the session's owner.
+   * With `tokens.scope: user` the session's sign-ins are the owner's (shared with their other sessions and modern
+   * requests); otherwise the session is its own principal. The servers it offers are the ones the owner may see.
    */
-  async initialize(handle: (transport: NodeStreamableHTTPServerTransport) => Promise<void>, owner?: Principal): Promise<void> {
+  async initialize(handle: (transport: NodeStreamableHTTPServerTransport) => Promise<void>, caller?: Caller): Promise<void> {
     const id = randomUUID();
+    const owner = caller?.principal;
     const principal = owner && this.config.tokens.scope === 'user' ? owner : undefined;
-    const session = new Session({ id, principal, config: this.config, pool: this.pool, logger: this.logger, metrics: this.metrics, auth: this.auth });
+    const scope = scopeFor(this.config, this.audit, caller, principal ?? sessionPrincipal(id));
+    const session = new Session({ id, principal, config: this.config, pool: this.pool, logger: this.logger, metrics: this.metrics, auth: this.auth, scope });
     const transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
       onsessioninitialized: () => {
@@ -62,7 +74,11 @@ export class SessionRegistry {
 
   /** Finds a live session's transport for `caller` and marks the session active. */
   touch(id: string, caller: Principal | undefined): NodeStreamableHTTPServerTransport | undefined {
-    return this.find(id, caller)?.transport;
+    const found = this.find(id, caller);
+    if (!found && this.entries.has(id)) {
+      this.audit.record({ user: auditUser(caller), action: 'access', resourceType: 'session', resourceId: id, outcome: 'denied', reason: 'the session belongs to another user' });
+    }
+    return found?.transport;
   }
 
   /** Finds a live session and marks it active; a session of another owner is not found. */

@@ -6,7 +6,7 @@ export type { Logger } from 'pino';
  * Field names that may carry secrets are censored wherever they appear, as a second line of defence:
  * the first is that code never passes a token, code, verifier or secret to a log call at all.
  */
-const REDACTED_KEYS = [
+export const REDACTED_KEYS = [
   'authorization', 'accessToken', 'access_token', 'refreshToken', 'refresh_token', 'token', 'code', 'codeVerifier',
   'code_verifier', 'clientSecret', 'client_secret', 'secret', 'password', 'apiKey',
 ];

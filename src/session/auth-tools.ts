@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CallToolResult, ReadResourceResult, RequestId, Resource, Tool } from '@modelcontextprotocol/server';
-import type { AuthRequiredEntry, SignInState } from '../auth/index.js';
+import { NotSignedInError, type AuthRequiredEntry, type SignInState } from '../auth/index.js';
 import { publicName } from '../catalog/index.js';
 import type { UpstreamState } from '../upstream/index.js';
 
@@ -174,7 +174,10 @@ export class AuthTools {
   private async signOut(args: Record<string, unknown>): Promise<CallToolResult> {
     const server = typeof args.server === 'string' ? args.server : '';
     try {
-      const affected = await this.auth.signOut(server, args.everywhere === true);
+      // The principal's sign-in state may know servers another of its views offers (other teams): not this one's.
+      const offered = this.host.servers();
+      if (!offered.includes(server)) throw new NotSignedInError(server);
+      const affected = (await this.auth.signOut(server, args.everywhere === true)).filter((name) => offered.includes(name));
       this.host.signedOut(affected);
       return { content: [{ type: 'text', text: `Signed out of ${affected.map((s) => `"${s}"`).join(', ')}.` }], structuredContent: { signedOut: affected } };
     } catch (error) {

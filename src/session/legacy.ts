@@ -5,6 +5,7 @@ import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { ConnectionPool } from '../upstream/index.js';
+import type { ServerScope } from '../visibility/index.js';
 import type { UrlElicitation } from './auth-tools.js';
 import { createServerFace, directRelay, type RequestRunner } from './handlers.js';
 import { sessionPrincipal, type Principal } from '../principal/index.js';
@@ -27,6 +28,8 @@ export interface SessionOptions {
   logger: Logger;
   metrics: Metrics;
   auth?: AuthManager;
+  /** The servers the session offers (its owner's visibility); default all. */
+  scope?: ServerScope;
 }
 
 /**

@@ -18,6 +18,7 @@ import { isRemote, type Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { principalKey, type Principal } from '../principal/index.js';
+import type { ServerScope } from '../visibility/index.js';
 import {
   UpstreamConnection,
   UpstreamRequestError,
@@ -71,6 +72,8 @@ export interface ViewOptions {
   auth?: AuthManager;
   /** Shown for a server that needs a sign-in when this view cannot offer one (no principal). */
   noSignInMessage?: (server: string) => string;
+  /** The servers this view offers (src/visibility); default every configured server. */
+  scope?: ServerScope;
 }
 
 /**
@@ -226,6 +229,7 @@ export class PrincipalView implements ConnectionUser {
     if (this.startedValue || this.closed) return;
     this.startedValue = true;
     for (const [name, serverConfig] of Object.entries(this.options.config.mcpServers)) {
+      if (this.options.scope && !this.options.scope.servers.includes(name)) continue;
       const lease: LeaseRequest = { server: name, capabilities: this.clientCapabilities };
       if (!isRemote(serverConfig) && serverConfig.isolation === 'session') lease.owner = `view:${this.id}`;
       const connection = this.options.pool.acquire(lease, this);
@@ -353,7 +357,7 @@ export class PrincipalView implements ConnectionUser {
 
   async getPrompt(params: GetPromptRequestParams, context: RelayContext) {
     const route = await this.settledRoute(() => this.catalog.prompt(params.name));
-    if (!route) throw new NotOfferedError('prompt', params.name);
+    if (!route) throw this.notOffered('prompt', params.name);
     const result = await this.relay(route, { method: 'prompts/get', params: { ...params, name: route.upstreamName } }, context);
     return resultWithPublicUris(result as GetPromptResult, route.connection.name, route.prefix);
   }
@@ -401,7 +405,10 @@ export class PrincipalView implements ConnectionUser {
   async complete(params: CompleteRequestParams, context: RelayContext) {
     const ref = params.ref;
     const route = await this.settledRoute(() => (ref.type === 'ref/prompt' ? this.catalog.prompt(ref.name) : this.catalog.resource(ref.uri)));
-    if (!route) return { completion: { values: [] } };
+    if (!route) {
+      this.notOffered(ref.type === 'ref/prompt' ? 'prompt' : 'resource', ref.type === 'ref/prompt' ? ref.name : ref.uri);
+      return { completion: { values: [] } };
+    }
     const upstreamRef = ref.type === 'ref/prompt' ? { ...ref, name: route.upstreamName } : { ...ref, uri: route.upstreamName };
     return this.relay(route, { method: 'completion/complete', params: { ...params, ref: upstreamRef } }, context);
   }
@@ -416,7 +423,7 @@ export class PrincipalView implements ConnectionUser {
 
   private async resourceRoute(uri: string): Promise<Route> {
     const route = await this.settledRoute(() => this.catalog.resource(uri));
-    if (!route) throw new NotOfferedError('resource', uri);
+    if (!route) throw this.notOffered('resource', uri);
     return route;
   }
 
@@ -463,7 +470,13 @@ export class PrincipalView implements ConnectionUser {
       return this.unavailable(new UpstreamUnavailableError(owner.connection.name, owner.connection.state, owner.connection.stateDetail));
     }
     // MCP 2025-11-25 server/tools#error-handling: unknown tools are a protocol error.
-    throw new NotOfferedError('tool', name);
+    throw this.notOffered('tool', name);
+  }
+
+  /** The answer to a name this view does not offer, the same whether or not a server it may not see has it. */
+  private notOffered(kind: 'tool' | 'prompt' | 'resource', requested: string): NotOfferedError {
+    this.options.scope?.notOffered(kind, requested);
+    return new NotOfferedError(kind, requested);
   }
 
   /** Sends a request to the route's upstream on behalf of a client request: cancellation, progress and metrics follow it. */
