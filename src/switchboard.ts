@@ -11,7 +11,7 @@ import { Metrics } from './metrics/index.js';
 import { localUser } from './principal/index.js';
 import { serveOverStdio } from './session/index.js';
 import { createTokenStore, type TokenStore } from './store/index.js';
-import { ConnectionPool } from './upstream/index.js';
+import { ConnectionPool, HealthMonitor } from './upstream/index.js';
 
 export interface ServeOptions {
   /** SWITCHBOARD_SECRET: the key material for tokens at rest (required with Redis). */
@@ -74,8 +74,11 @@ export async function serveHttp(config: Config, logger: Logger, options: ServeOp
   // first session finds the public servers connected.
   const pool = new ConnectionPool(config, logger);
   pool.warm();
-  const sessions = new SessionRegistry(config, pool, logger, metrics, auth, audit);
-  const modern = new ModernEndpoint({ principal: modernPrincipal(config.http.host, userInfo().username), config, pool, logger, metrics, auth, audit });
+  // Each server is checked periodically on that shared connection, with its own credentials.
+  const health = new HealthMonitor(config, pool, logger);
+  health.start();
+  const sessions = new SessionRegistry(config, pool, logger, metrics, auth, audit, health);
+  const modern = new ModernEndpoint({ principal: modernPrincipal(config.http.host, userInfo().username), config, pool, logger, metrics, auth, audit, health });
   const inboundAuth = config.inboundAuth;
   const frontDoor = inboundAuth ? new FrontDoor({ config: { ...config, inboundAuth }, publicUrl: () => auth.publicUrl, logger, audit }) : undefined;
   const app = createHttpApp({
@@ -87,9 +90,12 @@ export async function serveHttp(config: Config, logger: Logger, options: ServeOp
     modern,
     routes: authRoutes(auth, logger),
     upstreamConnections: () => pool.connections(),
+    health: () => health.report(),
     readiness: async (): Promise<Readiness> => {
       const storeState = await storeReadiness(store);
-      return { ready: storeState.ok, store: storeState, sessions: sessions.size, servers: pool.states() };
+      const report = health.report();
+      const servers = Object.fromEntries(Object.entries(pool.states()).map(([name, state]) => [name, { ...state, ...report[name] }]));
+      return { ready: storeState.ok, store: storeState, sessions: sessions.size, servers };
     },
   });
   const server = createServer(app);
@@ -104,6 +110,7 @@ export async function serveHttp(config: Config, logger: Logger, options: ServeOp
     port,
     auth,
     close: async () => {
+      health.stop();
       await Promise.all([sessions.closeAll(), modern.close()]);
       await pool.close();
       await stopServer(server);

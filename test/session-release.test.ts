@@ -50,7 +50,7 @@ describe('an ended session', () => {
     pool = new ConnectionPool(config, logger);
     registry = new SessionRegistry(config, pool, logger, metrics, auth);
     modern = new ModernEndpoint({ principal: modernPrincipal('127.0.0.1', 'tester'), config, pool, logger, metrics, auth });
-    server = createServer(createHttpApp({ config, logger, metrics, sessions: registry, modern, readiness: async () => ({ ready: true }), upstreamConnections: () => pool.connections() }));
+    server = createServer(createHttpApp({ config, logger, metrics, sessions: registry, modern, readiness: async () => ({ ready: true }), upstreamConnections: () => pool.connections(), health: () => ({}) }));
     const port = await listen(server, 0, '127.0.0.1');
     auth.setPublicUrl(httpOrigin('127.0.0.1', port));
     url = `${httpOrigin('127.0.0.1', port)}/mcp`;

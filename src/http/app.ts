@@ -5,6 +5,7 @@ import type { Config } from '../config/index.js';
 import { callerOf, type FrontDoor } from '../front-door/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
+import type { ServerHealth } from '../upstream/index.js';
 import { envelopeValidation } from './envelope.js';
 import { fastPath } from './fast-path.js';
 import type { ModernEndpoint } from './modern.js';
@@ -26,6 +27,8 @@ export interface HttpAppOptions {
   readiness: () => Promise<Readiness>;
   /** The upstream connections of the process, by server and state (for /metrics). */
   upstreamConnections: () => Iterable<{ server: string; state: string }>;
+  /** Each server's health (for /metrics). */
+  health: () => { [server: string]: ServerHealth };
   /** Routes mounted before /mcp (e.g. the OAuth callback). */
   routes?: express.Router;
   /** switchboard's own front door: when set, every /mcp request needs its bearer token (src/front-door). */
@@ -48,6 +51,18 @@ function classifiable(req: Request): globalThis.Request {
 
 function jsonRpcError(res: Response, status: number, code: number, message: string): void {
   res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
+}
+
+/** Health gauges, labelled by server name only (never a URL: a query-parameter key would end up in a label). */
+function recordHealth(metrics: Metrics, report: { [server: string]: ServerHealth }): void {
+  metrics.upstreamHealthy.reset();
+  metrics.upstreamHealthLatency.reset();
+  metrics.upstreamHealthCheckedAt.reset();
+  for (const [server, health] of Object.entries(report)) {
+    metrics.upstreamHealthy.set({ server }, health.healthy ? 1 : 0);
+    if (health.latencyMs !== undefined) metrics.upstreamHealthLatency.set({ server }, health.latencyMs / 1000);
+    if (health.lastCheckedAt !== undefined) metrics.upstreamHealthCheckedAt.set({ server }, Date.parse(health.lastCheckedAt) / 1000);
+  }
 }
 
 export function createHttpApp(options: HttpAppOptions): express.Express {
@@ -74,6 +89,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   app.get('/metrics', async (_req, res) => {
     options.metrics.upstreamStates.reset();
     for (const { server, state } of options.upstreamConnections()) options.metrics.upstreamStates.inc({ server, state });
+    recordHealth(options.metrics, options.health());
     res.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
   });
   if (options.routes) app.use(options.routes);

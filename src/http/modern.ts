@@ -7,7 +7,7 @@ import type { Config } from '../config/index.js';
 import type { Caller } from '../front-door/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
-import type { ConnectionPool } from '../upstream/index.js';
+import type { ConnectionPool, HealthMonitor } from '../upstream/index.js';
 import { localUser, principalKey, type Principal } from '../principal/index.js';
 import { ModernFace, PrincipalView } from '../session/index.js';
 import type { ServerScope } from '../visibility/index.js';
@@ -32,6 +32,7 @@ export interface ModernEndpointOptions {
   metrics: Metrics;
   auth?: AuthManager;
   audit?: AuditRecorder;
+  health?: HealthMonitor;
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { samePrincipal, sessionPrincipal, type Principal } from '../principal/index.js';
 import { Session } from '../session/index.js';
-import type { ConnectionPool } from '../upstream/index.js';
+import type { ConnectionPool, HealthMonitor } from '../upstream/index.js';
 import { scopeFor } from './scope.js';
 
 interface Entry {
@@ -36,6 +36,7 @@ export class SessionRegistry {
     private readonly metrics: Metrics,
     private readonly auth?: AuthManager,
     private readonly audit: AuditRecorder = NO_AUDIT,
+    private readonly health?: HealthMonitor,
   ) {
     const idle = config.sessions.idleTimeoutMs;
     this.sweeper = setInterval(() => this.expireIdle(), Math.max(250, Math.min(idle / 4, 60_000)));
@@ -57,7 +58,7 @@ export class SessionRegistry {
     const owner = caller?.principal;
     const principal = owner && this.config.tokens.scope === 'user' ? owner : undefined;
     const scope = scopeFor(this.config, this.audit, caller, principal ?? sessionPrincipal(id));
-    const session = new Session({ id, principal, config: this.config, pool: this.pool, logger: this.logger, metrics: this.metrics, auth: this.auth, scope });
+    const session = new Session({ id, principal, config: this.config, pool: this.pool, logger: this.logger, metrics: this.metrics, auth: this.auth, scope, health: this.health });
     const transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
       onsessioninitialized: () => {

@@ -24,6 +24,25 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly upstreamHealthy = new Gauge({
+    name: 'switchboard_upstream_healthy',
+    help: 'Whether each server answered its last health check (1) or not (0), on its shared connection.',
+    labelNames: ['server'] as const,
+    registers: [this.registry],
+  });
+  readonly upstreamHealthLatency = new Gauge({
+    name: 'switchboard_upstream_health_check_latency_seconds',
+    help: 'Round trip of the last successful health check of each server (ping, or server/discover for 2026-07-28 servers).',
+    labelNames: ['server'] as const,
+    registers: [this.registry],
+  });
+  readonly upstreamHealthCheckedAt = new Gauge({
+    name: 'switchboard_upstream_health_checked_timestamp_seconds',
+    help: 'When each server was last checked (Unix time).',
+    labelNames: ['server'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CallToolResult, ReadResourceResult, RequestId, Resource, Tool } from '@modelcontextprotocol/server';
 import { NotSignedInError, type AuthRequiredEntry, type SignInState } from '../auth/index.js';
 import { publicName } from '../catalog/index.js';
-import type { UpstreamState } from '../upstream/index.js';
+import type { ServerHealth, UpstreamState } from '../upstream/index.js';
 
 export const AUTH_STATUS_URI = 'auth://status';
 const SIGN_OUT_TOOL = 'switchboard_sign_out';
@@ -21,6 +21,8 @@ export interface AuthToolsHost {
   maxNameLength: number;
   state(server: string): UpstreamState | undefined;
   stateDetail(server: string): string | undefined;
+  /** The server's own health (its shared connection), whatever this principal's state with it. */
+  health(server: string): ServerHealth | undefined;
   /** Connects servers again (a sign-in made them ready) and waits for the attempts. */
   reconnect(servers: readonly string[]): Promise<void>;
   /** Servers the person signed out of: their connections wait for a sign-in. */
@@ -121,6 +123,7 @@ export class AuthTools {
       const status = need ?? this.host.state(name) ?? 'connecting';
       const { issuer, scope, expiresAt, problem } = this.auth.describe(name);
       const needsSignIn = need !== undefined;
+      const health = this.host.health(name);
       return {
         name,
         status,
@@ -129,6 +132,7 @@ export class AuthTools {
         ...(needsSignIn ? { auth_tool: this.toolName(name) } : {}),
         ...(expiresAt ? { expiresAt } : {}),
         ...(problem && needsSignIn ? { problem } : {}),
+        ...(health ? { health: { healthy: health.healthy, state: health.state, lastError: health.lastError, lastCheckedAt: health.lastCheckedAt, latencyMs: health.latencyMs } } : {}),
       };
     });
     return { contents: [{ uri: AUTH_STATUS_URI, mimeType: 'application/json', text: JSON.stringify({ servers }) }] };

@@ -4,7 +4,7 @@ import type { AuthManager } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
-import type { ConnectionPool } from '../upstream/index.js';
+import type { ConnectionPool, HealthMonitor } from '../upstream/index.js';
 import type { ServerScope } from '../visibility/index.js';
 import type { UrlElicitation } from './auth-tools.js';
 import { createServerFace, directRelay, type RequestRunner } from './handlers.js';
@@ -30,6 +30,7 @@ export interface SessionOptions {
   auth?: AuthManager;
   /** The servers the session offers (its owner's visibility); default all. */
   scope?: ServerScope;
+  health?: HealthMonitor;
 }
 
 /**

@@ -27,6 +27,7 @@ import {
   type CatalogPart,
   type ConnectionPool,
   type ConnectionUser,
+  type HealthMonitor,
   type LeaseRequest,
 } from '../upstream/index.js';
 import { AuthTools, AUTH_STATUS_URI, type UrlElicitation } from './auth-tools.js';
@@ -74,6 +75,8 @@ export interface ViewOptions {
   noSignInMessage?: (server: string) => string;
   /** The servers this view offers (src/visibility); default every configured server. */
   scope?: ServerScope;
+  /** Each server's health, shown in auth://status. */
+  health?: HealthMonitor;
 }
 
 /**
@@ -133,6 +136,7 @@ export class PrincipalView implements ConnectionUser {
         maxNameLength: options.config.naming.maxLength,
         state: (name) => this.connection(name)?.state,
         stateDetail: (name) => this.connection(name)?.stateDetail,
+        health: (name) => options.health?.health(name),
         reconnect: (servers) => this.reconnect(servers),
         signedOut: (servers) => servers.forEach((name) => this.connection(name)?.requireAuth('auth_required', 'signed out')),
       });

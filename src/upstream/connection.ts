@@ -698,22 +698,27 @@ export class UpstreamConnection {
   }
 
   /**
-   * The transport reported an error; a liveness check tells a passing hiccup from a dead upstream. 2025: ping.
-   * 2026 has no ping; `server/discover` answers the same question and re-checks the era verdict at once.
+   * A liveness check, after a transport error and periodically (health.ts): it tells a passing hiccup from a dead
+   * upstream. 2025: ping. 2026 has no ping; `server/discover` answers the same question and re-checks the era verdict
+   * at once. Resolves with the round trip in ms; undefined when not connected, a check is under way, or it failed
+   * (the state then says why).
    */
-  private async checkHealth(): Promise<void> {
+  async checkHealth(): Promise<number | undefined> {
     const live = this.live;
-    if (!live || this.stateValue !== 'connected' || this.checkingHealth) return;
+    if (!live || this.stateValue !== 'connected' || this.checkingHealth) return undefined;
     this.checkingHealth = true;
+    const started = performance.now();
     try {
       if (live.era === 'modern') await live.client.discover({ timeout: HEALTH_CHECK_TIMEOUT_MS });
       else await live.client.ping({ timeout: HEALTH_CHECK_TIMEOUT_MS });
+      return performance.now() - started;
     } catch (error) {
       if (this.live === live && this.stateValue === 'connected') {
         if (this.lastChallenge) this.lostToAuth();
         else if (saysVerdictIsStale(error, live.era)) void this.verdictWentStale(live);
         else this.connectionLost(describe(error));
       }
+      return undefined;
     } finally {
       this.checkingHealth = false;
     }

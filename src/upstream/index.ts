@@ -1,5 +1,6 @@
 export { UpstreamConnection, type ConnectionUser, type CallOptions, type UpstreamConnectionOptions } from './connection.js';
 export { ConnectionPool, RELAYABLE_CAPABILITIES, type LeaseRequest } from './pool.js';
+export { HealthMonitor, type ServerHealth } from './health.js';
 export { UpstreamRequestError, UpstreamTimeoutError, UpstreamUnavailableError } from './errors.js';
 export { MemoryEraVerdicts, type EraVerdictCache } from './verdicts.js';
 export type { AuthChallenge, UpstreamCredentials } from './fetch.js';

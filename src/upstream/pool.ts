@@ -91,6 +91,16 @@ export class ConnectionPool {
     return states;
   }
 
+  /**
+   * The server's shared connections, reached with its own credentials: the one /readyz reports first (opened by warm()),
+   * then those of clients that declare other capabilities. The health checks use them.
+   */
+  shared(server: string): UpstreamConnection[] {
+    const primary = this.entries.get(keyOf({ server, capabilities: {} }))?.connection;
+    const others = [...this.entries.values()].filter((e) => !e.owned && e.connection.name === server && e.connection !== primary).map((e) => e.connection);
+    return primary ? [primary, ...others] : others;
+  }
+
   /** Every upstream connection of the process, by server and state. */
   *connections(): IterableIterator<{ server: string; state: UpstreamState }> {
     for (const { connection } of this.entries.values()) yield { server: connection.name, state: connection.state };
