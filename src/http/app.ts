@@ -11,6 +11,7 @@ import { fastPath } from './fast-path.js';
 import type { ModernEndpoint } from './modern.js';
 import { isLoopbackHost, originValidation } from './origin.js';
 import type { SessionRegistry } from './sessions.js';
+import { statusPage } from './status-page.js';
 
 export interface Readiness {
   ready: boolean;
@@ -94,6 +95,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   });
   if (options.routes) app.use(options.routes);
   if (options.frontDoor) app.use(options.frontDoor.routes());
+  app.use(statusPage({ health: options.health, frontDoor: options.frontDoor }));
 
   const mcp = express.Router();
   mcp.use(originValidation([...config.http.allowedOrigins, ...(config.publicUrl ? [new URL(config.publicUrl).origin] : [])], { sameOriginFromHost: loopback }));

@@ -66,8 +66,9 @@ export class HealthMonitor {
     const [latency] = await Promise.all([connection, ...others].map((c) => (c.state === 'connected' ? c.checkHealth() : undefined)));
     record.lastCheckedAt = new Date().toISOString();
     if (latency !== undefined) record.latencyMs = Math.round(latency * 10) / 10;
-    else if (!isHealthy(connection.state)) {
-      record.latencyMs = undefined;
+    else if (!isHealthy(connection.state)) record.latencyMs = undefined;
+    // A first attempt under way is no failure; a retry keeps the detail of the failure it retries.
+    if (connection.state === 'unreachable' || connection.state === 'failed' || (connection.state === 'connecting' && connection.stateDetail)) {
       const error = connection.stateDetail ?? `the server is ${connection.state}`;
       if (error !== record.lastError) this.logger.warn({ server, state: connection.state, error }, 'upstream health check failed');
       record.lastError = error;
