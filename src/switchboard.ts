@@ -2,7 +2,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import { userInfo } from 'node:os';
 import express from 'express';
 import { AuthManager, authRoutes } from './auth/index.js';
-import type { Config } from './config/index.js';
+import { isEmptyChange, loadConfigFile, ServerSet, watchFile, type Config, type ServerChange } from './config/index.js';
 import { FrontDoor } from './front-door/index.js';
 import { createHttpApp, httpOrigin, listen, ModernEndpoint, modernPrincipal, PortInUseError, SessionRegistry, type Readiness } from './http/index.js';
 import type { Logger } from './log/index.js';
@@ -15,6 +15,8 @@ import { ConnectionPool } from './upstream/index.js';
 export interface ServeOptions {
   /** SWITCHBOARD_SECRET: the key material for tokens at rest (required with Redis). */
   secret?: string;
+  /** The configuration file: when it changes (or on reload()), its servers are applied without a restart. */
+  configFile?: string;
 }
 
 export interface RunningHttp {
@@ -22,7 +24,56 @@ export interface RunningHttp {
   url: string;
   port: number;
   auth: AuthManager;
+  /** Reads the configuration file again and applies its servers (SIGHUP); undefined when it was refused. */
+  reload(): Promise<ServerChange | undefined>;
   close(): Promise<void>;
+}
+
+/** What follows a change of the server set, in this order: connections of old configurations close first. */
+interface ServerChangeTargets {
+  pool: ConnectionPool;
+  auth: AuthManager;
+  views: { serversChanged(change: ServerChange): void }[];
+}
+
+function applyServerChange(change: ServerChange, targets: ServerChangeTargets, logger: Logger): void {
+  targets.pool.serversChanged(change);
+  targets.auth.serversChanged(change);
+  for (const views of targets.views) views.serversChanged(change);
+  logger.info(change, 'servers changed');
+}
+
+/** Hot reload of `file`, when there is one: on every change of it, and on reload() (SIGHUP). */
+function hotReload(file: string | undefined, config: Config, targets: ServerChangeTargets, logger: Logger) {
+  if (!file) return { reload: async () => undefined, stopWatching: () => {} };
+  const reload = configReloader(file, new ServerSet(config), targets, logger);
+  return { reload, stopWatching: watchFile(file, () => void reload()) };
+}
+
+/**
+ * Hot reload: the file is loaded and checked as at start-up; a file that does not load is refused with the same
+ * error, and the running configuration stays. Only `mcpServers` changes without a restart.
+ */
+function configReloader(path: string, servers: ServerSet, targets: ServerChangeTargets, logger: Logger): () => Promise<ServerChange | undefined> {
+  let rest: string | undefined;
+  const others = (config: Config) => JSON.stringify({ ...config, mcpServers: undefined });
+  void loadConfigFile(path).then((config) => {
+    rest ??= others(config);
+  }, () => {});
+  return async () => {
+    let next: Config;
+    try {
+      next = await loadConfigFile(path);
+    } catch (error) {
+      logger.error({ file: path, error: error instanceof Error ? error.message : String(error) }, 'the changed configuration file is refused; the running configuration stays');
+      return undefined;
+    }
+    if (rest !== undefined && others(next) !== rest) logger.warn({ file: path }, 'only mcpServers changes apply without a restart; the other changes wait for one');
+    rest = others(next);
+    const change = servers.replace(next.mcpServers);
+    if (!isEmptyChange(change)) applyServerChange(change, targets, logger);
+    return change;
+  };
 }
 
 /** The token store, checked once at start: an unreachable Redis is reported loudly and never replaced by memory. */
@@ -61,6 +112,8 @@ export async function serveHttp(config: Config, logger: Logger, options: ServeOp
   const modern = new ModernEndpoint({ principal: modernPrincipal(config.http.host, userInfo().username), config, pool, logger, metrics, auth });
   const inboundAuth = config.inboundAuth;
   const frontDoor = inboundAuth ? new FrontDoor({ config: { ...config, inboundAuth }, publicUrl: () => auth.publicUrl, logger }) : undefined;
+  const targets: ServerChangeTargets = { pool, auth, views: [sessions, modern] };
+  const { reload, stopWatching } = hotReload(options.configFile, config, targets, logger);
   const app = createHttpApp({
     frontDoor,
     config,
@@ -86,7 +139,9 @@ export async function serveHttp(config: Config, logger: Logger, options: ServeOp
     url,
     port,
     auth,
+    reload,
     close: async () => {
+      stopWatching();
       await Promise.all([sessions.closeAll(), modern.close()]);
       await pool.close();
       await stopServer(server);
@@ -116,7 +171,7 @@ async function listenForCallback(server: HttpServer, config: Config, logger: Log
  * Serves one session over stdio, for IDEs that launch MCP servers as commands. Logs go to stderr. The OAuth callback
  * still needs a browser-reachable HTTP listener, so a small one serves only /oauth/*.
  */
-export async function serveStdio(config: Config, logger: Logger, options: ServeOptions = {}): Promise<{ close(): Promise<void> }> {
+export async function serveStdio(config: Config, logger: Logger, options: ServeOptions = {}): Promise<Pick<RunningHttp, 'reload' | 'close'>> {
   const store = await openStore(config, options, logger);
   const auth = new AuthManager(config, store, logger);
   const app = express();
@@ -130,8 +185,12 @@ export async function serveStdio(config: Config, logger: Logger, options: ServeO
   const pool = new ConnectionPool(config, logger);
   const stdio = serveOverStdio({ principal: localUser(userInfo().username), config, pool, logger, metrics: new Metrics(), auth });
   logger.info({ servers: Object.keys(config.mcpServers), callback: auth.redirectUri }, 'switchboard serving on stdio');
+  const targets: ServerChangeTargets = { pool, auth, views: [stdio] };
+  const { reload, stopWatching } = hotReload(options.configFile, config, targets, logger);
   return {
+    reload,
     close: async () => {
+      stopWatching();
       await stdio.close();
       await pool.close();
       await stopServer(callbackServer);

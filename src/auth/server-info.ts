@@ -32,6 +32,11 @@ export class ServerInfoResolver {
 
   constructor(private readonly config: Config) {}
 
+  /** The server was removed or reconfigured: what discovery found for it is found again. */
+  forget(server: string): void {
+    for (const key of this.cache.keys()) if (key.startsWith(`${server}\u0000`)) this.cache.delete(key);
+  }
+
   /** The configuration of a server switchboard may sign in to. */
   remote(server: string): RemoteServerConfig {
     const config = this.config.mcpServers[server];

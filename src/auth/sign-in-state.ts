@@ -142,6 +142,11 @@ export class SignInState {
     return { status: 'auth_required', authorizationUrl, issuer, state };
   }
 
+  /** The server was removed or reconfigured: what was known about signing in to it is worked out again. */
+  forget(server: string): void {
+    this.servers.delete(server);
+  }
+
   /** Remembers the URL-mode elicitation that asked the client to open a sign-in, to complete it later. */
   trackElicitation(server: string, state: string, elicitationId: string): void {
     this.entry(server).elicitations.set(state, elicitationId);

@@ -1,4 +1,4 @@
-import type { Config } from '../config/index.js';
+import type { Config, ServerChange } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Principal, SessionPrincipal } from '../principal/index.js';
 import type { AccessToken, TokenStore } from '../store/index.js';
@@ -33,6 +33,11 @@ export class AuthManager implements TokenService {
     this.tokens = new AccessTokens(store, this.clients, log);
     this.flow = new SignInFlow(this.servers, this.clients, this.tokens, store, this.address, log);
     this.signIns = new SignInStates(this, log);
+  }
+
+  /** Servers were removed or reconfigured (src/config ServerSet): their discovery is done again. */
+  serversChanged(change: ServerChange): void {
+    for (const server of [...change.removed, ...change.updated]) this.servers.forget(server);
   }
 
   /** Called once the HTTP port is known, when no publicUrl was configured. */

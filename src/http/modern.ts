@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import { toNodeHandler, type NodeMcpRequestHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, type McpHttpHandler } from '@modelcontextprotocol/server';
 import type { AuthManager } from '../auth/index.js';
-import type { Config } from '../config/index.js';
+import type { Config, ServerChange } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { ConnectionPool } from '../upstream/index.js';
@@ -35,6 +35,7 @@ export interface ModernEndpointOptions {
  */
 class PrincipalEndpoint {
   readonly face: ModernFace;
+  readonly view: PrincipalView;
   private readonly handler: McpHttpHandler;
   private readonly node: NodeMcpRequestHandler;
   /** Requests in flight, listen streams included; an endpoint is released only at zero. */
@@ -42,7 +43,7 @@ class PrincipalEndpoint {
   lastActivity = Date.now();
 
   constructor(principal: Principal | undefined, options: ModernEndpointOptions) {
-    const view = new PrincipalView({
+    const view = this.view = new PrincipalView({
       ...options,
       principal,
       logger: options.logger.child({ principal: principal?.kind ?? 'nobody' }),
@@ -105,6 +106,11 @@ export class ModernEndpoint {
       this.endpoints.set(key, endpoint);
     }
     return endpoint.handle(req, res);
+  }
+
+  /** The configured servers changed: every principal's view follows. */
+  serversChanged(change: ServerChange): void {
+    for (const endpoint of this.endpoints.values()) endpoint.view.serversChanged(change);
   }
 
   /** How many principals have a view open (for tests and metrics). */

@@ -14,7 +14,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { AuthManager, SignInState } from '../auth/index.js';
 import { publicUri, resultWithPublicUris, SessionCatalog, type Route } from '../catalog/index.js';
-import { isRemote, type Config } from '../config/index.js';
+import { isRemote, type Config, type ServerChange } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { principalKey, type Principal } from '../principal/index.js';
@@ -225,19 +225,43 @@ export class PrincipalView implements ConnectionUser {
   start(): void {
     if (this.startedValue || this.closed) return;
     this.startedValue = true;
-    for (const [name, serverConfig] of Object.entries(this.options.config.mcpServers)) {
-      const lease: LeaseRequest = { server: name, capabilities: this.clientCapabilities };
-      if (!isRemote(serverConfig) && serverConfig.isolation === 'session') lease.owner = `view:${this.id}`;
-      const connection = this.options.pool.acquire(lease, this);
-      const slot: ServerSlot = { name, prefix: serverConfig.prefix, connection, own: false };
-      this.slots.push(slot);
-      if (this.logLevel) void connection.setLogLevel(this, this.logLevel);
-    }
-    for (const slot of this.slots) {
-      const state = slot.connection.state;
-      if (this.auth && (state === 'auth_required' || state === 'reauth_required')) this.useOwnConnection(slot);
-    }
+    for (const name of Object.keys(this.options.config.mcpServers)) this.slots.push(this.lease(name));
+    for (const slot of this.slots) this.moveIfRefused(slot);
     this.onUpstreamChange(new Set(['tools', 'prompts', 'resources', 'resourceTemplates']));
+  }
+
+  /**
+   * The configuration changed (hot reload, the admin API): removed and reconfigured servers are let go, new and
+   * reconfigured ones leased, in config order; the client hears one list_changed. The pool has closed the connections
+   * of the old configurations already (src/switchboard.ts applies a change to the pool first).
+   */
+  serversChanged(change: ServerChange): void {
+    if (!this.startedValue || this.closed) return;
+    const gone = new Set([...change.removed, ...change.updated]);
+    for (const slot of this.slots.filter((s) => gone.has(s.name))) {
+      this.options.pool.release(slot.connection, this);
+      this.auth?.forget(slot.name);
+    }
+    const kept = new Map(this.slots.filter((s) => !gone.has(s.name)).map((s) => [s.name, s]));
+    this.slots.splice(0, this.slots.length, ...Object.keys(this.options.config.mcpServers).map((name) => kept.get(name) ?? this.lease(name)));
+    for (const slot of this.slots) this.moveIfRefused(slot);
+    this.authTools?.serversChanged();
+    this.onUpstreamChange(new Set(['tools', 'prompts', 'resources', 'resourceTemplates']));
+  }
+
+  /** A server as this view starts on it: its shared connection, or one of the view's own for an isolated stdio server. */
+  private lease(name: string): ServerSlot {
+    const serverConfig = this.options.config.mcpServers[name]!;
+    const lease: LeaseRequest = { server: name, capabilities: this.clientCapabilities };
+    if (!isRemote(serverConfig) && serverConfig.isolation === 'session') lease.owner = `view:${this.id}`;
+    const connection = this.options.pool.acquire(lease, this);
+    if (this.logLevel) void connection.setLogLevel(this, this.logLevel);
+    return { name, prefix: serverConfig.prefix, connection, own: false };
+  }
+
+  private moveIfRefused(slot: ServerSlot): void {
+    const state = slot.connection.state;
+    if (this.auth && (state === 'auth_required' || state === 'reauth_required')) this.useOwnConnection(slot);
   }
 
   /**
