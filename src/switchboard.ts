@@ -4,7 +4,7 @@ import express from 'express';
 import { AuthManager, authRoutes } from './auth/index.js';
 import { isEmptyChange, loadConfigFile, ServerSet, watchFile, type Config, type ServerChange } from './config/index.js';
 import { FrontDoor } from './front-door/index.js';
-import { createHttpApp, httpOrigin, listen, ModernEndpoint, modernPrincipal, PortInUseError, SessionRegistry, type Readiness } from './http/index.js';
+import { adminRoutes, createHttpApp, httpOrigin, isLoopbackHost, listen, ModernEndpoint, modernPrincipal, PortInUseError, SessionRegistry, type Readiness } from './http/index.js';
 import type { Logger } from './log/index.js';
 import { Metrics } from './metrics/index.js';
 import { localUser } from './principal/index.js';
@@ -44,9 +44,9 @@ function applyServerChange(change: ServerChange, targets: ServerChangeTargets, l
 }
 
 /** Hot reload of `file`, when there is one: on every change of it, and on reload() (SIGHUP). */
-function hotReload(file: string | undefined, config: Config, targets: ServerChangeTargets, logger: Logger) {
+function hotReload(file: string | undefined, servers: ServerSet, targets: ServerChangeTargets, logger: Logger) {
   if (!file) return { reload: async () => undefined, stopWatching: () => {} };
-  const reload = configReloader(file, new ServerSet(config), targets, logger);
+  const reload = configReloader(file, servers, targets, logger);
   return { reload, stopWatching: watchFile(file, () => void reload()) };
 }
 
@@ -70,7 +70,7 @@ function configReloader(path: string, servers: ServerSet, targets: ServerChangeT
     }
     if (rest !== undefined && others(next) !== rest) logger.warn({ file: path }, 'only mcpServers changes apply without a restart; the other changes wait for one');
     rest = others(next);
-    const change = servers.replace(next.mcpServers);
+    const change = servers.replaceFromFile(next.mcpServers);
     if (!isEmptyChange(change)) applyServerChange(change, targets, logger);
     return change;
   };
@@ -113,9 +113,12 @@ export async function serveHttp(config: Config, logger: Logger, options: ServeOp
   const inboundAuth = config.inboundAuth;
   const frontDoor = inboundAuth ? new FrontDoor({ config: { ...config, inboundAuth }, publicUrl: () => auth.publicUrl, logger }) : undefined;
   const targets: ServerChangeTargets = { pool, auth, views: [sessions, modern] };
-  const { reload, stopWatching } = hotReload(options.configFile, config, targets, logger);
+  const servers = new ServerSet(config);
+  const { reload, stopWatching } = hotReload(options.configFile, servers, targets, logger);
+  const admin = adminRoutes({ servers, apply: (change) => applyServerChange(change, targets, logger), frontDoor, loopback: isLoopbackHost(config.http.host), logger });
   const app = createHttpApp({
     frontDoor,
+    admin,
     config,
     logger,
     metrics,
@@ -186,7 +189,7 @@ export async function serveStdio(config: Config, logger: Logger, options: ServeO
   const stdio = serveOverStdio({ principal: localUser(userInfo().username), config, pool, logger, metrics: new Metrics(), auth });
   logger.info({ servers: Object.keys(config.mcpServers), callback: auth.redirectUri }, 'switchboard serving on stdio');
   const targets: ServerChangeTargets = { pool, auth, views: [stdio] };
-  const { reload, stopWatching } = hotReload(options.configFile, config, targets, logger);
+  const { reload, stopWatching } = hotReload(options.configFile, new ServerSet(config), targets, logger);
   return {
     reload,
     close: async () => {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { configSchema, type Config } from './schema.js';
+import { configSchema, serverEntry, serverName, type Config, type ServerConfig } from './schema.js';
 
 /** A configuration that cannot be used; the message names the file, the key and what was expected. */
 export class ConfigError extends Error {
@@ -31,6 +31,21 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
   const result = configSchema.safeParse(interpolated);
   if (!result.success) throw new ConfigError(formatIssues(result.error.issues, source));
   return result.data;
+}
+
+/**
+ * One server entry as the admin API receives it, checked by the config file's own schema, so its errors read the same
+ * (`mcpServers.<name>.<key>: ...`). Values are taken as they are: `${NAME}` is a config file's, not an API caller's.
+ */
+export function parseServerEntry(name: unknown, raw: unknown, source: string): { name: string; server: ServerConfig } {
+  const issues: z.core.$ZodIssue[] = [];
+  const parsedName = serverName.safeParse(name);
+  if (!parsedName.success) issues.push(...parsedName.error.issues.map((issue) => ({ ...issue, path: ['name', ...issue.path] })));
+  const key = typeof name === 'string' ? name : '(name)';
+  const parsed = serverEntry.safeParse(raw);
+  if (!parsed.success) issues.push(...parsed.error.issues.map((issue) => ({ ...issue, path: ['mcpServers', key, ...issue.path] })));
+  if (!parsedName.success || !parsed.success) throw new ConfigError(formatIssues(issues, source));
+  return { name: parsedName.data, server: parsed.data };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Server names become tool prefixes and URI scheme prefixes, so they are kept to a safe alphabet. */
-const serverName = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'a server name: lowercase letters, digits and "-", starting with a letter, at most 32 characters');
+export const serverName = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'a server name: lowercase letters, digits and "-", starting with a letter, at most 32 characters');
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
@@ -48,6 +48,9 @@ const localServer = z.strictObject({
   isolation: z.enum(['shared', 'session']).default('shared'),
 });
 
+/** One entry of mcpServers: the config file and the admin API (src/http/admin.ts) check it alike. */
+export const serverEntry = z.union([remoteServer, localServer]);
+
 export const DEFAULT_HTTP_PORT = 8080;
 
 /**
@@ -74,7 +77,7 @@ const inboundAuth = z.strictObject({
 });
 
 export const configSchema = z.strictObject({
-  mcpServers: z.record(serverName, z.union([remoteServer, localServer])),
+  mcpServers: z.record(serverName, serverEntry),
   /** Where browsers reach switchboard; the OAuth redirect URI is {publicUrl}/oauth/callback. */
   publicUrl: httpUrl.optional(),
   store: z.strictObject({ url: z.string().regex(/^(memory:|rediss?:\/\/)/, 'memory: or a redis:// URL') }).default({ url: 'memory:' }),

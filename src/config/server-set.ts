@@ -19,7 +19,33 @@ export function isEmptyChange(change: ServerChange): boolean {
  * later server in config order gives way on a name collision (src/catalog).
  */
 export class ServerSet {
+  /** Servers added through the admin API; the others come from the configuration file. */
+  private readonly runtime = new Set<string>();
+
   constructor(private readonly config: Config) {}
+
+  /** Whether a server was added at run time (the admin API manages those; the file, the others). */
+  isRuntime(name: string): boolean {
+    return this.runtime.has(name);
+  }
+
+  /** The configuration file changed: its servers become `fromFile`; servers added at run time stay. */
+  replaceFromFile(fromFile: Record<string, ServerConfig>): ServerChange {
+    const kept = Object.fromEntries(Object.entries(this.config.mcpServers).filter(([name]) => this.runtime.has(name) && !(name in fromFile)));
+    for (const name of Object.keys(fromFile)) this.runtime.delete(name);
+    return this.replace({ ...fromFile, ...kept });
+  }
+
+  /** Adds or changes a server at run time. */
+  putRuntime(name: string, server: ServerConfig): ServerChange {
+    this.runtime.add(name);
+    return this.put(name, server);
+  }
+
+  removeRuntime(name: string): ServerChange {
+    this.runtime.delete(name);
+    return this.remove(name);
+  }
 
   get(name: string): ServerConfig | undefined {
     return this.config.mcpServers[name];
@@ -29,8 +55,8 @@ export class ServerSet {
     return Object.keys(this.config.mcpServers);
   }
 
-  /** The whole set becomes `next` (a reloaded config file). */
-  replace(next: Record<string, ServerConfig>): ServerChange {
+  /** The whole set becomes `next`. */
+  private replace(next: Record<string, ServerConfig>): ServerChange {
     const current = this.config.mcpServers;
     const change: ServerChange = { added: [], removed: [], updated: [] };
     for (const name of Object.keys(current)) if (!(name in next)) change.removed.push(name);
@@ -45,11 +71,11 @@ export class ServerSet {
   }
 
   /** Adds a server, or replaces one's configuration (at its place in the order). */
-  put(name: string, server: ServerConfig): ServerChange {
+  private put(name: string, server: ServerConfig): ServerChange {
     return this.replace({ ...this.config.mcpServers, [name]: server });
   }
 
-  remove(name: string): ServerChange {
+  private remove(name: string): ServerChange {
     const { [name]: _removed, ...rest } = this.config.mcpServers;
     return this.replace(rest);
   }

@@ -91,7 +91,7 @@ export class FrontDoor {
   }
 
   /** Checks a request's credentials; throws a FrontDoorError saying why it may not pass. */
-  async authenticate(req: IncomingMessage): Promise<Caller> {
+  async authenticate(req: IncomingMessage, requiredScopes: readonly string[] = this.auth.requiredScopes): Promise<Caller> {
     // RFC 6750 section 2.3 / MCP 2025-11-25 basic/authorization#access-token-usage: never in the query string.
     if (new URL(req.url ?? '/', 'http://x').searchParams.has('access_token')) {
       throw new InvalidBearerRequestError('query-token', 'access tokens are accepted in the Authorization header only, never in the URL');
@@ -114,11 +114,11 @@ export class FrontDoor {
             return { token: presented, clientId: verified.clientId, scopes: verified.scopes, expiresAt: verified.expiresAt };
           },
         },
-        requiredScopes: [...this.auth.requiredScopes],
+        requiredScopes: [...requiredScopes],
       });
     } catch (error) {
       if (error instanceof OAuthError) {
-        if (error.code === OAuthErrorCode.InsufficientScope) throw new InsufficientScopeError(this.auth.requiredScopes);
+        if (error.code === OAuthErrorCode.InsufficientScope) throw new InsufficientScopeError([...requiredScopes]);
         throw new InvalidTokenError('expired', 'the token has expired');
       }
       throw error;
@@ -136,13 +136,14 @@ export class FrontDoor {
 
   /**
    * Express middleware for /mcp, before body parsing: a request passes with `res.locals.caller` set, or is answered
-   * here. A token check that cannot run (the IdP is down) fails closed with 503 and a log line.
+   * here. A token check that cannot run (the IdP is down) fails closed with 503 and a log line. `requiredScopes`:
+   * those of /mcp by default; the admin API asks for its own, per action.
    */
-  gate() {
+  gate(requiredScopes: readonly string[] = this.auth.requiredScopes) {
     return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
       let caller: Caller;
       try {
-        caller = await this.authenticate(req);
+        caller = await this.authenticate(req, requiredScopes);
       } catch (error) {
         if (!(error instanceof FrontDoorError)) return next(error);
         this.refuse(res, error);
@@ -171,7 +172,8 @@ export class FrontDoor {
       this.logger.debug({ kind, status: refusal.status }, 'front door refused a request');
     }
     if (refusal.status !== 400 && refusal.status !== 503) {
-      res.set('www-authenticate', challenge(refusal, { resourceMetadataUrl: this.resourceMetadataUrl, requiredScopes: this.auth.requiredScopes }));
+      const requiredScopes = refusal instanceof InsufficientScopeError ? refusal.required : this.auth.requiredScopes;
+      res.set('www-authenticate', challenge(refusal, { resourceMetadataUrl: this.resourceMetadataUrl, requiredScopes }));
     }
     const body = refusal.code ? { error: refusal.code, error_description: refusal.message } : { error: 'unauthorized', error_description: refusal.message };
     res.status(refusal.status).json(body);
