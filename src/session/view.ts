@@ -1,5 +1,6 @@
 import {
   ProtocolErrorCode,
+  SERVER_INFO_META_KEY,
   type CallToolResult,
   type ClientCapabilities,
   type CompleteRequestParams,
@@ -507,7 +508,7 @@ export class PrincipalView implements ConnectionUser {
         },
       });
       if (result.isError === true) outcome = 'tool_error';
-      return result;
+      return withoutUpstreamServerInfo(result);
     } catch (error) {
       outcome = error instanceof UpstreamTimeoutError ? 'timeout'
         : error instanceof UpstreamUnavailableError ? 'unavailable'
@@ -519,6 +520,19 @@ export class PrincipalView implements ConnectionUser {
       this.options.metrics.upstreamLatency.observe({ server, method: request.method }, (performance.now() - started) / 1000);
     }
   }
+}
+
+/**
+ * MCP 2026-07-28: a result's `_meta["io.modelcontextprotocol/serverInfo"]` names the server that answered it. The
+ * upstream's names the upstream; the client's answer comes from switchboard, whose SDK names itself.
+ */
+function withoutUpstreamServerInfo<T extends { _meta?: Record<string, unknown> }>(result: T): T {
+  const meta = result._meta;
+  if (!meta || !(SERVER_INFO_META_KEY in meta)) return result;
+  const { [SERVER_INFO_META_KEY]: _upstream, ...rest } = meta;
+  if (Object.keys(rest).length > 0) return { ...result, _meta: rest };
+  const { _meta: _dropped, ...bare } = result;
+  return bare as T;
 }
 
 function toolError(text: string): CallToolResult {
