@@ -357,6 +357,11 @@ export class PrincipalView implements ConnectionUser {
 
   // --- requests from the client ---
 
+  /** Whether `name` is an upstream's tool this view routes now (switchboard's own tools are not). */
+  routesTool(name: string): boolean {
+    return this.started && this.catalog.tool(name) !== undefined;
+  }
+
   async listTools(): Promise<ListToolsResult> {
     await this.firstListWait();
     return this.withAuthMeta({ tools: [...this.catalog.tools] });
