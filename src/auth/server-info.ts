@@ -1,4 +1,4 @@
-import { isRemote, type Config, type RemoteServerConfig } from '../config/index.js';
+import { isRemote, oauthSettings, type Config, type RemoteServerConfig } from '../config/index.js';
 import {
   discoverAuthorizationServer,
   discoverLegacyAuthorizationServer,
@@ -66,7 +66,7 @@ export class ServerInfoResolver {
 
   private async discover(server: string, challenge: BearerChallenge | undefined, knownIssuer?: string): Promise<ServerAuthInfo> {
     const config = this.remote(server);
-    const auth = config.auth;
+    const auth = oauthSettings(config);
     const policy = this.policyFor(server);
     if (auth?.authorizationEndpoint && auth.tokenEndpoint) {
       // The operator gave the endpoints outright, for servers that publish no metadata.
@@ -110,7 +110,7 @@ export class ServerInfoResolver {
 }
 
 /** MCP 2025-11-25 authorization, canonical server URI: lowercase scheme and host, no fragment. */
-function canonicalResource(url: string): string {
+export function canonicalResource(url: string): string {
   const parsed = new URL(url);
   parsed.hash = '';
   return parsed.href;

@@ -1,7 +1,7 @@
 import type { Logger } from '../log/index.js';
 import { principalKey, samePrincipal, type Principal } from '../principal/index.js';
 import { StoreUnavailableError, type AccessToken } from '../store/index.js';
-import type { AuthChallenge, UpstreamCredentials } from '../upstream/index.js';
+import type { AuthChallenge, SignInCredentials } from '../upstream/index.js';
 import { needsRefresh } from './access-tokens.js';
 import { parseWwwAuthenticate } from './discovery/index.js';
 import { GrantRevokedError, NotSignedInError, StepUpLimitError, TokenRequestError } from './errors.js';
@@ -86,8 +86,9 @@ export class SignInState {
   }
 
   /** The credentials hook for one server's connection. */
-  credentials(server: string): UpstreamCredentials {
+  credentials(server: string): SignInCredentials {
     return {
+      kind: 'sign-in',
       identity: `${principalKey(this.principal)}\u0000${server}`,
       headers: () => this.headers(server),
       rejected: (challenge, sent) => this.rejected(server, challenge, sent),

@@ -9,14 +9,17 @@ import type { BearerChallenge } from './discovery/index.js';
 import { ServerInfoResolver, type ServerAuthInfo } from './server-info.js';
 import { SignInFlow, type CompletedSignIn, type SignInStart } from './sign-in-flow.js';
 import { SignInStates } from './sign-in-states.js';
+import { StaticServerCredentials } from './static-credentials.js';
 import type { TokenService } from './token-service.js';
 
 /**
  * Upstream OAuth for the whole process, put together from its parts: server info (discovery), client identity,
  * the sign-in flow and the tokens. It is the TokenService every principal's SignInState uses, and what the OAuth
- * routes serve.
+ * routes serve. Servers with static credentials (bearer, basic, headers, query, client_credentials) get them from
+ * `staticCredentials` instead, the same for every principal.
  */
 export class AuthManager implements TokenService {
+  readonly staticCredentials: StaticServerCredentials;
   private readonly address: CallbackAddress;
   private readonly servers: ServerInfoResolver;
   private readonly clients: ClientIdentities;
@@ -27,6 +30,7 @@ export class AuthManager implements TokenService {
 
   constructor(config: Config, readonly store: TokenStore, logger: Logger) {
     const log = logger.child({ component: 'auth' });
+    this.staticCredentials = new StaticServerCredentials(config, log);
     this.address = new CallbackAddress(config.publicUrl);
     this.servers = new ServerInfoResolver(config);
     this.clients = new ClientIdentities(this.servers, store, this.address, log);

@@ -4,7 +4,7 @@ import type { ServerConfig } from './schema.js';
 export const MASK = '***';
 
 /** Keys whose values are secrets wherever they appear in a server's `auth` (OAuth client secrets, static credentials). */
-const SECRET_KEYS = new Set(['clientSecret', 'token', 'password', 'value', 'jwk']);
+const SECRET_KEYS = new Set(['clientSecret', 'token', 'password', 'value', 'jwk', 'pem']);
 
 type Tree = Record<string, unknown>;
 

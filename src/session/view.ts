@@ -14,7 +14,7 @@ import {
   type RequestId,
 } from '@modelcontextprotocol/server';
 import type { AuthManager, SignInState } from '../auth/index.js';
-import { publicUri, resultWithPublicUris, SessionCatalog, type Route } from '../catalog/index.js';
+import { publicUri, resultWithPublicUris, serverFilter, SessionCatalog, type Route, type ServerFilter } from '../catalog/index.js';
 import { isRemote, type Config, type ServerChange } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
@@ -83,6 +83,8 @@ interface ServerSlot {
   prefix: boolean;
   connection: UpstreamConnection;
   own: boolean;
+  /** What the operator lets through of this server (config `tools`, `prompts`, `resources`). */
+  filter: ServerFilter | undefined;
 }
 
 let nextViewId = 0;
@@ -257,7 +259,7 @@ export class PrincipalView implements ConnectionUser {
     if (!isRemote(serverConfig) && serverConfig.isolation === 'session') lease.owner = `view:${this.id}`;
     const connection = this.options.pool.acquire(lease, this);
     if (this.logLevel) void connection.setLogLevel(this, this.logLevel);
-    return { name, prefix: serverConfig.prefix, connection, own: false };
+    return { name, prefix: serverConfig.prefix, connection, own: false, filter: serverFilter(serverConfig) };
   }
 
   private moveIfRefused(slot: ServerSlot): void {
@@ -303,7 +305,7 @@ export class PrincipalView implements ConnectionUser {
     // A state change alone can still change switchboard's own tools (authenticate_<server> comes and goes).
     if (ownToolsKey !== this.ownToolsKey) parts.add('tools');
     this.ownToolsKey = ownToolsKey;
-    this.catalog.rebuild(this.slots.map((s) => ({ connection: s.connection, prefix: s.prefix })), ownTools);
+    this.catalog.rebuild(this.slots.map((s) => ({ connection: s.connection, prefix: s.prefix, filter: s.filter })), ownTools);
     this.catalogVersion++;
     if (this.authStatusWatched && this.authTools) this.face?.resourceUpdated(AUTH_STATUS_URI);
     // Before its first listing the client has no list to refresh; that listing waits for connecting upstreams instead.

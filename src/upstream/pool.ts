@@ -2,7 +2,7 @@ import type { ClientCapabilities } from '@modelcontextprotocol/client';
 import type { Config, ServerChange } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { UpstreamConnection, type ConnectionUser } from './connection.js';
-import type { UpstreamCredentials } from './fetch.js';
+import type { StaticCredentials, UpstreamCredentials } from './fetch.js';
 import type { UpstreamState } from './state.js';
 import type { EraVerdictCache } from './verdicts.js';
 
@@ -16,7 +16,8 @@ export interface LeaseRequest {
   server: string;
   /**
    * Whom the connection authenticates as: a principal key (its credentials are that principal's), or a view's own id
-   * for a stdio server with `isolation: session`. Absent: the server's shared connection, with static headers only.
+   * for a stdio server with `isolation: session`. Absent: the server's shared connection, with static headers and the
+   * server's static credentials (`auth.type` bearer, basic, headers, query, client_credentials) only.
    */
   owner?: string;
   credentials?: UpstreamCredentials;
@@ -50,7 +51,13 @@ export class ConnectionPool {
   private closed = false;
   private warmed = false;
 
-  constructor(private readonly config: Config, private readonly logger: Logger, private readonly verdicts?: EraVerdictCache) {}
+  /** `staticCredentials`: the operator's credentials of a server, which its shared connection uses for everyone. */
+  constructor(
+    private readonly config: Config,
+    private readonly logger: Logger,
+    private readonly verdicts?: EraVerdictCache,
+    private readonly staticCredentials: (server: string) => StaticCredentials | undefined = () => undefined,
+  ) {}
 
   /** Opens the shared connection of every server now, in parallel, and keeps them: /readyz reports them. */
   warm(): void {
@@ -134,7 +141,7 @@ export class ConnectionPool {
       config,
       logger: this.logger,
       capabilities: request.capabilities,
-      credentials: request.credentials,
+      credentials: request.credentials ?? (request.owner === undefined ? this.staticCredentials(request.server) : undefined),
       backoff: { initialMs: this.config.reconnect.initialDelayMs, maxMs: this.config.reconnect.maxDelayMs },
       verdicts: this.verdicts,
     });
