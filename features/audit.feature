@@ -55,3 +55,42 @@ Feature: The audit trail
     Then the audit trail holds, in this order:
       | user    | action | resource type | resource            | outcome | reason                            |
       | mallory | access | session       | the session's id    | denied  | the session belongs to another user |
+
+  Scenario: Servers created, changed and deleted at run time, each recorded with the operator
+    Given an upstream "weather" over Streamable HTTP with tools "echo"
+    And an upstream "news" over Streamable HTTP with tools "whoami"
+    And switchboard is running from a configuration file with the upstreams "weather"
+    When the operator adds the server "news" with the header "Authorization" set to "Bearer news-api-key"
+    And the operator reads the server "news"
+    And the operator changes the server "news" to a timeout of 5000 ms, sending back what it read
+    And the operator deletes the server "news"
+    Then the audit trail holds, in this order:
+      | user  | action        | resource type | resource | outcome |
+      | local | server.create | server        | news     | success |
+      | local | server.update | server        | news     | success |
+      | local | server.delete | server        | news     | success |
+    And no audit event holds "news-api-key"
+
+  Scenario: Behind the front door, each change and each refusal is recorded with the user's name
+    Given an upstream "weather" over Streamable HTTP with tools "echo"
+    And an upstream "news" over Streamable HTTP with tools "whoami"
+    And switchboard is protected by "idp"
+    And switchboard is running from a configuration file with the upstreams "weather"
+    When "olga" with the scope "servers.create" adds the server "news"
+    And "olga" with the scope "servers.read" deletes the server "news"
+    And "olga" with the scope "servers.delete" deletes the server "news"
+    Then the audit trail holds, in this order:
+      | user | action        | resource type | resource | outcome | reason                                   |
+      | olga | server.create | server        | news     | success |                                          |
+      | olga | server.delete | server        | news     | denied  | the token lacks the scope servers.delete |
+      | olga | server.delete | server        | news     | success |                                          |
+
+  Scenario: A reload of the configuration file, and one refused
+    Given an upstream "weather" over Streamable HTTP with tools "echo"
+    And an upstream "news" over Streamable HTTP with tools "whoami"
+    And switchboard is running from a configuration file with the upstreams "weather"
+    When the configuration file is saved with the upstreams "weather, news"
+    And switchboard is told to reload its configuration
+    Then the audit trail records a reload of the configuration file that added "news"
+    When the configuration file is saved with a mistake in it
+    Then the audit trail records a refused reload of the configuration file, naming "timeoutMs"

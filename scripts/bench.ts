@@ -10,14 +10,15 @@
  * Three kinds of process, each with its own event loop: the mock upstreams (one child, scripts/bench/upstreams.ts),
  * switchboard (a child running the CLI with a temporary config) and the load generator (this process).
  * Everything is on loopback and every loop is bounded by time. Children are stopped on exit, on error and on
- * SIGINT/SIGTERM, and exit by themselves when this process dies (scripts/bench/exit-with-parent.ts).
+ * SIGINT/SIGTERM, and exit by themselves when this process dies (scripts/bench/exit-with-parent.mjs).
  *
  *   npm run bench [-- --profile] [-- --only calls|modern|list|sessions] [-- --segment-ms 1000 --rounds 4 --warmup-ms 2000]
  *                 [-- --sessions 1000]
  *
  * --profile runs the switchboard children with --cpu-prof and prints where their CPU time went.
- * --cli PATH runs another copy of switchboard (e.g. a checkout with a proposed change; it needs its own
- * package.json and node_modules next to its src/) instead of src/cli.ts.
+ * --cli PATH runs another copy of switchboard (e.g. a checkout with a proposed change, built, with its own
+ * package.json and node_modules) instead of bin/switchboard.js, the compiled command users run (npm run bench builds
+ * it first).
  * The last line of the output is one JSON object with every figure.
  */
 import { execFileSync } from 'node:child_process';
@@ -47,7 +48,7 @@ const { values: options } = parseArgs({
     'segment-ms': { type: 'string', default: '1000' },
     rounds: { type: 'string', default: '4' },
     'warmup-ms': { type: 'string', default: '2000' },
-    cli: { type: 'string', default: 'src/cli.ts' },
+    cli: { type: 'string', default: 'bin/switchboard.js' },
     sessions: { type: 'string', default: '1000' },
   },
 });
@@ -381,7 +382,7 @@ function callsJson(calls: CallsResult, met: Record<string, boolean>): Record<str
 
 /** Which switchboard was measured: others commit to src/ all day, so a figure needs its commit. */
 function revision(): string | undefined {
-  if (options.cli !== 'src/cli.ts') return undefined;
+  if (options.cli !== 'bin/switchboard.js') return undefined;
   try {
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { encoding: 'utf8' }).trim() !== '';

@@ -9,7 +9,8 @@
  *
  * What happens, with nothing written for the test but the agent and the browser:
  * 1. switchboard starts in this process (serveHttp, memory store) with that URL as its only upstream;
- * 2. an MCP client session opens on switchboard and finds `authenticate_<server>` (the upstream answered 401);
+ * 2. an MCP client session opens on switchboard and finds `authenticate_<server>` (the upstream answered 401); in the
+ *    client-credentials scenarios switchboard gets a token by itself and the upstream is connected at once;
  * 3. it calls that tool and, playing the browser, opens the authorization URL (the suite's authorization server
  *    approves at once and redirects) and follows the redirect into switchboard's /oauth/callback;
  * 4. once the upstream's tools appear, it calls each of them. A call that fails because the upstream wants another
@@ -18,6 +19,9 @@
  * Exit status 0 when every upstream tool was called successfully, 1 otherwise (the suite also judges by what its
  * servers saw). Logs go to stderr, which the suite keeps in stderr.txt.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -43,6 +47,9 @@ const SIGN_IN_SETTLE_MS = 3_000;
 const contextSchema = z.looseObject({
   client_id: z.string().min(1).optional(),
   client_secret: z.string().min(1).optional(),
+  /** auth/client-credentials-jwt: the key to sign RFC 7523 client assertions with, and its algorithm. */
+  private_key_pem: z.string().min(1).optional(),
+  signing_algorithm: z.string().min(1).optional(),
 });
 
 function scenarioContext(): z.infer<typeof contextSchema> {
@@ -156,19 +163,46 @@ function upstreamTools(names: string[]): string[] {
   return names.filter((name) => name !== SIGN_IN_TOOL && name !== 'switchboard_sign_out');
 }
 
+/**
+ * The extension scenarios auth/client-credentials-* (SEP-1046) configure what an operator would for an app-level
+ * token: `auth.type: client_credentials` with the scenario's client and nothing else, so the token endpoint is found
+ * through the server's protected resource metadata; the JWT scenario's key goes to a file, as a key would (`keyFile`).
+ * Every other scenario is a sign-in (authorization code) through the authenticate tool.
+ */
+function upstreamAuth(context: z.infer<typeof contextSchema>, keyFile: string): Record<string, unknown> {
+  if (!process.env.MCP_CONFORMANCE_SCENARIO?.startsWith('auth/client-credentials')) {
+    return {
+      clientMetadataUrl: CLIENT_METADATA_URL,
+      ...(context.client_id ? { clientId: context.client_id } : {}),
+      ...(context.client_secret ? { clientSecret: context.client_secret } : {}),
+    };
+  }
+  if (!context.client_id) throw new Error('the scenario context names no client_id');
+  if (context.private_key_pem) {
+    writeFileSync(keyFile, context.private_key_pem, { mode: 0o600 });
+    return { type: 'client_credentials', clientId: context.client_id, privateKeyJwt: { keyFile, ...(context.signing_algorithm ? { alg: context.signing_algorithm } : {}) } };
+  }
+  return { type: 'client_credentials', clientId: context.client_id, clientSecret: context.client_secret };
+}
+
 async function run(serverUrl: string): Promise<boolean> {
   const context = scenarioContext();
+  const keyDir = mkdtempSync(join(tmpdir(), 'switchboard-conformance-'));
+  try {
+    return await runWith(serverUrl, upstreamAuth(context, join(keyDir, 'client-key.pem')));
+  } finally {
+    rmSync(keyDir, { recursive: true, force: true });
+  }
+}
+
+async function runWith(serverUrl: string, auth: Record<string, unknown>): Promise<boolean> {
   const config = parseConfig({
     mcpServers: {
       [SERVER]: {
         url: serverUrl,
         // One upstream: its tools keep their own names.
         prefix: false,
-        auth: {
-          clientMetadataUrl: CLIENT_METADATA_URL,
-          ...(context.client_id ? { clientId: context.client_id } : {}),
-          ...(context.client_secret ? { clientSecret: context.client_secret } : {}),
-        },
+        auth,
       },
     },
     store: { url: 'memory:' },

@@ -347,10 +347,13 @@ const runServerMode: ModeRunner = async (options) => {
 
 /**
  * The client suites that concern switchboard: its upstream OAuth client (authorization code flow). `core` (plain
- * client behaviour such as SSE retry and elicitation defaults, which concern switchboard's downstream clients) and
- * `extensions` (client-credentials and cross-app-access grants, which switchboard does not use upstream) are not run.
+ * client behaviour such as SSE retry and elicitation defaults, which concern switchboard's downstream clients) is not
+ * run, and of `extensions` only the client credentials grant, which switchboard uses for `auth.type:
+ * client_credentials` (cross-app access it does not do): CLIENT_EXTENSION_SCENARIOS, run one by one.
  */
 const CLIENT_SUITES = ['auth', 'backcompat', 'draft'] as const;
+/** Extension scenarios (SEP-1046, io.modelcontextprotocol/oauth-client-credentials), in 0.1.16 and 0.2.x alike. */
+const CLIENT_EXTENSION_SCENARIOS = ['auth/client-credentials-basic', 'auth/client-credentials-jwt'] as const;
 /** The suite starts every scenario of a suite at once, each with its own switchboard; on 2 busy cores that is slow. */
 const CLIENT_TIMEOUT_MS = 120_000;
 
@@ -390,7 +393,9 @@ const runClientMode: ModeRunner = async (options) => {
   if (command.some((part) => /[\s'"$`\\]/.test(part))) throw new SetupError(`the client command cannot be passed through the suite's shell: ${command.join(' ')}`);
   console.log(`conformance client: suite ${SUITE_VERSION} -> ${command.slice(3).join(' ').replace(ROOT, '')} (switchboard in-process, Node ${process.versions.node})`);
 
-  const runs = options.scenario ? [['--scenario', options.scenario]] : CLIENT_SUITES.map((suite) => ['--suite', suite]);
+  const runs = options.scenario
+    ? [['--scenario', options.scenario]]
+    : [...CLIENT_SUITES.map((suite) => ['--suite', suite]), ...CLIENT_EXTENSION_SCENARIOS.map((scenario) => ['--scenario', scenario])];
   const started: string[] = [];
   for (const selection of runs) {
     const label = selection[1]!.replace(/\W+/g, '-');
@@ -398,7 +403,7 @@ const runClientMode: ModeRunner = async (options) => {
     const suiteLog = join(reports, `suite-${label}.log`);
     const { code, output } = await runSuite(options, args, suiteLog, reports);
     // --suite prints "✓ name: N passed, ..." per scenario; --scenario prints "Starting scenario: name".
-    const names = options.scenario
+    const names = selection[0] === '--scenario'
       ? [...output.matchAll(/^Starting scenario: (\S+)/gm)].map((m) => m[1]!)
       : [...output.matchAll(/^[✓✗] (\S+): \d+ passed/gm)].map((m) => m[1]!);
     if (names.length === 0) throw new SetupError(`the suite ran no scenario for ${selection.join(' ')} (exit ${code}):\n${tail(suiteLog)}`);

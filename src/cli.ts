@@ -47,7 +47,7 @@ async function main(argv: string[]): Promise<void> {
   if (process.env.SWITCHBOARD_STORE_URL) config.store.url = process.env.SWITCHBOARD_STORE_URL;
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, destination: values.stdio ? 2 : 1 });
 
-  const options = { secret: process.env.SWITCHBOARD_SECRET };
+  const options = { secret: process.env.SWITCHBOARD_SECRET, configFile: values.config };
   const running = values.stdio ? await serveStdio(config, logger, options) : await serveHttp(config, logger, options);
   const stop = async (signal: string) => {
     logger.info({ signal }, 'stopping');
@@ -57,6 +57,8 @@ async function main(argv: string[]): Promise<void> {
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
+  // SIGHUP reloads the configuration file (its servers), as daemons do; a file watch does the same by itself.
+  process.on('SIGHUP', () => void running.reload());
   if (values.stdio) process.stdin.once('end', () => void stop('stdin closed'));
 }
 

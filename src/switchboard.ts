@@ -1,11 +1,11 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import { userInfo } from 'node:os';
 import express from 'express';
-import { AuditLog, type AuditDestination } from './audit/index.js';
+import { AuditLog, type AuditDestination, type AuditRecorder } from './audit/index.js';
 import { AuthManager, authRoutes } from './auth/index.js';
-import type { Config } from './config/index.js';
+import { isEmptyChange, loadConfigFile, ServerSet, watchFile, type Config, type ServerChange } from './config/index.js';
 import { FrontDoor } from './front-door/index.js';
-import { createHttpApp, httpOrigin, listen, ModernEndpoint, modernPrincipal, PortInUseError, SessionRegistry, type Readiness } from './http/index.js';
+import { adminRoutes, createHttpApp, httpOrigin, isLoopbackHost, listen, ModernEndpoint, modernPrincipal, PortInUseError, SessionRegistry, type Readiness } from './http/index.js';
 import type { Logger } from './log/index.js';
 import { Metrics } from './metrics/index.js';
 import { localUser } from './principal/index.js';
@@ -18,6 +18,8 @@ export interface ServeOptions {
   secret?: string;
   /** Where audit events go instead of what `audit` configures (tests read them). */
   audit?: AuditDestination;
+  /** The configuration file: when it changes (or on reload()), its servers are applied without a restart. */
+  configFile?: string;
 }
 
 export interface RunningHttp {
@@ -25,7 +27,69 @@ export interface RunningHttp {
   url: string;
   port: number;
   auth: AuthManager;
+  /** Reads the configuration file again and applies its servers (SIGHUP); undefined when it was refused. */
+  reload(): Promise<ServerChange | undefined>;
   close(): Promise<void>;
+}
+
+/** What follows a change of the server set, in this order: connections of old configurations close first. */
+interface ServerChangeTargets {
+  pool: ConnectionPool;
+  auth: AuthManager;
+  /** The periodic checks follow the servers (HTTP mode). */
+  health?: HealthMonitor;
+  views: { serversChanged(change: ServerChange): void }[];
+  /** Hot reloads are recorded here. */
+  audit: AuditRecorder;
+}
+
+function applyServerChange(change: ServerChange, targets: ServerChangeTargets, logger: Logger): void {
+  targets.pool.serversChanged(change);
+  targets.health?.serversChanged(change);
+  targets.auth.serversChanged(change);
+  for (const views of targets.views) views.serversChanged(change);
+  logger.info(change, 'servers changed');
+}
+
+/** Hot reload of `file`, when there is one: on every change of it, and on reload() (SIGHUP). */
+function hotReload(file: string | undefined, servers: ServerSet, targets: ServerChangeTargets, logger: Logger) {
+  if (!file) return { reload: async () => undefined, stopWatching: () => {} };
+  const reload = configReloader(file, servers, targets, logger);
+  return { reload, stopWatching: watchFile(file, () => void reload()) };
+}
+
+/** A reload comes from the file watch or SIGHUP, not from a person switchboard knows. */
+const RELOAD_USER = 'system:config-file';
+
+/**
+ * Hot reload: the file is loaded and checked as at start-up; a file that does not load is refused with the same
+ * error, and the running configuration stays. Only `mcpServers` changes without a restart.
+ */
+function configReloader(path: string, servers: ServerSet, targets: ServerChangeTargets, logger: Logger): () => Promise<ServerChange | undefined> {
+  let rest: string | undefined;
+  const others = (config: Config) => JSON.stringify({ ...config, mcpServers: undefined });
+  void loadConfigFile(path).then((config) => {
+    rest ??= others(config);
+  }, () => {});
+  return async () => {
+    let next: Config;
+    try {
+      next = await loadConfigFile(path);
+    } catch (error) {
+      // ConfigError texts name the file, the key and what was expected, never a value.
+      const reason = error instanceof Error ? error.message : String(error);
+      logger.error({ file: path, error: reason }, 'the changed configuration file is refused; the running configuration stays');
+      targets.audit.record({ user: RELOAD_USER, action: 'config.reload', resourceType: 'config', resourceId: path, outcome: 'failure', reason });
+      return undefined;
+    }
+    if (rest !== undefined && others(next) !== rest) logger.warn({ file: path }, 'only mcpServers changes apply without a restart; the other changes wait for one');
+    rest = others(next);
+    const change = servers.replaceFromFile(next.mcpServers);
+    if (!isEmptyChange(change)) applyServerChange(change, targets, logger);
+    const summary = (['added', 'removed', 'updated'] as const).map((kind) => `${kind}: ${change[kind].join(', ') || 'none'}`).join('; ');
+    targets.audit.record({ user: RELOAD_USER, action: 'config.reload', resourceType: 'config', resourceId: path, outcome: 'success', reason: summary });
+    return change;
+  };
 }
 
 /** The token store, checked once at start: an unreachable Redis is reported loudly and never replaced by memory. */
@@ -72,7 +136,7 @@ export async function serveHttp(config: Config, logger: Logger, options: ServeOp
   const auth = new AuthManager(config, store, logger, audit);
   // Every server's shared connection opens now, in parallel: /readyz reports them before any client connects, and the
   // first session finds the public servers connected.
-  const pool = new ConnectionPool(config, logger);
+  const pool = new ConnectionPool(config, logger, undefined, (server) => auth.staticCredentials.for(server));
   pool.warm();
   // Each server is checked periodically on that shared connection, with its own credentials.
   const health = new HealthMonitor(config, pool, logger);
@@ -81,8 +145,13 @@ export async function serveHttp(config: Config, logger: Logger, options: ServeOp
   const modern = new ModernEndpoint({ principal: modernPrincipal(config.http.host, userInfo().username), config, pool, logger, metrics, auth, audit, health });
   const inboundAuth = config.inboundAuth;
   const frontDoor = inboundAuth ? new FrontDoor({ config: { ...config, inboundAuth }, publicUrl: () => auth.publicUrl, logger, audit }) : undefined;
+  const targets: ServerChangeTargets = { pool, auth, health, views: [sessions, modern], audit };
+  const servers = new ServerSet(config);
+  const { reload, stopWatching } = hotReload(options.configFile, servers, targets, logger);
+  const admin = adminRoutes({ servers, apply: (change) => applyServerChange(change, targets, logger), frontDoor, loopback: isLoopbackHost(config.http.host), logger, audit });
   const app = createHttpApp({
     frontDoor,
+    admin,
     config,
     logger,
     metrics,
@@ -109,8 +178,10 @@ export async function serveHttp(config: Config, logger: Logger, options: ServeOp
     url,
     port,
     auth,
+    reload,
     close: async () => {
       health.stop();
+      stopWatching();
       await Promise.all([sessions.closeAll(), modern.close()]);
       await pool.close();
       await stopServer(server);
@@ -140,9 +211,10 @@ async function listenForCallback(server: HttpServer, config: Config, logger: Log
  * Serves one session over stdio, for IDEs that launch MCP servers as commands. Logs go to stderr. The OAuth callback
  * still needs a browser-reachable HTTP listener, so a small one serves only /oauth/*.
  */
-export async function serveStdio(config: Config, logger: Logger, options: ServeOptions = {}): Promise<{ close(): Promise<void> }> {
+export async function serveStdio(config: Config, logger: Logger, options: ServeOptions = {}): Promise<Pick<RunningHttp, 'reload' | 'close'>> {
   const store = await openStore(config, options, logger);
-  const auth = new AuthManager(config, store, logger, openAudit(config, options, 2));
+  const audit = openAudit(config, options, 2);
+  const auth = new AuthManager(config, store, logger, audit);
   const app = express();
   app.disable('x-powered-by');
   app.use(authRoutes(auth, logger));
@@ -151,11 +223,15 @@ export async function serveStdio(config: Config, logger: Logger, options: ServeO
   if (!config.publicUrl) auth.setPublicUrl(httpOrigin(config.http.host, port));
   // The one stdio session belongs to the local user; as a principal it outlives the process, so with a persistent
   // store an IDE restart keeps the sign-ins. (HTTP sessions are principals of their own.)
-  const pool = new ConnectionPool(config, logger);
+  const pool = new ConnectionPool(config, logger, undefined, (server) => auth.staticCredentials.for(server));
   const stdio = serveOverStdio({ principal: localUser(userInfo().username), config, pool, logger, metrics: new Metrics(), auth });
   logger.info({ servers: Object.keys(config.mcpServers), callback: auth.redirectUri }, 'switchboard serving on stdio');
+  const targets: ServerChangeTargets = { pool, auth, views: [stdio], audit };
+  const { reload, stopWatching } = hotReload(options.configFile, new ServerSet(config), targets, logger);
   return {
+    reload,
     close: async () => {
+      stopWatching();
       await stdio.close();
       await pool.close();
       await stopServer(callbackServer);

@@ -120,6 +120,22 @@ describe('modern (2026-07-28) requests: input rounds', () => {
     assert.match(result.content[0]?.text ?? '', /sampling/);
   });
 
+  it('answers a call nothing can interrupt as one JSON object, with what the SDK\'s handler answers', async () => {
+    const call = { name: 'weather_sample', arguments: { prompt: 'sky?' } };
+    // A progress token sends the call through the SDK's handler (it may stream); without one, the direct path answers.
+    const viaSdk = await modernRequest(switchboard.url, 'tools/call', { ...call, _meta: { progressToken: 'p1' } });
+    const response = await fetch(switchboard.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': call.name },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { ...call, _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} } } }),
+    });
+    assert.equal(response.headers.get('content-type'), 'application/json');
+    assert.ok(response.headers.get('content-length'), 'a direct answer has its length');
+    const direct = JSON.parse(await response.text()) as Record<string, unknown>;
+    assert.deepEqual(direct, viaSdk.message);
+    assert.deepEqual((direct.result as { _meta?: unknown })._meta, { 'io.modelcontextprotocol/serverInfo': { name: 'switchboard', version: '0.1.0' } });
+  });
+
   it('answers server/discover with the aggregated capabilities', async () => {
     const { message } = await modernRequest(switchboard.url, 'server/discover', {});
     const result = message.result as { supportedVersions: string[]; capabilities: Record<string, unknown> };

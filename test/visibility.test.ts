@@ -44,6 +44,16 @@ describe('visibility', () => {
     ]);
   });
 
+  it('reads the servers as they are now: a server added or changed at run time is seen by whom it says', () => {
+    const c = config({ weather: { url: 'http://w/mcp' } });
+    const scope = serverScope({ config: c, viewer: { subject: 'bob', teams: ['support'] }, audit: { record() {} }, user: 'bob' });
+    assert.equal(scope.offers('payments'), false);
+    c.mcpServers.payments = config({ payments: { url: 'http://p/mcp', visibility: 'team', teams: ['support'] } }).mcpServers.payments!;
+    assert.equal(scope.offers('payments'), true);
+    c.mcpServers.payments = config({ payments: { url: 'http://p/mcp', visibility: 'team', teams: ['finance'] } }).mcpServers.payments!;
+    assert.equal(scope.offers('payments'), false);
+  });
+
   it('refuses settings that cannot mean what they say, naming the key', () => {
     assert.throws(() => config({ a: { url: 'http://a/mcp', visibility: 'team' } }), /mcpServers\.a\.teams: visibility "team" needs the teams/);
     assert.throws(() => config({ a: { url: 'http://a/mcp', visibility: 'private' } }), /mcpServers\.a\.owners: visibility "private" needs the owners/);

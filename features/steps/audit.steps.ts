@@ -4,6 +4,7 @@ import { auth } from '../support/auth.js';
 import { auditEvents } from '../support/audit.js';
 import { frontDoor } from '../support/front-door.js';
 import { initializeBody, MCP_POST_HEADERS } from '../support/http.js';
+import { eventually } from '../support/wait.js';
 import type { SwitchboardWorld } from '../support/world.js';
 
 Given('switchboard is protected by {string}, requiring the scope {string}', function (this: SwitchboardWorld, idp: string, scope: string) {
@@ -81,4 +82,18 @@ Then('the audit trail holds none of the tokens, codes and verifiers exchanged wi
   assert.ok(this.auditLines.length > 0, 'switchboard recorded no audit event');
   const leaks = [...secrets].filter(([value]) => this.auditLines.some((line) => line.includes(value))).map(([, what]) => what);
   assert.deepEqual(leaks, []);
+});
+
+Then('no audit event holds {string}', function (this: SwitchboardWorld, secret: string) {
+  assert.ok(this.auditLines.length > 0, 'switchboard recorded no audit event');
+  assert.deepEqual(this.auditLines.filter((line) => line.includes(secret)), []);
+});
+
+Then('the audit trail records a reload of the configuration file that added {string}', async function (this: SwitchboardWorld, server: string) {
+  await eventually(() => auditEvents(this).some((e) => e.action === 'config.reload' && e.outcome === 'success' && e.resourceType === 'config' && (e.reason ?? '').includes(`added: ${server}`)), 'the reload in the audit trail');
+  for (const event of auditEvents(this).filter((e) => e.action === 'config.reload')) assert.equal(event.user, 'system:config-file');
+});
+
+Then('the audit trail records a refused reload of the configuration file, naming {string}', async function (this: SwitchboardWorld, words: string) {
+  await eventually(() => auditEvents(this).some((e) => e.action === 'config.reload' && e.outcome === 'failure' && (e.reason ?? '').includes(words)), 'the refused reload in the audit trail');
 });

@@ -272,6 +272,11 @@ Then('the server {string} holds {int} session(s)', function (this: SwitchboardWo
   assert.equal(this.mock(server).sessions(), count);
 });
 
+Then('the server {string} soon holds {int} session(s)', async function (this: SwitchboardWorld, server: string, count: number) {
+  // MCP 2025-11-25 basic/transports#session-management: a connection that closes ends its upstream session (DELETE).
+  await eventually(() => this.mock(server).sessions() === count, `${count} sessions on "${server}" (${this.mock(server).sessions()} open)`);
+});
+
 Then(/^the server "([^"]+)" (?:still )?runs (\d+) process(?:es)?$/, function (this: SwitchboardWorld, server: string, count: string) {
   assert.equal(stdioProcesses(server).length, Number(count), `processes of "${server}": ${stdioProcesses(server).join(', ')}`);
 });

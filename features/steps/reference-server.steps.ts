@@ -22,21 +22,26 @@ Given('an upstream {string} over {transport} with a tool {string} that may run a
 // What "offered" is compared with: the reference server's own listing, taken by a client of its own that declares
 // what the scenario's client declares (the server offers some tools only to clients that can sample, elicit or list roots).
 
+/** What switchboard adds to every listed item: the server it comes from, beside the server's own `_meta`. */
+function fromServer<T extends { _meta?: Record<string, unknown> }>(item: T, server: string): T {
+  return { ...item, _meta: { ...item._meta, 'switchboard/server': server } };
+}
+
 Then('the client is offered every tool of the reference server {string} under its name, except those that can only run as tasks', async function (this: SwitchboardWorld, server: string) {
   const own = await listReferenceServer(this.client().behaviour.capabilities ?? {});
   const callable = own.tools.filter((tool) => tool.execution?.taskSupport !== 'required');
   assert.ok(callable.length > 0 && callable.length < own.tools.length, 'the reference server lists no task-only tool to leave out');
   const offered = (await this.client().client.listTools()).tools;
   assert.deepEqual(offered.map((t) => t.name).sort(), callable.map((t) => `${server}_${t.name}`).sort());
-  // Only the name changes: schemas, annotations and the rest reach the client as the server wrote them.
-  for (const tool of callable) assert.deepEqual(offered.find((t) => t.name === `${server}_${tool.name}`), { ...tool, name: `${server}_${tool.name}` });
+  // Only the name changes (and `_meta` names the server): schemas, annotations and the rest reach the client as the server wrote them.
+  for (const tool of callable) assert.deepEqual(offered.find((t) => t.name === `${server}_${tool.name}`), fromServer({ ...tool, name: `${server}_${tool.name}` }, server));
 });
 
 Then('the client is offered every prompt of the reference server {string} under its name', async function (this: SwitchboardWorld, server: string) {
   const own = await listReferenceServer(this.client().behaviour.capabilities ?? {});
   assert.ok(own.prompts.length > 0);
   const offered = (await this.client().client.listPrompts()).prompts;
-  assert.deepEqual(offered, own.prompts.map((p) => ({ ...p, name: `${server}_${p.name}` })));
+  assert.deepEqual(offered, own.prompts.map((p) => fromServer({ ...p, name: `${server}_${p.name}` }, server)));
 });
 
 Then('the client is offered every resource and resource template of the reference server {string} under its name', async function (this: SwitchboardWorld, server: string) {
@@ -44,9 +49,9 @@ Then('the client is offered every resource and resource template of the referenc
   assert.ok(own.resources.length > 0 && own.resourceTemplates.length > 0);
   // auth://status is switchboard's own.
   const resources = (await this.client().client.listResources()).resources.filter((r) => r.uri !== 'auth://status');
-  assert.deepEqual(resources, own.resources.map((r) => ({ ...r, uri: `${server}+${r.uri}` })));
+  assert.deepEqual(resources, own.resources.map((r) => fromServer({ ...r, uri: `${server}+${r.uri}` }, server)));
   const templates = (await this.client().client.listResourceTemplates()).resourceTemplates;
-  assert.deepEqual(templates, own.resourceTemplates.map((t) => ({ ...t, uriTemplate: `${server}+${t.uriTemplate}` })));
+  assert.deepEqual(templates, own.resourceTemplates.map((t) => fromServer({ ...t, uriTemplate: `${server}+${t.uriTemplate}` }, server)));
 });
 
 /** Arguments as a two-column table; a value that reads as JSON (a number, true) is passed as that JSON value. */

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { After, setDefaultTimeout, setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumber';
-import { parseConfig } from '../../src/config/index.js';
+import { loadConfigFile, parseConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/log/index.js';
 import { serveHttp, type RunningHttp } from '../../src/switchboard.js';
 import { startMockMcpServer, stdioCommand, type MockEra, type MockMcpServer, type MockMcpSpec } from '../../mock-servers/mcp/index.js';
@@ -158,20 +158,47 @@ export class SwitchboardWorld extends World {
     }));
   }
 
-  async startSwitchboard(): Promise<RunningHttp> {
-    const raw = {
+  /** The configuration file of a switchboard started from one (hot reload scenarios). */
+  configFile: string | undefined;
+
+  /** The scenario's configuration as a file would hold it: its servers, only those of `only` when given. */
+  configFileText(only?: readonly string[]): string {
+    const servers = Object.entries(this.serverEntries()).filter(([name]) => !only || only.includes(name));
+    return JSON.stringify({ ...this.scenarioConfig(), mcpServers: Object.fromEntries(servers) }, null, 2);
+  }
+
+  private scenarioConfig(): Record<string, unknown> {
+    return {
       ...this.config,
-      mcpServers: this.serverEntries(),
       http: { port: 0, ...(this.config.http as object | undefined) },
       // Mock stdio servers start through tsx, which takes seconds on a busy CI machine.
       sessions: { firstListWaitMs: 20_000, ...(this.config.sessions as object | undefined) },
       reconnect: { initialDelayMs: 100, maxDelayMs: 1_000, ...(this.config.reconnect as object | undefined) },
     };
-    const config = parseConfig(raw, 'scenario config');
-    const logger = createLogger({ level: 'debug', pretty: false, destination: { write: (line: string) => void this.logLines.push(line) } });
+  }
+
+  /** Starts switchboard from a configuration file holding the servers of `only` (or all), which it then watches. */
+  async startSwitchboardFromFile(only?: readonly string[]): Promise<RunningHttp> {
+    this.configFile = await (await this.files()).write('switchboard.json', this.configFileText(only));
+    const config = await loadConfigFile(this.configFile);
     if (config.store.url.startsWith('redis')) this.secret ??= SCENARIO_SECRET;
-    const audit = { stream: { write: (line: string) => void this.auditLines.push(line) } };
-    this.switchboard = await serveHttp(config, logger, { secret: this.secret, audit });
+    this.switchboard = await serveHttp(config, this.scenarioLogger(), { secret: this.secret, configFile: this.configFile, audit: this.auditDestination() });
+    return this.switchboard;
+  }
+
+  /** Audit events go to the scenario's own list (features/support/audit.ts reads them). */
+  auditDestination() {
+    return { stream: { write: (line: string) => void this.auditLines.push(line) } };
+  }
+
+  private scenarioLogger() {
+    return createLogger({ level: 'debug', pretty: false, destination: { write: (line: string) => void this.logLines.push(line) } });
+  }
+
+  async startSwitchboard(): Promise<RunningHttp> {
+    const config = parseConfig({ ...this.scenarioConfig(), mcpServers: this.serverEntries() }, 'scenario config');
+    if (config.store.url.startsWith('redis')) this.secret ??= SCENARIO_SECRET;
+    this.switchboard = await serveHttp(config, this.scenarioLogger(), { secret: this.secret, audit: this.auditDestination() });
     return this.switchboard;
   }
 

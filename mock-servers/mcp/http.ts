@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
+import { challengeFor, presents, type MockCredential } from './credential.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
@@ -60,6 +61,9 @@ class HttpMockMcpServer implements MockMcpServer {
   private modern: { handler: McpHttpHandler; node: NodeMcpRequestHandler } | undefined;
   private readonly methodCounts = new Map<string, number>();
   private readonly authorizations: string[] = [];
+  private credential: MockCredential | undefined;
+  private readonly received: string[] = [];
+  private refusedCount = 0;
   port: number;
 
   constructor(
@@ -70,6 +74,7 @@ class HttpMockMcpServer implements MockMcpServer {
     this.host = options.host ?? '127.0.0.1';
     this.port = options.port ?? 0;
     this.era = options.era ?? 'legacy';
+    this.credential = options.credential;
     if (this.era !== 'legacy' && options.transport === 'sse') throw new Error('a mock served over legacy HTTP+SSE speaks the 2025 era only');
     if (this.era !== 'legacy') {
       const handler = createModernHandler(this.catalog);
@@ -78,6 +83,15 @@ class HttpMockMcpServer implements MockMcpServer {
     this.app.disable('x-powered-by');
     this.app.use((req, _res, next) => {
       if (req.headers.authorization !== undefined) this.authorizations.push(req.headers.authorization);
+      next();
+    });
+    this.app.use((req, res, next) => {
+      this.received.push(req.originalUrl);
+      if (this.credential && !presents(req, this.credential)) {
+        this.refusedCount++;
+        res.status(401).set('WWW-Authenticate', challengeFor(this.credential)).json({ error: 'unauthorized' });
+        return;
+      }
       next();
     });
     this.app.use((req, res, next) => {
@@ -128,6 +142,15 @@ class HttpMockMcpServer implements MockMcpServer {
   }
   setFailing(mode: MockFailingMode): void {
     this.failing = mode;
+  }
+  setCredential(credential: MockCredential | undefined): void {
+    this.credential = credential;
+  }
+  requestUrls(): string[] {
+    return [...this.received];
+  }
+  refused(): number {
+    return this.refusedCount;
   }
   discoverProbes(): number {
     return this.methodCounts.get('server/discover') ?? 0;

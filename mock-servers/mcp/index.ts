@@ -8,6 +8,7 @@
 export { startMockMcpServer } from './http.js';
 export { builtinToolNames } from './tools.js';
 export { stdioCommand } from './stdio-command.js';
+export type { MockCredential } from './credential.js';
 export type {
   MockCall,
   MockEra,

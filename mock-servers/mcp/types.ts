@@ -1,3 +1,5 @@
+import type { MockCredential } from './credential.js';
+
 /**
  * What a test says about the mock MCP server it wants: which tools, prompts and resources it
  * offers. Behaviour is chosen by tool name (see tools.ts), so a spec can be just a list of names.
@@ -88,6 +90,8 @@ export interface MockMcpServerOptions {
    * allocates nothing beyond what the SDK does and memory stays flat over long runs.
    */
   recordCalls?: boolean;
+  /** Demand this credential of every HTTP request (401 otherwise); changed later with `setCredential`. */
+  credential?: MockCredential;
 }
 
 /** The handle a test holds to steer a running mock. */
@@ -120,4 +124,10 @@ export interface MockMcpServer {
   requestCounts(): Record<string, number>;
   /** Simulate a broken upstream: every POST answers 500, or the handshake (`initialize`, `server/discover`) never answers. */
   setFailing(mode: MockFailingMode): void;
+  /** Demand another credential from now on (undefined: none), as when an operator rotates an API key. */
+  setCredential(credential: MockCredential | undefined): void;
+  /** The path and query of every HTTP request received, oldest first (API keys in the query included). */
+  requestUrls(): string[];
+  /** How many requests were refused for a missing or wrong credential. */
+  refused(): number;
 }

@@ -5,14 +5,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The repository root: children run from here so `--import tsx` and relative paths resolve. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const EXIT_WITH_PARENT = pathToFileURL(fileURLToPath(new URL('./exit-with-parent.ts', import.meta.url))).href;
+const EXIT_WITH_PARENT = pathToFileURL(fileURLToPath(new URL('./exit-with-parent.mjs', import.meta.url))).href;
 const STDERR_TAIL_LINES = 40;
 const STOP_GRACE_MS = 5_000;
 
 export interface ChildSpec {
   /** For messages: "upstreams", "switchboard". */
   name: string;
-  /** A TypeScript entry point, relative to the repository root. */
+  /** An entry point, relative to the repository root: TypeScript (run through tsx), or compiled JavaScript (`.js`, run as it is). */
   script: string;
   args: string[];
   /** Node flags before the script, e.g. `--cpu-prof`. */
@@ -22,7 +22,7 @@ export interface ChildSpec {
 const running = new Set<BenchChild>();
 
 /**
- * A bench child process: `node --import tsx <script>` directly (no npx/tsx wrapper), so its pid is the process
+ * A bench child process: `node [--import tsx] <script>` directly (no npx/tsx wrapper), so its pid is the process
  * that does the work (the one `--cpu-prof` profiles and signals reach). Its stderr is kept (a tail for errors) and
  * scanned for MaxListenersExceededWarning.
  */
@@ -39,7 +39,8 @@ export class BenchChild {
 
   constructor(spec: ChildSpec) {
     this.name = spec.name;
-    this.child = spawn(process.execPath, [...(spec.nodeFlags ?? []), '--import', 'tsx', '--import', EXIT_WITH_PARENT, spec.script, ...spec.args], {
+    const loader = spec.script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+    this.child = spawn(process.execPath, [...(spec.nodeFlags ?? []), ...loader, '--import', EXIT_WITH_PARENT, spec.script, ...spec.args], {
       cwd: REPO_ROOT,
       stdio: ['pipe', 'pipe', 'pipe'],
     });

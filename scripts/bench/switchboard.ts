@@ -20,7 +20,8 @@ export interface SwitchboardProcess {
 }
 
 /**
- * Starts the switchboard CLI (`src/cli.ts serve --config FILE --port N`) as a child with a temporary config in which
+ * Starts the switchboard command as users run it (`bin/switchboard.js serve --config FILE --port N`: the compiled
+ * JavaScript of dist/, which `npm run bench` builds first) as a child with a temporary config in which
  * every upstream is a Streamable HTTP server, and waits until /healthz answers.
  */
 export async function startSwitchboard(options: {
@@ -31,7 +32,7 @@ export async function startSwitchboard(options: {
   profile?: boolean;
   /** Open the child's inspector on a free loopback port (for forced garbage collection before memory readings). */
   inspect?: boolean;
-  /** The CLI entry point; default src/cli.ts of this checkout (another one lets a change be measured against it). */
+  /** The entry point; default bin/switchboard.js of this checkout (another one lets a change be measured against it). */
   cli?: string;
 }): Promise<SwitchboardProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'switchboard-bench-'));
@@ -44,7 +45,7 @@ export async function startSwitchboard(options: {
   if (!profileDir) process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const child = new BenchChild({
     name: options.name,
-    script: options.cli ?? 'src/cli.ts',
+    script: options.cli ?? 'bin/switchboard.js',
     args: ['serve', '--config', configFile, '--port', String(port)],
     nodeFlags: [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), ...(options.inspect ? ['--inspect=127.0.0.1:0'] : [])],
   });

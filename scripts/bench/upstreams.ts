@@ -18,7 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { startMockMcpServer, type MockEra, type MockMcpServer } from '../../mock-servers/mcp/index.js';
 import { benchTools } from './tools.js';
-import './exit-with-parent.js';
+import './exit-with-parent.mjs';
 
 const { values } = parseArgs({
   options: {

@@ -5,14 +5,15 @@ import type { Principal } from '../principal/index.js';
 /**
  * What happened. Sign-ins and sign-outs are upstream OAuth sign-ins (the authenticate_<server> tool, the callback,
  * switchboard_sign_out); `token.refresh` is recorded when a refresh fails; `access` is a permission denial (a missing
- * scope, a server the user may not see, another user's session). The server and reload actions are for the runtime
- * server management (admin API, config hot reload).
+ * scope, a server the user may not see, another user's session). The server actions are the admin API's (a refusal
+ * for want of its scope is recorded under the action refused), `config.reload` the configuration file's hot reload.
  */
 export type AuditAction =
   | 'sign_in'
   | 'sign_out'
   | 'token.refresh'
   | 'access'
+  | 'server.read'
   | 'server.create'
   | 'server.update'
   | 'server.delete'

@@ -1,3 +1,4 @@
+import { oauthSettings } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { TokenStore } from '../store/index.js';
 import type { CallbackAddress } from './callback-address.js';
@@ -38,7 +39,7 @@ export class ClientIdentities {
    * the client a sign-in or grant was made with: the code and refresh token belong to it, whichever replica asks.
    */
   clientFor(info: ServerAuthInfo, knownClientId?: string): Promise<OAuthClient> {
-    const auth = this.servers.remote(info.server).auth;
+    const auth = oauthSettings(this.servers.remote(info.server));
     const key = `${info.issuer}\u0000${auth?.clientId ?? ''}\u0000${knownClientId ?? ''}`;
     let client = this.clients.get(key);
     if (!client) {
@@ -50,7 +51,7 @@ export class ClientIdentities {
   }
 
   private async identify(info: ServerAuthInfo, knownClientId: string | undefined): Promise<ClientIdentity> {
-    const auth = this.servers.remote(info.server).auth;
+    const auth = oauthSettings(this.servers.remote(info.server));
     if (auth?.clientId) return { clientId: auth.clientId, clientSecret: auth.clientSecret, method: 'preregistered' };
     const redirectUri = this.address.redirectUri;
     // CIMD needs a client_id the authorization server can fetch: an https URL.

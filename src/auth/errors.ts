@@ -208,6 +208,14 @@ export class TokenRequestError extends SignInError {
   }
 }
 
+/** client_credentials with neither tokenUrl nor issuer, for a server that names no authorization server (RFC 9728). */
+export class NoTokenEndpointError extends SignInError {
+  override name = 'NoTokenEndpointError';
+  constructor(server: string) {
+    super(`The server "${server}" publishes no protected resource metadata naming its authorization server; configure auth.tokenUrl or auth.issuer for it.`);
+  }
+}
+
 /** No way to identify switchboard to this authorization server: no pre-registered client, no CIMD support, no DCR endpoint. */
 export class NoClientIdentityError extends SignInError {
   override name = 'NoClientIdentityError';

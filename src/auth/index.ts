@@ -1,4 +1,5 @@
 export { AuthManager } from './upstream-auth.js';
+export { StaticServerCredentials } from './static-credentials.js';
 export type { ServerAuthInfo } from './server-info.js';
 export type { CompletedSignIn, SignInStart } from './sign-in-flow.js';
 export type { TokenService } from './token-service.js';
@@ -29,4 +30,5 @@ export {
   StepUpLimitError,
   NotSignedInError,
   NotRemoteServerError,
+  NoTokenEndpointError,
 } from './errors.js';

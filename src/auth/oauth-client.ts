@@ -69,20 +69,32 @@ export class OAuthClient {
     return toTokenSet(await this.guard(() => oidc.refreshTokenGrant(this.configuration, refreshToken, { resource })));
   }
 
-  private async guard<T>(request: () => Promise<T>): Promise<T> {
-    try {
-      return await request();
-    } catch (error) {
-      // RFC 6749 §5.2 error responses keep their code; anything else (network, malformed answer) is reported by
-      // kind only, since openid-client errors can quote request parameters.
-      if (error instanceof oidc.ResponseBodyError) throw new TokenRequestError(error.error, error.status, error.error_description);
-      // openid-client reads error bodies of 4xx answers only (RFC 6749 §5.2); a 5xx arrives as the Response in `cause`.
-      // Its status tells a passing outage from a refusal, so callers can retry rather than ask for a new sign-in.
-      const response = error instanceof Error && error.cause instanceof Response ? error.cause : undefined;
-      await response?.body?.cancel().catch(() => {});
-      const description = error instanceof Error ? `${error.message.slice(0, 200)}${response ? `: HTTP ${response.status}` : ''}` : undefined;
-      throw new TokenRequestError('request_failed', response?.status, description);
+  private guard<T>(request: () => Promise<T>): Promise<T> {
+    return guardTokenRequest(request);
+  }
+}
+
+/**
+ * Runs a token request of openid-client. RFC 6749 §5.2 error responses keep their code; anything else (network, a
+ * malformed answer) is reported by kind only, since openid-client errors can quote request parameters.
+ */
+export async function guardTokenRequest<T>(request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (error) {
+    if (error instanceof oidc.ResponseBodyError) throw new TokenRequestError(error.error, error.status, error.error_description);
+    // RFC 6749 §5.2: a client that failed to authenticate gets 401 with a WWW-Authenticate challenge, which openid-client
+    // reports before reading the body; the body still names the error (invalid_client).
+    if (error instanceof oidc.WWWAuthenticateChallengeError) {
+      const body = (await error.response.json().catch(() => undefined)) as { error?: unknown } | undefined;
+      throw new TokenRequestError(typeof body?.error === 'string' ? body.error : 'invalid_client', error.status, `HTTP ${error.status}`);
     }
+    // openid-client reads error bodies of 4xx answers only (RFC 6749 §5.2); a 5xx arrives as the Response in `cause`.
+    // Its status tells a passing outage from a refusal, so callers can retry rather than ask for a new sign-in.
+    const response = error instanceof Error && error.cause instanceof Response ? error.cause : undefined;
+    await response?.body?.cancel().catch(() => {});
+    const description = error instanceof Error ? `${error.message.slice(0, 200)}${response ? `: HTTP ${response.status}` : ''}` : undefined;
+    throw new TokenRequestError('request_failed', response?.status, description);
   }
 }
 
@@ -106,7 +118,7 @@ export async function registerClient(metadata: AuthorizationServerMetadata, clie
   return { clientId: body.client_id, clientSecret: typeof body.client_secret === 'string' ? body.client_secret : undefined, method: 'dcr' };
 }
 
-function toTokenSet(tokens: oidc.TokenEndpointResponse): TokenSet {
+export function toTokenSet(tokens: oidc.TokenEndpointResponse): TokenSet {
   return {
     accessToken: tokens.access_token,
     tokenType: tokens.token_type ?? 'bearer',
@@ -120,7 +132,7 @@ function toTokenSet(tokens: oidc.TokenEndpointResponse): TokenSet {
  * RFC 6749 §2.3.1: client id and secret are form-urlencoded before Basic encoding. openid-client also escapes "-",
  * "_" and friends, which servers that decode by the letter of the RFC do not undo (conformance: pre-registration).
  */
-function clientSecretBasic(clientSecret: string): oidc.ClientAuth {
+export function clientSecretBasic(clientSecret: string): oidc.ClientAuth {
   const encode = (value: string) => new URLSearchParams([['v', value]]).toString().slice(2);
   return (_as, client, _body, headers) => {
     headers.set('authorization', `Basic ${Buffer.from(`${encode(client.client_id)}:${encode(clientSecret)}`).toString('base64')}`);

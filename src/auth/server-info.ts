@@ -1,4 +1,4 @@
-import { isRemote, type Config, type RemoteServerConfig } from '../config/index.js';
+import { isRemote, oauthSettings, type Config, type RemoteServerConfig } from '../config/index.js';
 import {
   discoverAuthorizationServer,
   discoverLegacyAuthorizationServer,
@@ -32,6 +32,11 @@ export class ServerInfoResolver {
 
   constructor(private readonly config: Config) {}
 
+  /** The server was removed or reconfigured: what discovery found for it is found again. */
+  forget(server: string): void {
+    for (const key of this.cache.keys()) if (key.startsWith(`${server}\u0000`)) this.cache.delete(key);
+  }
+
   /** The configuration of a server switchboard may sign in to. */
   remote(server: string): RemoteServerConfig {
     const config = this.config.mcpServers[server];
@@ -61,7 +66,7 @@ export class ServerInfoResolver {
 
   private async discover(server: string, challenge: BearerChallenge | undefined, knownIssuer?: string): Promise<ServerAuthInfo> {
     const config = this.remote(server);
-    const auth = config.auth;
+    const auth = oauthSettings(config);
     const policy = this.policyFor(server);
     if (auth?.authorizationEndpoint && auth.tokenEndpoint) {
       // The operator gave the endpoints outright, for servers that publish no metadata.
@@ -105,7 +110,7 @@ export class ServerInfoResolver {
 }
 
 /** MCP 2025-11-25 authorization, canonical server URI: lowercase scheme and host, no fragment. */
-function canonicalResource(url: string): string {
+export function canonicalResource(url: string): string {
   const parsed = new URL(url);
   parsed.hash = '';
   return parsed.href;

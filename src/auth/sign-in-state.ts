@@ -2,7 +2,7 @@ import { auditUser, NO_AUDIT, type AuditRecorder } from '../audit/index.js';
 import type { Logger } from '../log/index.js';
 import { principalKey, samePrincipal, type Principal } from '../principal/index.js';
 import { StoreUnavailableError, type AccessToken } from '../store/index.js';
-import type { AuthChallenge, UpstreamCredentials } from '../upstream/index.js';
+import type { AuthChallenge, SignInCredentials } from '../upstream/index.js';
 import { needsRefresh } from './access-tokens.js';
 import { parseWwwAuthenticate } from './discovery/index.js';
 import { GrantRevokedError, NotSignedInError, StepUpLimitError, TokenRequestError } from './errors.js';
@@ -88,8 +88,9 @@ export class SignInState {
   }
 
   /** The credentials hook for one server's connection. */
-  credentials(server: string): UpstreamCredentials {
+  credentials(server: string): SignInCredentials {
     return {
+      kind: 'sign-in',
       identity: `${principalKey(this.principal)}\u0000${server}`,
       headers: () => this.headers(server),
       rejected: (challenge, sent) => this.rejected(server, challenge, sent),
@@ -142,6 +143,11 @@ export class SignInState {
     const siblings = [...this.servers.values()].filter((e) => e !== entry && e.info?.issuer === issuer).map((e) => e.info!.resource);
     const { authorizationUrl, state } = await this.tokens.beginSignIn(this.principal, entry.info, scope, siblings);
     return { status: 'auth_required', authorizationUrl, issuer, state };
+  }
+
+  /** The server was removed or reconfigured: what was known about signing in to it is worked out again. */
+  forget(server: string): void {
+    this.servers.delete(server);
   }
 
   /** Remembers the URL-mode elicitation that asked the client to open a sign-in, to complete it later. */

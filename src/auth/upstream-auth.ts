@@ -1,5 +1,5 @@
 import { NO_AUDIT, type AuditRecorder } from '../audit/index.js';
-import type { Config } from '../config/index.js';
+import type { Config, ServerChange } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Principal, SessionPrincipal } from '../principal/index.js';
 import type { AccessToken, TokenStore } from '../store/index.js';
@@ -10,14 +10,17 @@ import type { BearerChallenge } from './discovery/index.js';
 import { ServerInfoResolver, type ServerAuthInfo } from './server-info.js';
 import { SignInFlow, type CompletedSignIn, type SignInStart } from './sign-in-flow.js';
 import { SignInStates } from './sign-in-states.js';
+import { StaticServerCredentials } from './static-credentials.js';
 import type { TokenService } from './token-service.js';
 
 /**
  * Upstream OAuth for the whole process, put together from its parts: server info (discovery), client identity,
  * the sign-in flow and the tokens. It is the TokenService every principal's SignInState uses, and what the OAuth
- * routes serve.
+ * routes serve. Servers with static credentials (bearer, basic, headers, query, client_credentials) get them from
+ * `staticCredentials` instead, the same for every principal.
  */
 export class AuthManager implements TokenService {
+  readonly staticCredentials: StaticServerCredentials;
   private readonly address: CallbackAddress;
   private readonly servers: ServerInfoResolver;
   private readonly clients: ClientIdentities;
@@ -29,12 +32,18 @@ export class AuthManager implements TokenService {
   /** `audit`: where sign-ins, sign-outs and refresh failures are recorded. */
   constructor(config: Config, readonly store: TokenStore, logger: Logger, audit: AuditRecorder = NO_AUDIT) {
     const log = logger.child({ component: 'auth' });
+    this.staticCredentials = new StaticServerCredentials(config, log);
     this.address = new CallbackAddress(config.publicUrl);
     this.servers = new ServerInfoResolver(config);
     this.clients = new ClientIdentities(this.servers, store, this.address, log);
     this.tokens = new AccessTokens(store, this.clients, log, audit);
     this.flow = new SignInFlow(this.servers, this.clients, this.tokens, store, this.address, log, audit);
     this.signIns = new SignInStates(this, log, audit);
+  }
+
+  /** Servers were removed or reconfigured (src/config ServerSet): their discovery is done again. */
+  serversChanged(change: ServerChange): void {
+    for (const server of [...change.removed, ...change.updated]) this.servers.forget(server);
   }
 
   /** Called once the HTTP port is known, when no publicUrl was configured. */

@@ -1,6 +1,7 @@
 import { UriTemplate, type Prompt, type Resource, type ResourceTemplateType as ResourceTemplate, type Tool } from '@modelcontextprotocol/server';
 import type { Logger } from '../log/index.js';
 import type { UpstreamConnection } from '../upstream/index.js';
+import { withOrigin, type ServerFilter } from './filter.js';
 import { collisionName, publicName, publicUri } from './naming.js';
 
 export interface Route {
@@ -14,6 +15,14 @@ export interface Route {
 export interface CatalogSource {
   connection: UpstreamConnection;
   prefix: boolean;
+  /** What the operator lets through of this server (config `tools`, `prompts`, `resources`); absent: everything. */
+  filter?: ServerFilter;
+}
+
+/** An item as it is listed, and its name as the upstream knows it (a renamed tool's original name). */
+interface Listed<T> {
+  item: T;
+  upstreamName: string;
 }
 
 /**
@@ -29,7 +38,7 @@ export class SessionCatalog {
   private promptRoutes = new Map<string, Route>();
   private resourceRoutes = new Map<string, Route>();
   /** `<server>+` URI prefixes of prefixed servers, for URIs expanded from templates. */
-  private uriPrefixes = new Map<string, UpstreamConnection>();
+  private uriPrefixes = new Map<string, CatalogSource>();
   /** Original URIs that exactly one server lists, so links inside tool results can be read by their own URI. */
   private originalUris = new Map<string, Route | null>();
   /** Templates of unprefixed servers, in config order: their expansions carry no server prefix to route by. */
@@ -46,10 +55,12 @@ export class SessionCatalog {
 
   /** `reservedTools` are switchboard's own tools; their names are taken first, so an upstream tool gives way to them. */
   rebuild(sources: readonly CatalogSource[], reservedTools: readonly Tool[] = []): void {
-    const tools = this.mapNamed(sources, (c) => this.callableTools(c), new Set(reservedTools.map((t) => t.name)));
+    const tools = this.mapNamed(sources, (source) => this.callableTools(source), new Set(reservedTools.map((t) => t.name)));
     this.toolsValue = [...reservedTools, ...tools.items];
     this.toolRoutes = tools.routes;
-    const prompts = this.mapNamed(sources, (c) => c.catalog.prompts);
+    const prompts = this.mapNamed(sources, ({ connection, filter }) => connection.catalog.prompts
+      .filter((prompt) => !filter || filter.prompt(prompt))
+      .map((prompt) => ({ item: prompt, upstreamName: prompt.name })));
     this.promptsValue = prompts.items;
     this.promptRoutes = prompts.routes;
 
@@ -59,17 +70,20 @@ export class SessionCatalog {
     this.uriPrefixes = new Map();
     this.originalUris = new Map();
     this.unprefixedTemplates = [];
-    for (const { connection, prefix } of sources) {
-      if (prefix) this.uriPrefixes.set(`${connection.name}+`, connection);
+    for (const source of sources) {
+      const { connection, prefix, filter } = source;
+      if (prefix) this.uriPrefixes.set(`${connection.name}+`, source);
       for (const resource of connection.catalog.resources) {
+        if (filter && !filter.resource(resource)) continue;
         const uri = publicUri(connection.name, resource.uri, prefix);
         if (this.resourceRoutes.has(uri)) continue; // only possible for unprefixed servers: the first keeps it
         this.resourceRoutes.set(uri, { connection, upstreamName: resource.uri, prefix });
         this.originalUris.set(resource.uri, this.originalUris.has(resource.uri) ? null : { connection, upstreamName: resource.uri, prefix });
-        resources.push({ ...resource, uri });
+        resources.push(withOrigin({ ...resource, uri }, connection.name));
       }
       for (const template of connection.catalog.resourceTemplates) {
-        templates.push({ ...template, uriTemplate: publicUri(connection.name, template.uriTemplate, prefix) });
+        if (filter && !filter.template(template)) continue;
+        templates.push(withOrigin({ ...template, uriTemplate: publicUri(connection.name, template.uriTemplate, prefix) }, connection.name));
         if (!prefix) {
           try {
             this.unprefixedTemplates.push({ connection, uriTemplate: template.uriTemplate, template: new UriTemplate(template.uriTemplate) });
@@ -97,8 +111,10 @@ export class SessionCatalog {
     if (listed) return listed;
     const plus = uri.indexOf('+');
     if (plus > 0) {
-      const connection = this.uriPrefixes.get(uri.slice(0, plus + 1));
-      if (connection) return { connection, upstreamName: uri.slice(plus + 1), prefix: true };
+      const source = this.uriPrefixes.get(uri.slice(0, plus + 1));
+      const upstreamName = uri.slice(plus + 1);
+      // A server's resources filter holds for URIs it did not list too: what it leaves out is unknown.
+      if (source && (!source.filter || source.filter.uri(upstreamName))) return { connection: source.connection, upstreamName, prefix: true };
     }
     const original = this.originalUris.get(uri);
     if (original) return original;
@@ -113,28 +129,32 @@ export class SessionCatalog {
    * declares no `tasks` capability and its clients send no task-augmented calls: such a tool could never be called
    * through it, and is left out. `"optional"` tools stay: a plain call is one of the two ways to call them.
    */
-  private callableTools(connection: UpstreamConnection): readonly Tool[] {
-    const tools = connection.catalog.tools;
-    if (!tools.some(requiresTask)) return tools;
-    return tools.filter((tool) => {
-      if (!requiresTask(tool)) return true;
-      const key = `${connection.name}\u0000${tool.name}`;
-      if (!this.warnedTaskTools.has(key)) {
-        this.warnedTaskTools.add(key);
-        this.logger.warn({ server: connection.name, tool: tool.name }, 'upstream tool can only run as a task, which switchboard does not relay yet; it is left out');
+  private callableTools({ connection, filter }: CatalogSource): Listed<Tool>[] {
+    const listed: Listed<Tool>[] = [];
+    for (const tool of connection.catalog.tools) {
+      if (requiresTask(tool)) {
+        const key = `${connection.name}\u0000${tool.name}`;
+        if (!this.warnedTaskTools.has(key)) {
+          this.warnedTaskTools.add(key);
+          this.logger.warn({ server: connection.name, tool: tool.name }, 'upstream tool can only run as a task, which switchboard does not relay yet; it is left out');
+        }
+        continue;
       }
-      return false;
-    });
+      const shown = filter ? filter.tool(tool) : tool;
+      if (shown) listed.push({ item: shown, upstreamName: tool.name });
+    }
+    return listed;
   }
 
-  private mapNamed<T extends { name: string }>(sources: readonly CatalogSource[], items: (connection: UpstreamConnection) => readonly T[], reserved: ReadonlySet<string> = new Set()) {
+  private mapNamed<T extends { name: string; _meta?: Record<string, unknown> }>(sources: readonly CatalogSource[], items: (source: CatalogSource) => readonly Listed<T>[], reserved: ReadonlySet<string> = new Set()) {
     const routes = new Map<string, Route>();
     const mapped: T[] = [];
-    for (const { connection, prefix } of sources) {
-      for (const item of items(connection)) {
+    for (const source of sources) {
+      const { connection, prefix } = source;
+      for (const { item, upstreamName } of items(source)) {
         const name = this.uniqueName((candidate) => routes.has(candidate) || reserved.has(candidate), connection.name, item.name, prefix);
-        routes.set(name, { connection, upstreamName: item.name, prefix });
-        mapped.push(name === item.name ? item : { ...item, name });
+        routes.set(name, { connection, upstreamName, prefix });
+        mapped.push(withOrigin(name === item.name ? item : { ...item, name }, connection.name));
       }
     }
     return { items: mapped, routes };

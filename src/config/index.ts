@@ -1,2 +1,22 @@
-export { loadConfigFile, parseConfig, ConfigError } from './load.js';
-export { DEFAULT_HTTP_PORT, isRemote, type Config, type ServerConfig, type RemoteServerConfig, type LocalServerConfig, type OAuthConfig, type InboundAuthConfig, INBOUND_ALGORITHMS } from './schema.js';
+export { loadConfigFile, parseConfig, parseServerEntry, ConfigError, type ParseOptions } from './load.js';
+export { maskSecrets, keepMaskedSecrets, MASK } from './secrets.js';
+export { watchFile } from './watch.js';
+export { ServerSet, isEmptyChange, type ServerChange } from './server-set.js';
+export {
+  DEFAULT_HTTP_PORT,
+  isRemote,
+  oauthSettings,
+  staticAuth,
+  type Config,
+  type ServerConfig,
+  type RemoteServerConfig,
+  type LocalServerConfig,
+  type AuthConfig,
+  type OAuthConfig,
+  type StaticAuthConfig,
+  type ClientCredentialsConfig,
+  type ToolsFilterConfig,
+  type InboundAuthConfig,
+  INBOUND_ALGORITHMS,
+} from './schema.js';
+export type { ClientAssertionKey, SigningAlgorithm } from './secret-sources.js';

@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { configSchema, type Config } from './schema.js';
+import { configSchema, serverEntry, serverName, type Config, type ServerConfig } from './schema.js';
+import { secretFileReader } from './secret-sources.js';
 
 /** A configuration that cannot be used; the message names the file, the key and what was expected. */
 export class ConfigError extends Error {
@@ -23,14 +25,46 @@ export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = proc
   } catch (error) {
     throw new ConfigError(`${path}: not valid YAML or JSON: ${(error as Error).message}`);
   }
-  return parseConfig(raw, path, env);
+  return parseConfig(raw, path, env, { baseDir: dirname(path) });
 }
 
-export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv = process.env): Config {
+export interface ParseOptions {
+  /** Where relative `{ file: path }` secrets are read from: the configuration file's directory (default: the working directory). */
+  baseDir?: string;
+}
+
+/** The schema per base directory of secret files, built once each (a schema costs more to build than to use). */
+const schemas = new Map<string, ReturnType<typeof configSchema>>();
+
+export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv = process.env, options: ParseOptions = {}): Config {
   const interpolated = interpolate(raw, [], source, env);
-  const result = configSchema.safeParse(interpolated);
+  const baseDir = options.baseDir ?? process.cwd();
+  let schema = schemas.get(baseDir);
+  if (!schema) {
+    schema = configSchema(secretFileReader(baseDir));
+    schemas.set(baseDir, schema);
+  }
+  const result = schema.safeParse(interpolated);
   if (!result.success) throw new ConfigError(formatIssues(result.error.issues, source));
   return result.data;
+}
+
+/** Server entries from the admin API: no `{ file }` secrets (its callers must not make switchboard read its files). */
+const adminServerEntry = serverEntry(undefined);
+
+/**
+ * One server entry as the admin API receives it, checked by the config file's own schema, so its errors read the same
+ * (`mcpServers.<name>.<key>: ...`). Values are taken as they are: `${NAME}` is a config file's, not an API caller's.
+ */
+export function parseServerEntry(name: unknown, raw: unknown, source: string): { name: string; server: ServerConfig } {
+  const issues: z.core.$ZodIssue[] = [];
+  const parsedName = serverName.safeParse(name);
+  if (!parsedName.success) issues.push(...parsedName.error.issues.map((issue) => ({ ...issue, path: ['name', ...issue.path] })));
+  const key = typeof name === 'string' ? name : '(name)';
+  const parsed = adminServerEntry.safeParse(raw);
+  if (!parsed.success) issues.push(...parsed.error.issues.map((issue) => ({ ...issue, path: ['mcpServers', key, ...issue.path] })));
+  if (!parsedName.success || !parsed.success) throw new ConfigError(formatIssues(issues, source));
+  return { name: parsedName.data, server: parsed.data };
 }
 
 /**
@@ -70,6 +104,10 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
   }
   if (issue.code === 'invalid_key') {
     return [`${keyPath(issue.path)}: invalid name: ${issue.issues.map((inner) => inner.message).join('; ')}`];
+  }
+  if (issue.code === 'invalid_union' && issue.errors.length === 0) {
+    // A discriminated union (auth.type) that matched no option: its own message says what was expected.
+    return [`${keyPath(issue.path)}: ${issue.message}`];
   }
   if (issue.code === 'invalid_union') {
     // A server entry is a remote or a local server. When one kind fits clearly better (fewer problems), its problems

@@ -43,13 +43,6 @@ export interface FrontDoorOptions {
   audit?: AuditRecorder;
 }
 
-/** What a route asks of a token beyond being valid: scopes on top of `inboundAuth.requiredScopes`. */
-export interface GateOptions {
-  scopes?: readonly string[];
-  /** Names what the route serves in audit events of refusals (e.g. `/admin`). */
-  resource?: string;
-}
-
 /**
  * switchboard's own front door: every /mcp request must carry a bearer token from the configured issuer, for
  * switchboard's audience, before any MCP processing. The caller it names (issuer + user claim) becomes the principal
@@ -101,8 +94,7 @@ export class FrontDoor {
   }
 
   /** Checks a request's credentials; throws a FrontDoorError saying why it may not pass. */
-  async authenticate(req: IncomingMessage, gate: GateOptions = {}): Promise<Caller> {
-    const requiredScopes = this.requiredScopes(gate);
+  async authenticate(req: IncomingMessage, requiredScopes: readonly string[] = this.auth.requiredScopes): Promise<Caller> {
     // RFC 6750 section 2.3 / MCP 2025-11-25 basic/authorization#access-token-usage: never in the query string.
     if (new URL(req.url ?? '/', 'http://x').searchParams.has('access_token')) {
       throw new InvalidBearerRequestError('query-token', 'access tokens are accepted in the Authorization header only, never in the URL');
@@ -125,17 +117,17 @@ export class FrontDoor {
             return { token: presented, clientId: verified.clientId, scopes: verified.scopes, expiresAt: verified.expiresAt };
           },
         },
-        requiredScopes,
+        requiredScopes: [...requiredScopes],
       });
     } catch (error) {
       if (error instanceof OAuthError) {
         if (error.code === OAuthErrorCode.InsufficientScope) {
           const missing = requiredScopes.filter((scope) => !verified?.scopes.includes(scope));
           (this.options.audit ?? NO_AUDIT).record({
-            user: verified?.subject ?? 'anonymous', action: 'access', resourceType: 'endpoint', resourceId: gate.resource ?? '/mcp', outcome: 'denied',
+            user: verified?.subject ?? 'anonymous', action: 'access', resourceType: 'endpoint', resourceId: new URL((req as { originalUrl?: string }).originalUrl ?? req.url ?? '/', 'http://x').pathname, outcome: 'denied',
             reason: `the token lacks the scope ${missing.join(' ')}`,
           });
-          throw new InsufficientScopeError(requiredScopes);
+          throw new InsufficientScopeError([...requiredScopes]);
         }
         throw new InvalidTokenError('expired', 'the token has expired');
       }
@@ -154,16 +146,17 @@ export class FrontDoor {
 
   /**
    * Express middleware for /mcp, before body parsing: a request passes with `res.locals.caller` set, or is answered
-   * here. A token check that cannot run (the IdP is down) fails closed with 503 and a log line.
+   * here. A token check that cannot run (the IdP is down) fails closed with 503 and a log line. `requiredScopes`:
+   * those of /mcp by default; the admin API asks for its own, per action.
    */
-  gate(options: GateOptions = {}) {
+  gate(requiredScopes: readonly string[] = this.auth.requiredScopes) {
     return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
       let caller: Caller;
       try {
-        caller = await this.authenticate(req, options);
+        caller = await this.authenticate(req, requiredScopes);
       } catch (error) {
         if (!(error instanceof FrontDoorError)) return next(error);
-        this.refuse(res, error, this.requiredScopes(options));
+        this.refuse(res, error);
         return;
       }
       setCaller(res, caller);
@@ -180,12 +173,7 @@ export class FrontDoor {
     return router;
   }
 
-  /** `inboundAuth.requiredScopes`, and what the route adds. */
-  private requiredScopes(gate: GateOptions): string[] {
-    return [...new Set([...this.auth.requiredScopes, ...(gate.scopes ?? [])])];
-  }
-
-  private refuse(res: Response, refusal: FrontDoorError, requiredScopes: readonly string[]): void {
+  private refuse(res: Response, refusal: FrontDoorError): void {
     const kind = (refusal as { kind?: string }).kind ?? refusal.name;
     if (refusal instanceof TokenCheckUnavailableError) {
       this.logger.error({ kind, error: refusal.message }, 'front door cannot check tokens; refusing requests (503) until it can');
@@ -194,6 +182,7 @@ export class FrontDoor {
       this.logger.debug({ kind, status: refusal.status }, 'front door refused a request');
     }
     if (refusal.status !== 400 && refusal.status !== 503) {
+      const requiredScopes = refusal instanceof InsufficientScopeError ? refusal.required : this.auth.requiredScopes;
       res.set('www-authenticate', challenge(refusal, { resourceMetadataUrl: this.resourceMetadataUrl, requiredScopes }));
     }
     const body = refusal.code ? { error: refusal.code, error_description: refusal.message } : { error: 'unauthorized', error_description: refusal.message };

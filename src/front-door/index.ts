@@ -7,7 +7,7 @@
  *   mcp.use(frontDoor.gate());              // before any MCP processing
  *   const caller = callerOf(res);           // { principal: user(issuer, subject), token }
  */
-export { FrontDoor, callerOf, MAX_TOKEN_LENGTH, type Caller, type FrontDoorOptions, type GateOptions } from './front-door.js';
+export { FrontDoor, callerOf, MAX_TOKEN_LENGTH, type Caller, type FrontDoorOptions } from './front-door.js';
 export { CLOCK_TOLERANCE_SECONDS } from './jwt.js';
 export type { VerifiedToken } from './verified-token.js';
 export {

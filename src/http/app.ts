@@ -30,6 +30,8 @@ export interface HttpAppOptions {
   upstreamConnections: () => Iterable<{ server: string; state: string }>;
   /** Each server's health (for /metrics). */
   health: () => { [server: string]: ServerHealth };
+  /** The runtime server API (src/http/admin.ts). */
+  admin?: express.Router;
   /** Routes mounted before /mcp (e.g. the OAuth callback). */
   routes?: express.Router;
   /** switchboard's own front door: when set, every /mcp request needs its bearer token (src/front-door). */
@@ -96,9 +98,12 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   if (options.routes) app.use(options.routes);
   if (options.frontDoor) app.use(options.frontDoor.routes());
   app.use(statusPage({ health: options.health, frontDoor: options.frontDoor }));
+  const allowedOrigins = [...config.http.allowedOrigins, ...(config.publicUrl ? [new URL(config.publicUrl).origin] : [])];
+  // A web page must not drive the admin API with the browser's reach (a loopback bind without a front door).
+  if (options.admin) app.use(originValidation(allowedOrigins, { sameOriginFromHost: loopback }), options.admin);
 
   const mcp = express.Router();
-  mcp.use(originValidation([...config.http.allowedOrigins, ...(config.publicUrl ? [new URL(config.publicUrl).origin] : [])], { sameOriginFromHost: loopback }));
+  mcp.use(originValidation(allowedOrigins, { sameOriginFromHost: loopback }));
   // The front door checks every request (initialize, modern requests, GET, DELETE) before its body is even read.
   if (options.frontDoor) mcp.use(options.frontDoor.gate());
   // strict: false lets any JSON value through, so that JSON which is not a message gets -32600 (envelope.ts), not -32700.

@@ -44,8 +44,10 @@ export function fastPath(sessions: SessionRegistry, logger: Logger) {
 
     const id = JSON.stringify(message.id);
     const reply = (member: string) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(`{"jsonrpc":"2.0","id":${id},${member}}`);
+      const body = `{"jsonrpc":"2.0","id":${id},${member}}`;
+      // With its length known the answer leaves in one write, not as chunks.
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
     };
     if (message.method === 'tools/list') {
       const result = await found.session.toolsListJson();

@@ -1,18 +1,19 @@
 import type { Request, Response } from 'express';
 import { toNodeHandler, type NodeMcpRequestHandler } from '@modelcontextprotocol/node';
-import { createMcpHandler, type McpHttpHandler } from '@modelcontextprotocol/server';
+import { createMcpHandler, ProtocolErrorCode, SERVER_INFO_META_KEY, type McpHttpHandler } from '@modelcontextprotocol/server';
 import { NO_AUDIT, type AuditRecorder } from '../audit/index.js';
 import type { AuthManager } from '../auth/index.js';
-import type { Config } from '../config/index.js';
+import type { Config, ServerChange } from '../config/index.js';
 import type { Caller } from '../front-door/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { ConnectionPool, HealthMonitor } from '../upstream/index.js';
 import { localUser, principalKey, type Principal } from '../principal/index.js';
-import { ModernFace, PrincipalView } from '../session/index.js';
+import { ModernFace, PrincipalView, SERVER_INFO } from '../session/index.js';
 import type { ServerScope } from '../visibility/index.js';
+import { directModernCall, type DirectModernCall } from './modern-fast-path.js';
 import { isLoopbackHost } from './origin.js';
-import { scopeFor } from './scope.js';
+import { scopeFor, teamsKey } from './scope.js';
 
 /**
  * Who a 2026-07-28 request speaks for when switchboard has no front door. Such a request has no session to own its
@@ -41,6 +42,7 @@ export interface ModernEndpointOptions {
  */
 class PrincipalEndpoint {
   readonly face: ModernFace;
+  readonly view: PrincipalView;
   private readonly handler: McpHttpHandler;
   private readonly node: NodeMcpRequestHandler;
   /** Requests in flight, listen streams included; an endpoint is released only at zero. */
@@ -48,7 +50,7 @@ class PrincipalEndpoint {
   lastActivity = Date.now();
 
   constructor(principal: Principal | undefined, scope: ServerScope, options: ModernEndpointOptions) {
-    const view = new PrincipalView({
+    const view = this.view = new PrincipalView({
       ...options,
       principal,
       scope,
@@ -76,7 +78,40 @@ class PrincipalEndpoint {
     const body = req.body as { method?: unknown; params?: { notifications?: { resourceSubscriptions?: unknown } } } | undefined;
     const uris = body?.method === 'subscriptions/listen' ? body.params?.notifications?.resourceSubscriptions : undefined;
     if (Array.isArray(uris) && uris.every((uri) => typeof uri === 'string')) res.once('close', this.face.watchResources(uris));
+    const direct = directModernCall(req);
+    if (direct && this.view.routesTool(direct.params.name)) return this.answerDirectly(direct, res);
     await this.node(req, res, req.body);
+  }
+
+  /**
+   * One JSON object as the whole answer, as the SDK's handler would write it: the result with `resultType` and
+   * switchboard's serverInfo, or the JSON-RPC error of a handler (in-band: HTTP 200, or 400 for a capability the
+   * client lacks; the SDK's httpStatusForErrorCode). The client cancels by closing the request (2026-07-28).
+   */
+  private async answerDirectly(call: DirectModernCall, res: Response): Promise<void> {
+    const controller = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) controller.abort();
+    });
+    const id = JSON.stringify(call.id);
+    let status = 200;
+    let member: string;
+    try {
+      const result = await this.face.callDirect(call.params, {}, controller.signal);
+      if (controller.signal.aborted) return;
+      member = `"result":${JSON.stringify({ ...result, resultType: 'complete', _meta: { ...result._meta, [SERVER_INFO_META_KEY]: SERVER_INFO } })}`;
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      const code = (error as { code?: unknown }).code;
+      const known = error instanceof Error && Number.isSafeInteger(code);
+      const data = known ? (error as { data?: unknown }).data : undefined;
+      if (code === ProtocolErrorCode.MissingRequiredClientCapability) status = 400;
+      member = `"error":${JSON.stringify({ code: known ? code : ProtocolErrorCode.InternalError, message: known ? error.message : 'Internal error', ...(data !== undefined && { data }) })}`;
+    }
+    const body = `{"jsonrpc":"2.0","id":${id},${member}}`;
+    // With its length known the answer leaves in one write, not as chunks.
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
   }
 
   async close(): Promise<void> {
@@ -109,13 +144,18 @@ export class ModernEndpoint {
   handle(req: Request, res: Response, caller?: Caller): Promise<void> {
     const principal = caller?.principal ?? this.options.principal;
     const scope = scopeFor(this.options.config, this.options.audit ?? NO_AUDIT, caller, principal);
-    const key = `${principal ? principalKey(principal) : ''}\u0000${scope.servers.join(',')}`;
+    const key = `${principal ? principalKey(principal) : ''}\u0001${teamsKey(caller)}`;
     let endpoint = this.endpoints.get(key);
     if (!endpoint) {
       endpoint = new PrincipalEndpoint(principal, scope, this.options);
       this.endpoints.set(key, endpoint);
     }
     return endpoint.handle(req, res);
+  }
+
+  /** The configured servers changed: every principal's view follows. */
+  serversChanged(change: ServerChange): void {
+    for (const endpoint of this.endpoints.values()) endpoint.view.serversChanged(change);
   }
 
   /** How many principals have a view open (for tests and metrics). */
@@ -135,7 +175,7 @@ export class ModernEndpoint {
     for (const [key, endpoint] of this.endpoints) {
       if (endpoint.active > 0 || endpoint.lastActivity >= cutoff || endpoint.face.busy) continue;
       this.endpoints.delete(key);
-      this.options.logger.debug({ principal: key.startsWith('\u0000') ? 'nobody' : key.split(':')[0] }, 'idle modern view released');
+      this.options.logger.debug({ principal: key.startsWith('\u0001') ? 'nobody' : key.split(':')[0] }, 'idle modern view released');
       await endpoint.close().catch(() => {});
     }
   }

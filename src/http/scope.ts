@@ -10,9 +10,14 @@ export function viewerOf(caller: Caller | undefined): Viewer | undefined {
 }
 
 /**
- * The servers a view of `caller` offers, decided when the view starts: a legacy session keeps the teams of the user
- * who opened it. Without a front door (no caller) every server is public.
+ * The servers a view of `caller` offers: a legacy session keeps the teams of the user who opened it. Without a front
+ * door (no caller) every server is public.
  */
 export function scopeFor(config: Config, audit: AuditRecorder, caller: Caller | undefined, principal: Principal | undefined): ServerScope {
   return serverScope({ config, viewer: viewerOf(caller), audit, user: auditUser(caller?.principal ?? principal) });
+}
+
+/** What tells two callers' views apart besides the principal: the teams they see servers with. */
+export function teamsKey(caller: Caller | undefined): string {
+  return [...new Set(caller?.token.teams ?? [])].sort().join('\u0000');
 }

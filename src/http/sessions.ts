@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import { auditUser, NO_AUDIT, type AuditRecorder } from '../audit/index.js';
 import type { AuthManager } from '../auth/index.js';
-import type { Config } from '../config/index.js';
+import type { Config, ServerChange } from '../config/index.js';
 import type { Caller } from '../front-door/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
@@ -71,6 +71,11 @@ export class SessionRegistry {
     await session.server.connect(transport);
     await handle(transport);
     if (!this.entries.has(id)) await session.close({ forgetTokens: true });
+  }
+
+  /** The configured servers changed: every session's view follows. */
+  serversChanged(change: ServerChange): void {
+    for (const entry of this.entries.values()) entry.session.view.serversChanged(change);
   }
 
   /** Finds a live session's transport for `caller` and marks the session active. */

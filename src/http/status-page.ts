@@ -19,7 +19,8 @@ export interface StatusPageOptions {
 export function statusPage(options: StatusPageOptions): express.Router {
   const router = express.Router();
   // Only this exact route: the admin API under /admin/servers asks for a scope per action.
-  const gate = options.frontDoor?.gate({ scopes: [SERVERS_READ_SCOPE], resource: '/admin' });
+  // Like the admin API's read action, servers.read alone (not inboundAuth.requiredScopes, which is for /mcp).
+  const gate = options.frontDoor?.gate([SERVERS_READ_SCOPE]);
   router.get('/admin', ...(gate ? [gate] : []), (_req, res) => {
     res.set({
       'content-type': 'text/html; charset=utf-8',

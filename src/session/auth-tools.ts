@@ -52,6 +52,11 @@ export class AuthTools {
 
   constructor(private readonly auth: SignInState, private readonly host: AuthToolsHost) {}
 
+  /** The configured servers changed: the authenticate tool names are worked out again. */
+  serversChanged(): void {
+    this.authenticateNames = undefined;
+  }
+
   toolName(server: string): string {
     return publicName('authenticate', server, true, this.host.maxNameLength);
   }

@@ -9,6 +9,9 @@ const CAPABILITIES: ServerCapabilities = {
   completions: {},
 };
 
+/** How switchboard names itself to its clients (initialize, and each 2026-07-28 result's `_meta`). */
+export const SERVER_INFO = { name: 'switchboard', version: '0.1.0' };
+
 const INSTRUCTIONS = 'switchboard: the tools, prompts and resources of several MCP servers, each prefixed with its server name.';
 
 /**
@@ -31,7 +34,7 @@ export function directRelay(ctx: ServerContext): RelayContext {
  */
 export function createServerFace(view: PrincipalView, runner: RequestRunner, options: ConstructorParameters<typeof Server>[1] = {}): Server {
   const server = new Server(
-    { name: 'switchboard', version: '0.1.0' },
+    SERVER_INFO,
     { capabilities: CAPABILITIES, instructions: INSTRUCTIONS, ...options },
   );
   server.setRequestHandler('tools/list', () => view.listTools());

@@ -1,4 +1,5 @@
 export { Session, type SessionOptions } from './legacy.js';
 export { PrincipalView, type DownstreamFace, type RelayContext } from './view.js';
 export { ModernFace } from './modern.js';
+export { SERVER_INFO } from './handlers.js';
 export { serveOverStdio } from './stdio.js';

@@ -46,6 +46,9 @@ export class ModernFace implements DownstreamFace, RequestRunner {
   private readonly sealer = new Sealer(randomBytes(32).toString('base64url'));
   private readonly owner: string;
   private readonly watched = new Map<string, number>();
+  /** Calls answered without the SDK's server (src/http/modern-fast-path.ts), by relay key: their clients' capabilities. */
+  private readonly directCalls = new Map<string, ClientCapabilities>();
+  private nextDirectCall = 0;
 
   constructor(private readonly view: PrincipalView, private notifier: ServerNotifier = NO_LISTENERS) {
     this.owner = `mrtr request state\u0000${view.principal ? principalKey(view.principal) : 'nobody'}`;
@@ -104,6 +107,20 @@ export class ModernFace implements DownstreamFace, RequestRunner {
     await this.view.close({ forgetTokens: false });
   }
 
+  /**
+   * A tools/call whose client can be asked nothing (it declared no sampling, elicitation or roots): relayed straight,
+   * with no exchange. What an upstream asks during it is refused as the client's missing capability.
+   */
+  async callDirect(params: Parameters<PrincipalView['callTool']>[0], capabilities: ClientCapabilities, signal: AbortSignal) {
+    const key = `direct:${this.nextDirectCall++}`;
+    this.directCalls.set(key, capabilities);
+    try {
+      return await this.view.callTool(params, { signal, requestId: key });
+    } finally {
+      this.directCalls.delete(key);
+    }
+  }
+
   // --- RequestRunner: a relayed request may take several rounds ---
 
   async relayed<T>(ctx: ServerContext, work: (relay: RelayContext) => Promise<T>) {
@@ -141,6 +158,8 @@ export class ModernFace implements DownstreamFace, RequestRunner {
    * answer it with: the modern era has no server-to-client requests (2026-07-28 basic/patterns/mrtr).
    */
   forwardRequest(request: Request, options: { signal: AbortSignal; relatedRequestId?: RequestId }) {
+    const direct = options.relatedRequestId === undefined ? undefined : this.directCalls.get(String(options.relatedRequestId));
+    if (direct) return Promise.reject(new UnanswerableRequestError('missing-capability', missingCapability(request, direct) ?? request.method));
     const exchange = options.relatedRequestId === undefined ? undefined : this.exchanges.get(String(options.relatedRequestId));
     if (!exchange) {
       return Promise.reject(new UnanswerableRequestError('outside-call', request.method));

@@ -1,7 +1,7 @@
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { Server, ServerNotifier } from '@modelcontextprotocol/server';
 import type { AuthManager } from '../auth/index.js';
-import type { Config } from '../config/index.js';
+import type { Config, ServerChange } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { Session } from './legacy.js';
@@ -35,20 +35,26 @@ function notifierOf(server: Server): ServerNotifier {
  * instance, a modern first request a 2026-07-28 one). Either way the principal is the local user, whose sign-ins
  * outlive the process.
  */
-export function serveOverStdio(options: StdioOptions): { close(): Promise<void> } {
+export function serveOverStdio(options: StdioOptions): { serversChanged(change: ServerChange): void; close(): Promise<void> } {
   let legacy: Session | undefined;
   let modern: ModernFace | undefined;
+  let modernView: PrincipalView | undefined;
   const handle = serveStdio((ctx) => {
     if (ctx.era === 'legacy') {
       legacy ??= new Session({ ...options, id: 'stdio' });
       return legacy.server;
     }
-    modern ??= new ModernFace(new PrincipalView({ ...options, logger: options.logger.child({ principal: options.principal.kind }) }));
+    modernView ??= new PrincipalView({ ...options, logger: options.logger.child({ principal: options.principal.kind }) });
+    modern ??= new ModernFace(modernView);
     const server = modern.createServer();
     modern.publishTo(notifierOf(server));
     return server;
   }, { onerror: (error) => options.logger.debug({ error: error.message }, 'stdio message rejected') });
   return {
+    serversChanged: (change) => {
+      legacy?.view.serversChanged(change);
+      modernView?.serversChanged(change);
+    },
     close: async () => {
       await Promise.all([legacy?.close({ forgetTokens: false }), modern?.close()]);
       await handle.close();

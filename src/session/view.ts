@@ -1,5 +1,6 @@
 import {
   ProtocolErrorCode,
+  SERVER_INFO_META_KEY,
   type CallToolResult,
   type ClientCapabilities,
   type CompleteRequestParams,
@@ -13,8 +14,8 @@ import {
   type RequestId,
 } from '@modelcontextprotocol/server';
 import type { AuthManager, SignInState } from '../auth/index.js';
-import { publicUri, resultWithPublicUris, SessionCatalog, type Route } from '../catalog/index.js';
-import { isRemote, type Config } from '../config/index.js';
+import { publicUri, resultWithPublicUris, serverFilter, SessionCatalog, type Route, type ServerFilter } from '../catalog/index.js';
+import { isRemote, type Config, type ServerChange } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { principalKey, type Principal } from '../principal/index.js';
@@ -88,6 +89,8 @@ interface ServerSlot {
   prefix: boolean;
   connection: UpstreamConnection;
   own: boolean;
+  /** What the operator lets through of this server (config `tools`, `prompts`, `resources`). */
+  filter: ServerFilter | undefined;
 }
 
 let nextViewId = 0;
@@ -232,20 +235,48 @@ export class PrincipalView implements ConnectionUser {
   start(): void {
     if (this.startedValue || this.closed) return;
     this.startedValue = true;
-    for (const [name, serverConfig] of Object.entries(this.options.config.mcpServers)) {
-      if (this.options.scope && !this.options.scope.servers.includes(name)) continue;
-      const lease: LeaseRequest = { server: name, capabilities: this.clientCapabilities };
-      if (!isRemote(serverConfig) && serverConfig.isolation === 'session') lease.owner = `view:${this.id}`;
-      const connection = this.options.pool.acquire(lease, this);
-      const slot: ServerSlot = { name, prefix: serverConfig.prefix, connection, own: false };
-      this.slots.push(slot);
-      if (this.logLevel) void connection.setLogLevel(this, this.logLevel);
-    }
-    for (const slot of this.slots) {
-      const state = slot.connection.state;
-      if (this.auth && (state === 'auth_required' || state === 'reauth_required')) this.useOwnConnection(slot);
-    }
+    for (const name of this.offeredServers()) this.slots.push(this.lease(name));
+    for (const slot of this.slots) this.moveIfRefused(slot);
     this.onUpstreamChange(new Set(['tools', 'prompts', 'resources', 'resourceTemplates']));
+  }
+
+  /**
+   * The configuration changed (hot reload, the admin API): removed and reconfigured servers are let go, new and
+   * reconfigured ones leased, in config order; the client hears one list_changed. The pool has closed the connections
+   * of the old configurations already (src/switchboard.ts applies a change to the pool first).
+   */
+  serversChanged(change: ServerChange): void {
+    if (!this.startedValue || this.closed) return;
+    const gone = new Set([...change.removed, ...change.updated]);
+    for (const slot of this.slots.filter((s) => gone.has(s.name))) {
+      this.options.pool.release(slot.connection, this);
+      this.auth?.forget(slot.name);
+    }
+    const kept = new Map(this.slots.filter((s) => !gone.has(s.name)).map((s) => [s.name, s]));
+    this.slots.splice(0, this.slots.length, ...this.offeredServers().map((name) => kept.get(name) ?? this.lease(name)));
+    for (const slot of this.slots) this.moveIfRefused(slot);
+    this.authTools?.serversChanged();
+    this.onUpstreamChange(new Set(['tools', 'prompts', 'resources', 'resourceTemplates']));
+  }
+
+  /** The configured servers this view offers (its principal's visibility, src/visibility), in config order. */
+  private offeredServers(): string[] {
+    return Object.keys(this.options.config.mcpServers).filter((name) => this.options.scope?.offers(name) ?? true);
+  }
+
+  /** A server as this view starts on it: its shared connection, or one of the view's own for an isolated stdio server. */
+  private lease(name: string): ServerSlot {
+    const serverConfig = this.options.config.mcpServers[name]!;
+    const lease: LeaseRequest = { server: name, capabilities: this.clientCapabilities };
+    if (!isRemote(serverConfig) && serverConfig.isolation === 'session') lease.owner = `view:${this.id}`;
+    const connection = this.options.pool.acquire(lease, this);
+    if (this.logLevel) void connection.setLogLevel(this, this.logLevel);
+    return { name, prefix: serverConfig.prefix, connection, own: false, filter: serverFilter(serverConfig) };
+  }
+
+  private moveIfRefused(slot: ServerSlot): void {
+    const state = slot.connection.state;
+    if (this.auth && (state === 'auth_required' || state === 'reauth_required')) this.useOwnConnection(slot);
   }
 
   /**
@@ -286,7 +317,7 @@ export class PrincipalView implements ConnectionUser {
     // A state change alone can still change switchboard's own tools (authenticate_<server> comes and goes).
     if (ownToolsKey !== this.ownToolsKey) parts.add('tools');
     this.ownToolsKey = ownToolsKey;
-    this.catalog.rebuild(this.slots.map((s) => ({ connection: s.connection, prefix: s.prefix })), ownTools);
+    this.catalog.rebuild(this.slots.map((s) => ({ connection: s.connection, prefix: s.prefix, filter: s.filter })), ownTools);
     this.catalogVersion++;
     if (this.authStatusWatched && this.authTools) this.face?.resourceUpdated(AUTH_STATUS_URI);
     // Before its first listing the client has no list to refresh; that listing waits for connecting upstreams instead.
@@ -339,6 +370,11 @@ export class PrincipalView implements ConnectionUser {
 
 
   // --- requests from the client ---
+
+  /** Whether `name` is an upstream's tool this view routes now (switchboard's own tools are not). */
+  routesTool(name: string): boolean {
+    return this.started && this.catalog.tool(name) !== undefined;
+  }
 
   async listTools(): Promise<ListToolsResult> {
     await this.firstListWait();
@@ -500,7 +536,7 @@ export class PrincipalView implements ConnectionUser {
         },
       });
       if (result.isError === true) outcome = 'tool_error';
-      return result;
+      return withoutUpstreamServerInfo(result);
     } catch (error) {
       outcome = error instanceof UpstreamTimeoutError ? 'timeout'
         : error instanceof UpstreamUnavailableError ? 'unavailable'
@@ -512,6 +548,19 @@ export class PrincipalView implements ConnectionUser {
       this.options.metrics.upstreamLatency.observe({ server, method: request.method }, (performance.now() - started) / 1000);
     }
   }
+}
+
+/**
+ * MCP 2026-07-28: a result's `_meta["io.modelcontextprotocol/serverInfo"]` names the server that answered it. The
+ * upstream's names the upstream; the client's answer comes from switchboard, whose SDK names itself.
+ */
+function withoutUpstreamServerInfo<T extends { _meta?: Record<string, unknown> }>(result: T): T {
+  const meta = result._meta;
+  if (!meta || !(SERVER_INFO_META_KEY in meta)) return result;
+  const { [SERVER_INFO_META_KEY]: _upstream, ...rest } = meta;
+  if (Object.keys(rest).length > 0) return { ...result, _meta: rest };
+  const { _meta: _dropped, ...bare } = result;
+  return bare as T;
 }
 
 function toolError(text: string): CallToolResult {

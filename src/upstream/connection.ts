@@ -420,7 +420,7 @@ export class UpstreamConnection {
     if (this.lastChallenge) {
       if (this.stateValue === 'connected') this.lostToAuth();
       // Every call caught by the same refusal reports the sign-in state, not just the first one.
-      if (this.stateValue === 'auth_required' || this.stateValue === 'reauth_required') {
+      if (this.stateValue === 'auth_required' || this.stateValue === 'reauth_required' || this.options.credentials?.kind === 'static') {
         return new UpstreamUnavailableError(this.name, this.stateValue, this.detail);
       }
     }
@@ -732,9 +732,21 @@ export class UpstreamConnection {
 
   private lostToAuth(): void {
     const challenge = this.lastChallenge;
+    const credentials = this.options.credentials;
+    if (credentials?.kind === 'static') {
+      // The operator's own credentials were refused: a configuration problem, not a sign-in. Retried with backoff,
+      // so the server comes back once its credentials are accepted again.
+      const detail = `authentication failed: the server refused the configured credentials (HTTP ${challenge?.status ?? 401})`;
+      // One warning when it starts; the retries after it are debug noise.
+      this.logger[this.detail === detail ? 'debug' : 'warn']({ status: challenge?.status }, 'upstream refused the configured credentials');
+      void this.teardown();
+      this.setState('failed', detail, EMPTY_CATALOG);
+      this.retryIn(backoffDelay(this.attempt++, this.options.backoff));
+      return;
+    }
     this.logger.info({ status: challenge?.status }, 'upstream wants a sign-in');
     void this.teardown();
-    const state = this.options.credentials?.authState() ?? 'auth_required';
+    const state = credentials?.authState() ?? 'auth_required';
     this.setState(state, challenge?.status === 403 ? 'the server wants a wider scope' : 'the server wants a sign-in', EMPTY_CATALOG);
   }
 

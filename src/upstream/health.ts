@@ -1,4 +1,4 @@
-import type { Config } from '../config/index.js';
+import type { Config, ServerChange } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { ConnectionPool } from './pool.js';
 import type { UpstreamState } from './state.js';
@@ -38,21 +38,35 @@ function isHealthy(state: UpstreamState): boolean {
  */
 export class HealthMonitor {
   private readonly records = new Map<string, LastCheck>();
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly timers = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly config: Config, private readonly pool: ConnectionPool, private readonly logger: Logger) {}
 
   start(): void {
-    for (const [server, serverConfig] of Object.entries(this.config.mcpServers)) {
-      const interval = serverConfig.healthCheck?.intervalMs ?? this.config.healthCheck.intervalMs;
-      const timer = setInterval(() => void this.check(server), interval);
-      timer.unref();
-      this.timers.push(timer);
-    }
+    for (const server of Object.keys(this.config.mcpServers)) this.watch(server);
   }
 
   stop(): void {
-    for (const timer of this.timers.splice(0)) clearInterval(timer);
+    for (const timer of this.timers.values()) clearInterval(timer);
+    this.timers.clear();
+  }
+
+  /** The servers changed at run time: removed ones are no longer checked, new and changed ones from now on. */
+  serversChanged(change: ServerChange): void {
+    for (const server of [...change.removed, ...change.updated]) {
+      clearInterval(this.timers.get(server));
+      this.timers.delete(server);
+      this.records.delete(server);
+    }
+    for (const server of [...change.added, ...change.updated]) this.watch(server);
+  }
+
+  private watch(server: string): void {
+    const serverConfig = this.config.mcpServers[server];
+    if (!serverConfig || this.timers.has(server)) return;
+    const timer = setInterval(() => void this.check(server), serverConfig.healthCheck?.intervalMs ?? this.config.healthCheck.intervalMs);
+    timer.unref();
+    this.timers.set(server, timer);
   }
 
   /**

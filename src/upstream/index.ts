@@ -3,6 +3,6 @@ export { ConnectionPool, RELAYABLE_CAPABILITIES, type LeaseRequest } from './poo
 export { HealthMonitor, type ServerHealth } from './health.js';
 export { UpstreamRequestError, UpstreamTimeoutError, UpstreamUnavailableError } from './errors.js';
 export { MemoryEraVerdicts, type EraVerdictCache } from './verdicts.js';
-export type { AuthChallenge, UpstreamCredentials } from './fetch.js';
+export { createUpstreamFetch, type AuthChallenge, type SignInCredentials, type StaticCredentials, type UpstreamCredentials } from './fetch.js';
 export { EMPTY_CATALOG, type CatalogPart, type UpstreamCatalog, type UpstreamState } from './state.js';
 export { backoffDelay, type BackoffPolicy } from './backoff.js';

@@ -1,8 +1,8 @@
 import type { ClientCapabilities } from '@modelcontextprotocol/client';
-import type { Config } from '../config/index.js';
+import type { Config, ServerChange } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { UpstreamConnection, type ConnectionUser } from './connection.js';
-import type { UpstreamCredentials } from './fetch.js';
+import type { StaticCredentials, UpstreamCredentials } from './fetch.js';
 import type { UpstreamState } from './state.js';
 import type { EraVerdictCache } from './verdicts.js';
 
@@ -16,7 +16,8 @@ export interface LeaseRequest {
   server: string;
   /**
    * Whom the connection authenticates as: a principal key (its credentials are that principal's), or a view's own id
-   * for a stdio server with `isolation: session`. Absent: the server's shared connection, with static headers only.
+   * for a stdio server with `isolation: session`. Absent: the server's shared connection, with static headers and the
+   * server's static credentials (`auth.type` bearer, basic, headers, query, client_credentials) only.
    */
   owner?: string;
   credentials?: UpstreamCredentials;
@@ -48,12 +49,31 @@ export class ConnectionPool {
   private readonly entries = new Map<string, Entry>();
   private readonly byConnection = new Map<UpstreamConnection, Entry>();
   private closed = false;
+  private warmed = false;
 
-  constructor(private readonly config: Config, private readonly logger: Logger, private readonly verdicts?: EraVerdictCache) {}
+  /** `staticCredentials`: the operator's credentials of a server, which its shared connection uses for everyone. */
+  constructor(
+    private readonly config: Config,
+    private readonly logger: Logger,
+    private readonly verdicts?: EraVerdictCache,
+    private readonly staticCredentials: (server: string) => StaticCredentials | undefined = () => undefined,
+  ) {}
 
   /** Opens the shared connection of every server now, in parallel, and keeps them: /readyz reports them. */
   warm(): void {
+    this.warmed = true;
     for (const server of Object.keys(this.config.mcpServers)) this.entry({ server, capabilities: {} }).keep = true;
+  }
+
+  /**
+   * The configuration changed (src/config ServerSet): every connection to a removed or reconfigured server closes (its
+   * users see it closed and let it go, see the views), and a warmed pool opens the shared connection of new ones.
+   */
+  serversChanged(change: ServerChange): void {
+    const gone = new Set([...change.removed, ...change.updated]);
+    for (const entry of [...this.entries.values()]) if (gone.has(entry.connection.name)) this.drop(entry);
+    if (!this.warmed || this.closed) return;
+    for (const server of [...change.added, ...change.updated]) this.entry({ server, capabilities: {} }).keep = true;
   }
 
   /** The connection for `request`, opened if there is none, with `user` attached to it. */
@@ -131,7 +151,7 @@ export class ConnectionPool {
       config,
       logger: this.logger,
       capabilities: request.capabilities,
-      credentials: request.credentials,
+      credentials: request.credentials ?? (request.owner === undefined ? this.staticCredentials(request.server) : undefined),
       backoff: { initialMs: this.config.reconnect.initialDelayMs, maxMs: this.config.reconnect.maxDelayMs },
       verdicts: this.verdicts,
     });
@@ -143,6 +163,7 @@ export class ConnectionPool {
   }
 
   private drop(entry: Entry): void {
+    clearTimeout(entry.idleTimer);
     if (this.entries.get(entry.key) !== entry) return;
     this.entries.delete(entry.key);
     this.byConnection.delete(entry.connection);

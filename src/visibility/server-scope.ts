@@ -1,12 +1,15 @@
 import type { AuditRecorder } from '../audit/index.js';
 import type { Config } from '../config/index.js';
-import { visibleServers, type Viewer } from './visible-servers.js';
+import { maySee, type Viewer } from './visible-servers.js';
 
 export type Offering = 'tool' | 'prompt' | 'resource';
 
-/** The servers one view offers, and what it does when asked for something it does not offer. */
+/**
+ * The servers one view offers, and what it does when asked for something it does not offer. It reads the servers as
+ * they are now: servers added, changed or removed at run time (hot reload, the admin API) are seen at once.
+ */
 export interface ServerScope {
-  readonly servers: readonly string[];
+  offers(server: string): boolean;
   /**
    * A name or URI the view does not offer was asked for. The answer is the same as for any unknown name (no hint that
    * the server exists); when the name is one of a server the viewer may not see, the denial is audited.
@@ -25,12 +28,14 @@ export interface ScopeOptions {
 
 /** The scope of a view of `viewer`: the servers it may see, and audited refusals of the others' names. */
 export function serverScope(options: ScopeOptions): ServerScope {
-  const servers = visibleServers(options.config, options.viewer);
-  const hidden = Object.keys(options.config.mcpServers).filter((name) => !servers.includes(name));
+  const offers = (name: string) => {
+    const server = options.config.mcpServers[name];
+    return server !== undefined && maySee(server, options.viewer);
+  };
   return {
-    servers,
+    offers,
     notOffered(kind, requested) {
-      const server = hidden.find((name) => namesOf(name, kind, requested));
+      const server = Object.keys(options.config.mcpServers).find((name) => !offers(name) && namesOf(name, kind, requested));
       if (server === undefined) return;
       options.audit.record({ user: options.user, action: 'access', resourceType: kind, resourceId: requested, outcome: 'denied', reason: `the server "${server}" is not visible to this user` });
     },

@@ -10,10 +10,17 @@ import { fetchDocument, Fields } from './document.js';
 import { openGuardedFetch } from './guarded-fetch.js';
 import { checkUrl, type FetchPolicy } from './policy.js';
 
-export interface AuthorizationServerMetadata {
+/** What a grant without a browser (client_credentials) needs of an authorization server. */
+export interface TokenEndpointMetadata {
   issuer: string;
-  authorizationEndpoint: string;
   tokenEndpoint: string;
+  tokenEndpointAuthMethodsSupported?: string[];
+  /** The whole document (e.g. for openid-client's `new Configuration(raw, ...)`); its endpoint URLs are all checked. */
+  raw: Record<string, unknown>;
+}
+
+export interface AuthorizationServerMetadata extends TokenEndpointMetadata {
+  authorizationEndpoint: string;
   registrationEndpoint?: string;
   revocationEndpoint?: string;
   scopesSupported?: string[];
@@ -21,9 +28,6 @@ export interface AuthorizationServerMetadata {
   codeChallengeMethodsSupported: string[];
   clientIdMetadataDocumentSupported: boolean;
   authorizationResponseIssParameterSupported: boolean;
-  tokenEndpointAuthMethodsSupported?: string[];
-  /** The whole document (e.g. for openid-client's `new Configuration(raw, ...)`); its endpoint URLs are all checked. */
-  raw: Record<string, unknown>;
 }
 
 /** Every metadata field that names a URL our client or the user's browser contacts (RFC 8414 section 2, OIDC Discovery section 3, RFC 8628, RFC 9126, RFC 9728). */
@@ -47,13 +51,27 @@ const ENDPOINT_FIELDS = [
  * error, not a reason to try the next candidate).
  */
 export async function discoverAuthorizationServer(issuer: string, policy: FetchPolicy): Promise<AuthorizationServerMetadata> {
+  const found = await findDocument(issuer, policy);
+  return validate(found.document, found.source, { exactly: issuer }, policy);
+}
+
+/**
+ * The same discovery for the client_credentials grant (RFC 6749 §4.4): the token endpoint is all it needs, so neither
+ * an authorization endpoint nor PKCE (a code grant's protection) is required. Issuer and endpoints are checked alike.
+ */
+export async function discoverTokenEndpoint(issuer: string, policy: FetchPolicy): Promise<TokenEndpointMetadata> {
+  const found = await findDocument(issuer, policy);
+  return validateTokenEndpoint(new Fields(found.document, found.source), found.source, { exactly: issuer }, policy);
+}
+
+async function findDocument(issuer: string, policy: FetchPolicy): Promise<{ document: Record<string, unknown>; source: URL }> {
   const issuerUrl = parseIssuer(issuer, policy);
   const candidates = candidateUrls(issuerUrl);
   const fetcher = openGuardedFetch(policy);
   try {
     for (const candidate of candidates) {
       const outcome = await fetchDocument(fetcher.fetch, candidate);
-      if (outcome.found) return validate(outcome.document, candidate, { exactly: issuer }, policy);
+      if (outcome.found) return { document: outcome.document, source: candidate };
     }
   } finally {
     await fetcher.close();
@@ -137,22 +155,11 @@ type ExpectedIssuer = { exactly: string } | { sameOriginAs: string };
 
 function validate(document: Record<string, unknown>, source: URL, expected: ExpectedIssuer, policy: FetchPolicy): AuthorizationServerMetadata {
   const fields = new Fields(document, source);
-  // RFC 8414 section 3.3 / OIDC Discovery section 4.3: the issuer must be identical, character for character, to the
-  // one we looked up; otherwise the document may impersonate another server (mix-up attacks).
-  const documentIssuer = fields.requiredString('issuer');
-  if ('exactly' in expected && documentIssuer !== expected.exactly) throw new IssuerMismatchError(expected.exactly, documentIssuer, source);
-  if ('sameOriginAs' in expected) {
-    // RFC 8414 section 2: a URL without query or fragment; here also on the origin that served the document.
-    const parsed = URL.canParse(documentIssuer) ? new URL(documentIssuer) : undefined;
-    if (!parsed || parsed.origin !== expected.sameOriginAs || parsed.search !== '' || documentIssuer.includes('#') || documentIssuer.includes('?')) {
-      throw new IssuerMismatchError(expected.sameOriginAs, documentIssuer, source);
-    }
-  }
-  const issuer = documentIssuer;
+  const issuer = checkIssuer(fields, source, expected);
 
   // RFC 8414 section 2: authorization_endpoint and token_endpoint are required for the code grant we use.
   const authorizationEndpoint = fields.requiredString('authorization_endpoint');
-  const tokenEndpoint = fields.requiredString('token_endpoint');
+  fields.requiredString('token_endpoint');
 
   // MCP 2025-11-25 Authorization Code Protection: clients MUST verify PKCE support from metadata and refuse to
   // proceed when code_challenge_methods_supported is absent (for OIDC Discovery too); S256 is the method we use.
@@ -161,6 +168,28 @@ function validate(document: Record<string, unknown>, source: URL, expected: Expe
     throw new PkceNotSupportedError(issuer);
   }
 
+  const base = validateTokenEndpoint(fields, source, expected, policy);
+  const registrationEndpoint = fields.optionalString('registration_endpoint');
+  const revocationEndpoint = fields.optionalString('revocation_endpoint');
+  const scopesSupported = fields.optionalStringArray('scopes_supported');
+  return {
+    ...base,
+    authorizationEndpoint,
+    ...(registrationEndpoint !== undefined ? { registrationEndpoint } : {}),
+    ...(revocationEndpoint !== undefined ? { revocationEndpoint } : {}),
+    ...(scopesSupported !== undefined ? { scopesSupported } : {}),
+    codeChallengeMethodsSupported,
+    // MCP 2025-11-25 Client ID Metadata Documents (Discovery).
+    clientIdMetadataDocumentSupported: fields.optionalBoolean('client_id_metadata_document_supported') ?? false,
+    // RFC 9207 section 3.
+    authorizationResponseIssParameterSupported: fields.optionalBoolean('authorization_response_iss_parameter_supported') ?? false,
+  };
+}
+
+/** The issuer, the token endpoint and every endpoint against the fetch policy: what any grant relies on. */
+function validateTokenEndpoint(fields: Fields, source: URL, expected: ExpectedIssuer, policy: FetchPolicy): TokenEndpointMetadata {
+  const issuer = checkIssuer(fields, source, expected);
+  const tokenEndpoint = fields.requiredString('token_endpoint');
   // Every endpoint is checked against the fetch policy now: a public server must not route the token request, the
   // registration or the user's browser to a private address or a non-http scheme.
   for (const name of ENDPOINT_FIELDS) {
@@ -175,24 +204,21 @@ function validate(document: Record<string, unknown>, source: URL, expected: Expe
       fields.endpoint(policy, `mtls_endpoint_aliases.${name.slice(0, 64)}`, aliasFields.requiredString(name));
     }
   }
-
-  const registrationEndpoint = fields.optionalString('registration_endpoint');
-  const revocationEndpoint = fields.optionalString('revocation_endpoint');
-  const scopesSupported = fields.optionalStringArray('scopes_supported');
   const tokenEndpointAuthMethodsSupported = fields.optionalStringArray('token_endpoint_auth_methods_supported');
-  return {
-    issuer: documentIssuer,
-    authorizationEndpoint,
-    tokenEndpoint,
-    ...(registrationEndpoint !== undefined ? { registrationEndpoint } : {}),
-    ...(revocationEndpoint !== undefined ? { revocationEndpoint } : {}),
-    ...(scopesSupported !== undefined ? { scopesSupported } : {}),
-    codeChallengeMethodsSupported,
-    // MCP 2025-11-25 Client ID Metadata Documents (Discovery).
-    clientIdMetadataDocumentSupported: fields.optionalBoolean('client_id_metadata_document_supported') ?? false,
-    // RFC 9207 section 3.
-    authorizationResponseIssParameterSupported: fields.optionalBoolean('authorization_response_iss_parameter_supported') ?? false,
-    ...(tokenEndpointAuthMethodsSupported !== undefined ? { tokenEndpointAuthMethodsSupported } : {}),
-    raw: document,
-  };
+  return { issuer, tokenEndpoint, ...(tokenEndpointAuthMethodsSupported !== undefined ? { tokenEndpointAuthMethodsSupported } : {}), raw: fields.document };
+}
+
+function checkIssuer(fields: Fields, source: URL, expected: ExpectedIssuer): string {
+  // RFC 8414 section 3.3 / OIDC Discovery section 4.3: the issuer must be identical, character for character, to the
+  // one we looked up; otherwise the document may impersonate another server (mix-up attacks).
+  const documentIssuer = fields.requiredString('issuer');
+  if ('exactly' in expected && documentIssuer !== expected.exactly) throw new IssuerMismatchError(expected.exactly, documentIssuer, source);
+  if ('sameOriginAs' in expected) {
+    // RFC 8414 section 2: a URL without query or fragment; here also on the origin that served the document.
+    const parsed = URL.canParse(documentIssuer) ? new URL(documentIssuer) : undefined;
+    if (!parsed || parsed.origin !== expected.sameOriginAs || parsed.search !== '' || documentIssuer.includes('#') || documentIssuer.includes('?')) {
+      throw new IssuerMismatchError(expected.sameOriginAs, documentIssuer, source);
+    }
+  }
+  return documentIssuer;
 }

@@ -48,7 +48,7 @@ function isJsonMediaType(contentType: string | null): boolean {
 /** Field readers: each throws InvalidMetadataError naming the field, never echoing its value. */
 export class Fields {
   constructor(
-    private readonly document: JsonObject,
+    readonly document: JsonObject,
     private readonly source: URL,
   ) {}
 

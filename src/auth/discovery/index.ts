@@ -13,5 +13,5 @@ export { parseWwwAuthenticate, type BearerChallenge } from './www-authenticate.j
 export { fetchPolicyFor, type FetchPolicy, type FetchPolicyOptions } from './policy.js';
 export { createGuardedFetch } from './guarded-fetch.js';
 export { discoverProtectedResource, type ProtectedResourceMetadata } from './protected-resource.js';
-export { discoverAuthorizationServer, discoverLegacyAuthorizationServer, type AuthorizationServerMetadata } from './authorization-server.js';
+export { discoverAuthorizationServer, discoverLegacyAuthorizationServer, discoverTokenEndpoint, type AuthorizationServerMetadata, type TokenEndpointMetadata } from './authorization-server.js';
 export { classifyAddress } from './address.js';

@@ -1,0 +1,82 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { Config, ServerConfig } from './schema.js';
+
+/** What one change of the server set did: names added, removed, and kept with another configuration. */
+export interface ServerChange {
+  added: string[];
+  removed: string[];
+  updated: string[];
+}
+
+export function isEmptyChange(change: ServerChange): boolean {
+  return change.added.length === 0 && change.removed.length === 0 && change.updated.length === 0;
+}
+
+/**
+ * The servers switchboard fronts, as they are now: the one writer of `config.mcpServers`, which everyone else reads.
+ * Hot reload and the admin API change it here; the caller hands the returned change to whoever must react (the
+ * connection pool, the views, the auth layer: see src/switchboard.ts). The order of the entries is kept, since the
+ * later server in config order gives way on a name collision (src/catalog).
+ */
+export class ServerSet {
+  /** Servers added through the admin API; the others come from the configuration file. */
+  private readonly runtime = new Set<string>();
+
+  constructor(private readonly config: Config) {}
+
+  /** Whether a server was added at run time (the admin API manages those; the file, the others). */
+  isRuntime(name: string): boolean {
+    return this.runtime.has(name);
+  }
+
+  /** The configuration file changed: its servers become `fromFile`; servers added at run time stay. */
+  replaceFromFile(fromFile: Record<string, ServerConfig>): ServerChange {
+    const kept = Object.fromEntries(Object.entries(this.config.mcpServers).filter(([name]) => this.runtime.has(name) && !(name in fromFile)));
+    for (const name of Object.keys(fromFile)) this.runtime.delete(name);
+    return this.replace({ ...fromFile, ...kept });
+  }
+
+  /** Adds or changes a server at run time. */
+  putRuntime(name: string, server: ServerConfig): ServerChange {
+    this.runtime.add(name);
+    return this.put(name, server);
+  }
+
+  removeRuntime(name: string): ServerChange {
+    this.runtime.delete(name);
+    return this.remove(name);
+  }
+
+  get(name: string): ServerConfig | undefined {
+    return this.config.mcpServers[name];
+  }
+
+  names(): string[] {
+    return Object.keys(this.config.mcpServers);
+  }
+
+  /** The whole set becomes `next`. */
+  private replace(next: Record<string, ServerConfig>): ServerChange {
+    const current = this.config.mcpServers;
+    const change: ServerChange = { added: [], removed: [], updated: [] };
+    for (const name of Object.keys(current)) if (!(name in next)) change.removed.push(name);
+    for (const [name, server] of Object.entries(next)) {
+      if (!(name in current)) change.added.push(name);
+      else if (!isDeepStrictEqual(current[name], server)) change.updated.push(name);
+    }
+    if (isEmptyChange(change)) return change;
+    for (const name of Object.keys(current)) delete current[name];
+    Object.assign(current, next);
+    return change;
+  }
+
+  /** Adds a server, or replaces one's configuration (at its place in the order). */
+  private put(name: string, server: ServerConfig): ServerChange {
+    return this.replace({ ...this.config.mcpServers, [name]: server });
+  }
+
+  private remove(name: string): ServerChange {
+    const { [name]: _removed, ...rest } = this.config.mcpServers;
+    return this.replace(rest);
+  }
+}
