@@ -143,11 +143,10 @@ export class ModernEndpoint {
    */
   handle(req: Request, res: Response, caller?: Caller): Promise<void> {
     const principal = caller?.principal ?? this.options.principal;
-    const scope = scopeFor(this.options.config, this.options.audit ?? NO_AUDIT, caller, principal);
     const key = `${principal ? principalKey(principal) : ''}\u0001${teamsKey(caller)}`;
     let endpoint = this.endpoints.get(key);
     if (!endpoint) {
-      endpoint = new PrincipalEndpoint(principal, scope, this.options);
+      endpoint = new PrincipalEndpoint(principal, scopeFor(this.options.config, this.options.audit ?? NO_AUDIT, caller, principal), this.options);
       this.endpoints.set(key, endpoint);
     }
     return endpoint.handle(req, res);
