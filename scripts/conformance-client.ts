@@ -50,6 +50,12 @@ const contextSchema = z.looseObject({
   /** auth/client-credentials-jwt: the key to sign RFC 7523 client assertions with, and its algorithm. */
   private_key_pem: z.string().min(1).optional(),
   signing_algorithm: z.string().min(1).optional(),
+  // Cross-app access (auth/cross-app-access-complete-flow): the enterprise IdP, switchboard's client there, and the
+  // user's ID token from their single sign-on, which switchboard exchanges at the IdP for an ID-JAG.
+  idp_issuer: z.string().min(1).optional(),
+  idp_token_endpoint: z.string().min(1).optional(),
+  idp_client_id: z.string().min(1).optional(),
+  idp_id_token: z.string().min(1).optional(),
 });
 
 function scenarioContext(): z.infer<typeof contextSchema> {
@@ -175,6 +181,7 @@ function upstreamAuth(context: z.infer<typeof contextSchema>, keyFile: string): 
       clientMetadataUrl: CLIENT_METADATA_URL,
       ...(context.client_id ? { clientId: context.client_id } : {}),
       ...(context.client_secret ? { clientSecret: context.client_secret } : {}),
+      ...(context.idp_id_token ? { crossAppAccess: true } : {}),
     };
   }
   if (!context.client_id) throw new Error('the scenario context names no client_id');
@@ -189,13 +196,29 @@ async function run(serverUrl: string): Promise<boolean> {
   const context = scenarioContext();
   const keyDir = mkdtempSync(join(tmpdir(), 'switchboard-conformance-'));
   try {
-    return await runWith(serverUrl, upstreamAuth(context, join(keyDir, 'client-key.pem')));
+    return await runWith(serverUrl, upstreamAuth(context, join(keyDir, 'client-key.pem')), crossAppAccess(context));
   } finally {
     rmSync(keyDir, { recursive: true, force: true });
   }
 }
 
-async function runWith(serverUrl: string, auth: Record<string, unknown>): Promise<boolean> {
+/**
+ * auth/cross-app-access-complete-flow (SEP-990): without a front door switchboard has one user, and the scenario's ID
+ * token is theirs (what an operator configures as `crossAppAccess.idToken`), with switchboard's client at the IdP.
+ */
+function crossAppAccess(context: z.infer<typeof contextSchema>): Record<string, unknown> {
+  if (!context.idp_id_token || !context.idp_issuer || !context.idp_client_id) return {};
+  return {
+    crossAppAccess: {
+      idp: context.idp_issuer,
+      clientId: context.idp_client_id,
+      idToken: context.idp_id_token,
+      ...(context.idp_token_endpoint ? { tokenEndpoint: context.idp_token_endpoint } : {}),
+    },
+  };
+}
+
+async function runWith(serverUrl: string, auth: Record<string, unknown>, topLevel: Record<string, unknown>): Promise<boolean> {
   const config = parseConfig({
     mcpServers: {
       [SERVER]: {
@@ -205,6 +228,7 @@ async function runWith(serverUrl: string, auth: Record<string, unknown>): Promis
         auth,
       },
     },
+    ...topLevel,
     store: { url: 'memory:' },
     http: { host: '127.0.0.1', port: 0 },
     sessions: { firstListWaitMs: 10_000 },

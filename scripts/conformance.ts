@@ -348,12 +348,16 @@ const runServerMode: ModeRunner = async (options) => {
 /**
  * The client suites that concern switchboard: its upstream OAuth client (authorization code flow). `core` (plain
  * client behaviour such as SSE retry and elicitation defaults, which concern switchboard's downstream clients) is not
- * run, and of `extensions` only the client credentials grant, which switchboard uses for `auth.type:
- * client_credentials` (cross-app access it does not do): CLIENT_EXTENSION_SCENARIOS, run one by one.
+ * run, and of `extensions` the grants switchboard uses: client credentials (`auth.type: client_credentials`) and
+ * cross-app access (`crossAppAccess`): CLIENT_EXTENSION_SCENARIOS, run one by one.
  */
 const CLIENT_SUITES = ['auth', 'backcompat', 'draft'] as const;
-/** Extension scenarios (SEP-1046, io.modelcontextprotocol/oauth-client-credentials), in 0.1.16 and 0.2.x alike. */
-const CLIENT_EXTENSION_SCENARIOS = ['auth/client-credentials-basic', 'auth/client-credentials-jwt'] as const;
+/**
+ * Extension scenarios: SEP-1046 (io.modelcontextprotocol/oauth-client-credentials), in 0.1.16 and 0.2.x alike, and
+ * SEP-990 cross-app access, `auth/cross-app-access-complete-flow` in 0.1.16 (0.2.x names it
+ * `auth/enterprise-managed-authorization`).
+ */
+const CLIENT_EXTENSION_SCENARIOS = ['auth/client-credentials-basic', 'auth/client-credentials-jwt', 'auth/cross-app-access-complete-flow'] as const;
 /** The suite starts every scenario of a suite at once, each with its own switchboard; on 2 busy cores that is slow. */
 const CLIENT_TIMEOUT_MS = 120_000;
 

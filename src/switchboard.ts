@@ -152,6 +152,7 @@ export async function serveHttp(config: Config, logger: Logger, options: ServeOp
   const app = createHttpApp({
     frontDoor,
     admin,
+    identityAssertions: auth.identityAssertions,
     config,
     logger,
     metrics,

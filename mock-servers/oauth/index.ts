@@ -15,6 +15,7 @@ export type {
   ClientAuthMethod,
   ClientRecord,
   ClientSource,
+  IdJagRecord,
   GrantType,
   IssuedAccessToken,
   IssuedRefreshToken,

@@ -4,6 +4,7 @@ import type {
   AuthServerCounts,
   AuthServerState,
   ClientRecord,
+  IdJagRecord,
   IssuedAccessToken,
   IssuedRefreshToken,
   RegistrationRecord,
@@ -31,6 +32,8 @@ export interface AuthServerSnapshot {
   lastAuthorizationRequest: AuthorizationRequestRecord | undefined;
   tokenRequests: TokenRequestRecord[];
   lastTokenRequest: TokenRequestRecord | undefined;
+  /** ID-JAGs issued as an IdP (cross-app access), in order. */
+  idJags: IdJagRecord[];
   pendingFailures: Partial<Record<FailureEndpoint, number>>;
 }
 
@@ -54,11 +57,12 @@ export function takeSnapshot(state: AuthServerState, pendingFailures: Partial<Re
     lastAuthorizationRequest: authorizationRequests.at(-1),
     tokenRequests,
     lastTokenRequest: tokenRequests.at(-1),
+    idJags: copy(state.idJags),
     pendingFailures,
   };
 }
 
-const SECRET_PARAMS = ['client_secret', 'refresh_token', 'token', 'client_assertion'];
+const SECRET_PARAMS = ['client_secret', 'refresh_token', 'token', 'client_assertion', 'subject_token', 'assertion'];
 
 /**
  * The snapshot as served over HTTP at /_test/: raw tokens and client secrets

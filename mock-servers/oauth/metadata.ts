@@ -1,3 +1,5 @@
+import { ID_JAG_TOKEN_TYPE } from './cross-app-access.js';
+import { JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT } from './state.js';
 import type { MetadataEndpoint, ResolvedAuthServerOptions } from './options.js';
 
 export interface AuthServerEndpoints {
@@ -46,7 +48,10 @@ export function buildMetadata(issuer: string, options: ResolvedAuthServerOptions
     jwks_uri: endpoints.jwks,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', TOKEN_EXCHANGE_GRANT, JWT_BEARER_GRANT],
+    // draft-ietf-oauth-identity-assertion-authz-grant section 7 (IdP) and the MCP extension's section 6 (resource AS).
+    identity_chaining_requested_token_types_supported: [ID_JAG_TOKEN_TYPE],
+    authorization_grant_profiles_supported: ['urn:ietf:params:oauth:grant-profile:id-jag'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     introspection_endpoint_auth_methods_supported: ['none'],

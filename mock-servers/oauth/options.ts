@@ -52,6 +52,17 @@ export interface MockAuthServerOptions {
   scopesSupported?: string[];
   /** Which discovery URLs answer. Default: all of them. */
   metadataEndpoints?: MetadataEndpoint[];
+  /**
+   * Cross-app access, as the resource authorization server: issuers (IdPs) whose ID-JAGs the JWT bearer grant accepts
+   * (their keys at `{issuer}/jwks`, the mock's own layout). Default: none, so the grant is refused.
+   */
+  trustedIdps?: string[];
+  /**
+   * Cross-app access, as the IdP: the `client_id` to put into an ID-JAG per audience (the requesting client's id at that
+   * resource authorization server, draft-ietf-oauth-identity-assertion-authz-grant section 5). Default: the id of the
+   * client that asked for it.
+   */
+  idJagClientIds?: Record<string, string>;
   /** Structured logger; default silent. Tokens, codes, verifiers and secrets are never logged. */
   logger?: Logger;
 }
@@ -74,6 +85,8 @@ export interface ResolvedAuthServerOptions {
   metadataOverrides: Record<string, unknown>;
   scopesSupported: string[] | undefined;
   metadataEndpoints: MetadataEndpoint[];
+  trustedIdps: string[];
+  idJagClientIds: Record<string, string>;
 }
 
 export function resolveOptions(options: MutableAuthServerOptions): ResolvedAuthServerOptions {
@@ -92,6 +105,8 @@ export function resolveOptions(options: MutableAuthServerOptions): ResolvedAuthS
     metadataOverrides: options.metadataOverrides ?? {},
     scopesSupported: options.scopesSupported,
     metadataEndpoints: options.metadataEndpoints ?? ['oauth', 'oidc', 'oidc-appended'],
+    trustedIdps: options.trustedIdps ?? [],
+    idJagClientIds: options.idJagClientIds ?? {},
   };
 }
 
@@ -130,6 +145,8 @@ export const mutableOptionsSchema = z
     metadataOverrides: z.record(z.string(), z.unknown()),
     scopesSupported: z.array(z.string()),
     metadataEndpoints: z.array(z.enum(['oauth', 'oidc', 'oidc-appended'])),
+    trustedIdps: z.array(z.string()),
+    idJagClientIds: z.record(z.string(), z.string()),
   })
   .partial()
   .strict();

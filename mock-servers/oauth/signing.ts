@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
 
 interface SigningKey {
   privateKey: CryptoKey;
@@ -32,9 +32,15 @@ export class TokenSigner {
     return this.keys[this.keys.length - 1]!;
   }
 
-  /** Signs an RFC 9068 JWT access token (`typ: at+jwt`). */
-  async sign(claims: Record<string, unknown>): Promise<string> {
-    return new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: this.current.kid }).sign(this.current.privateKey);
+  /** Signs an RFC 9068 JWT access token (`typ: at+jwt`), or another JWT of this server (an ID-JAG: `oauth-id-jag+jwt`). */
+  async sign(claims: Record<string, unknown>, typ = 'at+jwt'): Promise<string> {
+    return new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ, kid: this.current.kid }).sign(this.current.privateKey);
+  }
+
+  /** Verifies a JWT this server signed (any of its keys); throws when it did not, or when it expired at `now`. */
+  async verify(token: string, now: number): Promise<{ payload: JWTPayload; typ: string | undefined }> {
+    const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(this.jwks()), { currentDate: new Date(now * 1000), algorithms: ['ES256'] });
+    return { payload, typ: protectedHeader.typ };
   }
 
   async rotate(): Promise<string> {

@@ -5,7 +5,11 @@ import type { TokenSigner } from './signing.js';
 
 export type ClientSource = 'preregistered' | 'dcr' | 'cimd';
 export type ClientAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post';
-export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
+export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials' | typeof JWT_BEARER_GRANT;
+
+/** RFC 8693 section 2.1 and RFC 7523 section 2.1 grant types (cross-app access: ID-JAG out, ID-JAG in). */
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
 export interface ClientRecord {
   clientId: string;
@@ -106,6 +110,22 @@ export interface RegistrationRecord {
   error?: string;
 }
 
+/** An ID-JAG this server issued as an IdP (cross-app access); the grant itself is not kept. */
+export interface IdJagRecord {
+  at: number;
+  jti: string;
+  sub: string;
+  /** The resource authorization server it is for. */
+  audience: string;
+  resource?: string;
+  scope: string;
+  /** The `client_id` claim: the client at the resource authorization server. */
+  clientId: string;
+  /** The client that asked for it here. */
+  requestedBy: string;
+  subjectTokenType: string;
+}
+
 export interface AuthServerCounts {
   authorizationRequests: number;
   /** Token requests received, by `grant_type` (including failed ones). */
@@ -139,6 +159,7 @@ export class AuthServerState {
   readonly tokenRequests: TokenRequestRecord[] = [];
   readonly registrations: RegistrationRecord[] = [];
   readonly cimdFetches: string[] = [];
+  readonly idJags: IdJagRecord[] = [];
   /** Grants (token families) revoked as a whole, e.g. after refresh-token reuse. */
   readonly revokedGrants = new Set<string>();
   readonly counts: AuthServerCounts = {
@@ -157,7 +178,7 @@ export class AuthServerState {
   constructor(
     readonly issuer: string,
     readonly clock: MockClock,
-    private readonly signer: TokenSigner,
+    readonly signer: TokenSigner,
     private readonly options: () => ResolvedAuthServerOptions,
   ) {}
 
@@ -168,7 +189,8 @@ export class AuthServerState {
         ...(c.clientSecret !== undefined ? { clientSecret: c.clientSecret } : {}),
         redirectUris: [...c.redirectUris],
         tokenEndpointAuthMethod: c.clientSecret !== undefined ? 'client_secret_basic' : 'none',
-        grantTypes: ['authorization_code', 'refresh_token', ...(c.clientSecret !== undefined ? ['client_credentials'] : [])],
+        // Confidential clients may also use the cross-app access grants (the draft's security considerations: confidential only).
+        grantTypes: ['authorization_code', 'refresh_token', ...(c.clientSecret !== undefined ? ['client_credentials', TOKEN_EXCHANGE_GRANT, JWT_BEARER_GRANT] : [])],
         source: 'preregistered',
         registeredAt: this.clock.now(),
         metadata: {},

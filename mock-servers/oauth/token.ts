@@ -4,7 +4,8 @@ import { authenticateClient, guessClientAuthMethod } from './client-auth.js';
 import type { RouteContext } from './context.js';
 import { OAuthErrorResponse } from './errors.js';
 import { firstValues, formParams, isValidResourceIndicator, noStore, scopeSet, sendInjectedFailure, sendOAuthError, single } from './http.js';
-import type { ClientRecord, IssuedAccessToken, IssuedRefreshToken, TokenRequestRecord } from './state.js';
+import { jwtBearerGrant, tokenExchangeGrant, type TokenExchangeResponse } from './cross-app-access.js';
+import { JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT, type ClientRecord, type IssuedAccessToken, type IssuedRefreshToken, type TokenRequestRecord } from './state.js';
 
 interface TokenResponse {
   access_token: string;
@@ -139,10 +140,13 @@ async function clientCredentialsGrant(params: URLSearchParams, client: ClientRec
   return tokenResponse(access, undefined, ctx.state.clock.now());
 }
 
-const GRANTS: Record<string, (params: URLSearchParams, client: ClientRecord, ctx: RouteContext) => Promise<TokenResponse>> = {
+const GRANTS: Record<string, (params: URLSearchParams, client: ClientRecord, ctx: RouteContext) => Promise<TokenResponse | TokenExchangeResponse>> = {
   authorization_code: authorizationCodeGrant,
   refresh_token: refreshTokenGrant,
   client_credentials: clientCredentialsGrant,
+  [TOKEN_EXCHANGE_GRANT]: tokenExchangeGrant,
+  // RFC 7523 section 3.1: no refresh token; the client presents a fresh assertion.
+  [JWT_BEARER_GRANT]: async (params, client, ctx) => tokenResponse(await jwtBearerGrant(params, client, ctx), undefined, ctx.state.clock.now()),
 };
 
 export function createTokenHandler(ctx: RouteContext): (req: Request, res: Response) => Promise<void> {

@@ -263,3 +263,18 @@ export class NotRemoteServerError extends SignInError {
     super(`server "${server}" is not a remote server`);
   }
 }
+
+/** Where cross-app access stopped: no identity assertion of the user, the IdP, or the upstream's authorization server. */
+export type CrossAppAccessFailure = 'no-identity' | 'idp-unreachable' | 'token-exchange' | 'not-supported' | 'jwt-bearer';
+
+/**
+ * Cross-app access (the MCP enterprise-managed authorization extension) could not get a token without a browser; the
+ * server falls back to a browser sign-in. The message says why, for auth://status and the authenticate tool, and
+ * never carries a token or secret.
+ */
+export class CrossAppAccessError extends SignInError {
+  override name = 'CrossAppAccessError';
+  constructor(readonly kind: CrossAppAccessFailure, detail: string, options?: ErrorOptions) {
+    super(`Signing in through the enterprise IdP (cross-app access) failed: ${detail}`, options);
+  }
+}

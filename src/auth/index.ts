@@ -6,6 +6,7 @@ export type { TokenService } from './token-service.js';
 export { SignInStates } from './sign-in-states.js';
 export { SignInState, type AuthRequiredEntry, type SignInBegun, type SignInNeed, type SignedIn } from './sign-in-state.js';
 export { authRoutes } from './routes.js';
+export type { IdentityAssertions } from './identity-assertions.js';
 export {
   DiscoveryError,
   BlockedUrlError,
@@ -31,4 +32,6 @@ export {
   NotSignedInError,
   NotRemoteServerError,
   NoTokenEndpointError,
+  CrossAppAccessError,
+  type CrossAppAccessFailure,
 } from './errors.js';

@@ -3,6 +3,9 @@ import type { AuthorizationServerMetadata, FetchPolicy } from './discovery/index
 import { createGuardedFetch } from './discovery/index.js';
 import { TokenRequestError } from './errors.js';
 
+const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+
 export interface ClientIdentity {
   clientId: string;
   clientSecret?: string;
@@ -67,6 +70,25 @@ export class OAuthClient {
 
   async refresh(refreshToken: string, resource: string): Promise<TokenSet> {
     return toTokenSet(await this.guard(() => oidc.refreshTokenGrant(this.configuration, refreshToken, { resource })));
+  }
+
+  /**
+   * RFC 8693 section 2.1 token exchange, here at the IdP for an ID-JAG (draft-ietf-oauth-identity-assertion-authz-grant
+   * section 4.3). openid-client accepts the `N_A` token type of such a response (RFC 8693 section 2.2.1).
+   */
+  async exchangeToken(params: Record<string, string>): Promise<{ token: string; issuedTokenType: string | undefined; expiresInSeconds?: number }> {
+    const response = await this.guard(() => oidc.genericGrantRequest(this.configuration, TOKEN_EXCHANGE_GRANT, params));
+    return {
+      token: response.access_token,
+      issuedTokenType: typeof response.issued_token_type === 'string' ? response.issued_token_type : undefined,
+      expiresInSeconds: typeof response.expires_in === 'number' ? response.expires_in : undefined,
+    };
+  }
+
+  /** RFC 7523 section 2.1: a JWT (here an ID-JAG) as the authorization grant, with RFC 8707 `resource` as always. */
+  async jwtBearer(assertion: string, resource: string, scope: string | undefined): Promise<TokenSet> {
+    const params: Record<string, string> = { assertion, resource, ...(scope ? { scope } : {}) };
+    return toTokenSet(await this.guard(() => oidc.genericGrantRequest(this.configuration, JWT_BEARER_GRANT, params)));
   }
 
   private guard<T>(request: () => Promise<T>): Promise<T> {

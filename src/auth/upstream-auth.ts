@@ -1,11 +1,13 @@
 import { NO_AUDIT, type AuditRecorder } from '../audit/index.js';
 import type { Config, ServerChange } from '../config/index.js';
 import type { Logger } from '../log/index.js';
-import type { Principal, SessionPrincipal } from '../principal/index.js';
+import { principalKey, type Principal, type SessionPrincipal } from '../principal/index.js';
 import type { AccessToken, TokenStore } from '../store/index.js';
 import { AccessTokens } from './access-tokens.js';
 import { CallbackAddress } from './callback-address.js';
 import { ClientIdentities } from './client-identity.js';
+import { CrossAppAccess } from './cross-app-access.js';
+import { IdentityAssertions } from './identity-assertions.js';
 import type { BearerChallenge } from './discovery/index.js';
 import { ServerInfoResolver, type ServerAuthInfo } from './server-info.js';
 import { SignInFlow, type CompletedSignIn, type SignInStart } from './sign-in-flow.js';
@@ -26,6 +28,10 @@ export class AuthManager implements TokenService {
   private readonly clients: ClientIdentities;
   private readonly tokens: AccessTokens;
   private readonly flow: SignInFlow;
+  private readonly crossApp: CrossAppAccess;
+  private readonly crossAppInFlight = new Map<string, Promise<AccessToken | undefined>>();
+  /** The users' identity assertions for cross-app access (the front door hands them over). */
+  readonly identityAssertions: IdentityAssertions;
   /** The sign-in state of each principal that has a view now. */
   readonly signIns: SignInStates;
 
@@ -38,6 +44,8 @@ export class AuthManager implements TokenService {
     this.clients = new ClientIdentities(this.servers, store, this.address, log);
     this.tokens = new AccessTokens(store, this.clients, log, audit);
     this.flow = new SignInFlow(this.servers, this.clients, this.tokens, store, this.address, log, audit);
+    this.identityAssertions = new IdentityAssertions(config.crossAppAccess);
+    this.crossApp = new CrossAppAccess(config, this.servers, this.clients, this.identityAssertions, log);
     this.signIns = new SignInStates(this, log, audit);
   }
 
@@ -67,8 +75,26 @@ export class AuthManager implements TokenService {
     return this.servers.resolve(server, challenge, issuer);
   }
 
-  tokenFor(principal: Principal, info: ServerAuthInfo, rejected?: string): Promise<AccessToken | undefined> {
-    return this.tokens.tokenFor(principal, info, rejected);
+  /**
+   * A stored token (refreshed when due), else, for a server configured for cross-app access, one obtained from the
+   * enterprise IdP without a browser and kept like a sign-in's. A CrossAppAccessError says why that failed.
+   */
+  async tokenFor(principal: Principal, info: ServerAuthInfo, rejected?: string): Promise<AccessToken | undefined> {
+    const stored = await this.tokens.tokenFor(principal, info, rejected);
+    if (stored || !this.crossApp.appliesTo(info)) return stored;
+    // One grant at a time per principal and resource; the principal is in the key (pomerium PR #6165).
+    const key = `${principalKey(principal)}\u0000${info.issuer}\u0000${info.resource}`;
+    let running = this.crossAppInFlight.get(key);
+    if (!running) {
+      running = this.crossApp.obtain(principal, info)
+        .then(async ({ clientId, tokens }) => {
+          await this.tokens.keep(principal, info, clientId, info.resource, tokens);
+          return this.tokens.tokenFor(principal, info, rejected);
+        })
+        .finally(() => this.crossAppInFlight.delete(key));
+      this.crossAppInFlight.set(key, running);
+    }
+    return running;
   }
 
   beginSignIn(principal: Principal, info: ServerAuthInfo, scope: string | undefined, alsoFor: readonly string[] = []): Promise<SignInStart> {

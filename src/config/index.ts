@@ -17,6 +17,7 @@ export {
   type ClientCredentialsConfig,
   type ToolsFilterConfig,
   type InboundAuthConfig,
+  type CrossAppAccessConfig,
   INBOUND_ALGORITHMS,
 } from './schema.js';
 export type { ClientAssertionKey, SigningAlgorithm } from './secret-sources.js';

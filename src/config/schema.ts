@@ -21,6 +21,8 @@ const oauthSchema = (read: SecretFiles) => z.strictObject({
   tokenEndpoint: httpUrl.optional(),
   /** A client metadata document hosted elsewhere, used as client_id where CIMD is supported. */
   clientMetadataUrl: httpUrl.optional(),
+  /** Get this server's token by cross-app access (top-level `crossAppAccess`) instead of a browser sign-in. */
+  crossAppAccess: z.boolean().optional(),
 });
 
 /**
@@ -179,6 +181,26 @@ const inboundAuth = z.strictObject({
   teamsClaim: z.string().min(1).optional(),
 });
 
+/**
+ * Cross-app access (the MCP enterprise-managed authorization extension): upstream tokens without a browser, from the
+ * enterprise IdP that the upstream's authorization server trusts (src/auth/cross-app-access.ts).
+ */
+function crossAppAccessSchema(read: SecretFiles) {
+  return z.strictObject({
+  /** The IdP's issuer; default `inboundAuth.issuer` (the front door's IdP, whose token is the identity assertion). */
+  idp: httpUrl.optional(),
+  /** The IdP's token endpoint; default from its metadata (RFC 8414). */
+  tokenEndpoint: httpUrl.optional(),
+  /** switchboard's client at the IdP, for the RFC 8693 token exchange. */
+  clientId: z.string().min(1),
+  clientSecret: secretSchema(read).optional(),
+  /** Without a front door: the one user's OpenID Connect ID token, issued to `clientId` (never with inboundAuth). */
+  idToken: secretSchema(read).optional(),
+  /** Per issuer: every server behind these authorization servers uses cross-app access (per server: `auth.crossAppAccess`). */
+  issuers: z.array(httpUrl).default([]),
+  });
+}
+
 /** The configuration's schema; `{ file }` secrets are read with `read` (relative to the configuration file). */
 export function configSchema(read: SecretFiles) {
   return z.strictObject({
@@ -220,6 +242,7 @@ export function configSchema(read: SecretFiles) {
       maxDelayMs: z.number().int().positive().default(30_000),
     }).prefault({}),
     inboundAuth: inboundAuth.optional(),
+    crossAppAccess: crossAppAccessSchema(read).optional(),
     /**
      * Whom upstream tokens belong to. `user`: the signed-in user (per user and issuer), shared by their sessions and
      * modern requests; `session`: each legacy session its own. Default: `user` with a front door, else `session`.
@@ -237,7 +260,21 @@ export function configSchema(read: SecretFiles) {
     if (config.tokens.scope === 'user' && !config.inboundAuth) {
       ctx.addIssue({ code: 'custom', path: ['tokens', 'scope'], message: '"user" needs inboundAuth: without a front door switchboard does not know who the user is' });
     }
+    const xaa = config.crossAppAccess;
+    if (xaa && config.inboundAuth && xaa.idToken) {
+      // One configured identity would be every user's: one person's upstream tokens served to another.
+      ctx.addIssue({ code: 'custom', path: ['crossAppAccess', 'idToken'], message: 'not with inboundAuth: behind the front door each user\'s own token is the identity assertion' });
+    }
+    if (xaa && !config.inboundAuth && !xaa.idToken) {
+      ctx.addIssue({ code: 'custom', path: ['crossAppAccess', 'idToken'], message: 'required without inboundAuth: switchboard needs an identity assertion of its user' });
+    }
+    if (xaa && !config.inboundAuth && !xaa.idp) {
+      ctx.addIssue({ code: 'custom', path: ['crossAppAccess', 'idp'], message: 'required without inboundAuth (the default is the front door\'s issuer)' });
+    }
     for (const [name, server] of Object.entries(config.mcpServers)) {
+      if ('url' in server && server.auth?.type === 'oauth' && server.auth.crossAppAccess && !xaa) {
+        ctx.addIssue({ code: 'custom', path: ['mcpServers', name, 'auth', 'crossAppAccess'], message: 'needs the top-level crossAppAccess (the IdP and switchboard\'s client there)' });
+      }
       if (server.visibility === 'team' && config.inboundAuth && !config.inboundAuth.teamsClaim) {
         ctx.addIssue({ code: 'custom', path: ['mcpServers', name, 'visibility'], message: '"team" needs inboundAuth.teamsClaim: the claim that lists a user\'s teams' });
       }
@@ -259,6 +296,7 @@ export type OAuthConfig = Extract<AuthConfig, { type: 'oauth' }>;
 export type StaticAuthConfig = Exclude<AuthConfig, { type: 'oauth' }>;
 export type ClientCredentialsConfig = Extract<AuthConfig, { type: 'client_credentials' }>;
 export type ToolsFilterConfig = z.infer<typeof toolsFilter>;
+export type CrossAppAccessConfig = NonNullable<Config['crossAppAccess']>;
 
 export function isRemote(server: ServerConfig): server is RemoteServerConfig {
   return 'url' in server;

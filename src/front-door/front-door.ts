@@ -30,6 +30,11 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 export interface Caller {
   principal: SignedInUserPrincipal;
   token: VerifiedToken;
+  /**
+   * The bearer token as presented. It goes to one place only: the IdP that issued it, as the identity assertion of a
+   * cross-app access token exchange (auth's IdentityAssertions). Never logged, stored or sent upstream.
+   */
+  presented: string;
 }
 
 export interface FrontDoorOptions {
@@ -46,8 +51,8 @@ export interface FrontDoorOptions {
 /**
  * switchboard's own front door: every /mcp request must carry a bearer token from the configured issuer, for
  * switchboard's audience, before any MCP processing. The caller it names (issuer + user claim) becomes the principal
- * that owns sign-ins and sessions. The token itself goes no further than this class: it is never logged, stored or
- * sent upstream.
+ * that owns sign-ins and sessions. The token itself is never logged, stored or sent upstream; with cross-app access
+ * configured, it is held in memory as the user's identity assertion for the IdP that issued it.
  */
 export class FrontDoor {
   private readonly auth: InboundAuthConfig;
@@ -133,7 +138,7 @@ export class FrontDoor {
       }
       throw error;
     }
-    return { principal: signedInUser(verified!.issuer, verified!.subject), token: verified! };
+    return { principal: signedInUser(verified!.issuer, verified!.subject), token: verified!, presented: token };
   }
 
   /** JWTs are verified locally; anything else is introspected when the IdP offers that. */

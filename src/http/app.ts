@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { hostHeaderValidation } from '@modelcontextprotocol/node';
 import { isInitializeRequest, isLegacyRequest } from '@modelcontextprotocol/server';
+import type { IdentityAssertions } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import { callerOf, type FrontDoor } from '../front-door/index.js';
 import type { Logger } from '../log/index.js';
@@ -36,6 +37,8 @@ export interface HttpAppOptions {
   routes?: express.Router;
   /** switchboard's own front door: when set, every /mcp request needs its bearer token (src/front-door). */
   frontDoor?: FrontDoor;
+  /** Cross-app access: the front door's verified tokens become the users' identity assertions (src/auth). */
+  identityAssertions?: IdentityAssertions;
 }
 
 /**
@@ -106,6 +109,14 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   mcp.use(originValidation(allowedOrigins, { sameOriginFromHost: loopback }));
   // The front door checks every request (initialize, modern requests, GET, DELETE) before its body is even read.
   if (options.frontDoor) mcp.use(options.frontDoor.gate());
+  const assertions = options.identityAssertions;
+  if (options.frontDoor && assertions?.wanted) {
+    mcp.use((_req, res, next) => {
+      const caller = callerOf(res);
+      if (caller) assertions.remember(caller.principal, caller.presented, caller.token.expiresAt);
+      next();
+    });
+  }
   // strict: false lets any JSON value through, so that JSON which is not a message gets -32600 (envelope.ts), not -32700.
   mcp.use(express.json({ limit: config.http.bodyLimitBytes, type: ['application/json', 'application/*+json'], strict: false }));
 

@@ -71,7 +71,7 @@ export class AuthTools {
     const tools: Tool[] = [];
     const withIssuer: string[] = [];
     for (const server of this.host.servers()) {
-      const { issuer } = this.auth.describe(server);
+      const { issuer, problem } = this.auth.describe(server);
       if (issuer) withIssuer.push(server);
       const need = this.auth.need(server);
       if (!need) continue;
@@ -80,7 +80,9 @@ export class AuthTools {
         title: `Sign in to ${server}`,
         description: `The server "${server}" needs a sign-in${issuer ? ` at ${issuer}` : ''}${need === 'reauth_required' ? ' again (the previous sign-in expired or was revoked)' : ''}. `
           + 'Call this tool to get a sign-in URL for the user to open; the server\'s tools appear once the sign-in completes. '
-          + 'Other servers behind the same authorization server connect with the same sign-in.',
+          + 'Other servers behind the same authorization server connect with the same sign-in.'
+          // Why no sign-in happened without the user (cross-app access, discovery): secret-free by construction.
+          + (problem ? ` Why a sign-in is needed: ${problem}` : ''),
         inputSchema: { type: 'object', properties: {} },
         annotations: { readOnlyHint: false, openWorldHint: true },
       });
