@@ -94,6 +94,15 @@ Feature: Keeping tokens in Redis
     When client "bob" calls "jira_whoami"
     Then client "bob" gets an answer
 
+  Scenario: Sign-ins of sessions still open when switchboard stops expire from Redis by themselves
+    Given sessions expire after 2000 ms without requests
+    And switchboard is running
+    And a client is connected
+    And the client has signed in to "jira"
+    When switchboard stops while the client's session is still open
+    Then Redis still holds the client's sign-in at "corp", set to expire within 2 seconds
+    And Redis soon holds no sign-in at "corp"
+
   Scenario: An unreachable Redis makes switchboard unready and sign-ins fail with a clear error
     Given Redis is down
     And switchboard is running

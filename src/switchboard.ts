@@ -5,7 +5,7 @@ import { AuditLog, type AuditDestination, type AuditRecorder } from './audit/ind
 import { AuthManager, authRoutes } from './auth/index.js';
 import { isEmptyChange, loadConfigFile, ServerSet, watchFile, type Config, type ServerChange } from './config/index.js';
 import { FrontDoor } from './front-door/index.js';
-import { adminRoutes, createHttpApp, httpOrigin, isLoopbackHost, listen, ModernEndpoint, modernPrincipal, PortInUseError, SessionRegistry, type Readiness } from './http/index.js';
+import { adminRoutes, createHttpApp, httpOrigin, isLoopbackHost, listen, ModernEndpoint, modernPrincipal, PortInUseError, SessionRegistry, sessionGrantTtlMs, type Readiness } from './http/index.js';
 import type { Logger } from './log/index.js';
 import { Metrics } from './metrics/index.js';
 import { localUser } from './principal/index.js';
@@ -94,7 +94,7 @@ function configReloader(path: string, servers: ServerSet, targets: ServerChangeT
 
 /** The token store, checked once at start: an unreachable Redis is reported loudly and never replaced by memory. */
 async function openStore(config: Config, options: ServeOptions, logger: Logger): Promise<TokenStore> {
-  const store = createTokenStore({ url: config.store.url, secret: options.secret, logger });
+  const store = createTokenStore({ url: config.store.url, secret: options.secret, logger, sessionGrantTtlMs: sessionGrantTtlMs(config) });
   await store.ping().catch((error: unknown) => {
     logger.error({ store: store.kind, error: error instanceof Error ? error.message : String(error) }, 'token store unreachable: sign-ins will fail until it is back (not ready)');
   });

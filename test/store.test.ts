@@ -321,6 +321,30 @@ describe('TokenStore on Redis: encryption at rest and sharing', () => {
     assert.ok(ttl > 0 && ttl <= 60_000, `pending expires in Redis (pttl ${ttl})`);
   });
 
+  it('grants of a session expire unless the live session renews them; other principals\' grants do not', async () => {
+    const store = openRedis({ sessionGrantTtlMs: 600 });
+    const renewed = sessionPrincipal(randomUUID());
+    const abandoned = sessionPrincipal(randomUUID());
+    const user = localUser('alice');
+    for (const principal of [renewed, abandoned, user]) await store.putGrant(principal, grant());
+    const ttl = await raw.pttl(grantsKey(abandoned));
+    assert.ok(ttl > 0 && ttl <= 600, `a session's grants carry a TTL (pttl ${ttl})`);
+    assert.equal(await raw.pttl(grantsKey(user)), -1, 'the local user\'s grants outlive every session');
+    // Renewed every 200 ms, like a live session by its registry's sweep, for three times the TTL.
+    for (let i = 0; i < 9; i++) {
+      await sleep(200);
+      await store.keepSessions([renewed]);
+    }
+    assert.ok(await store.getGrant(renewed, ISSUER), 'a renewed session keeps its grant past the TTL');
+    assert.equal(await store.getGrant(abandoned, ISSUER), undefined, 'an abandoned session\'s grant expired');
+    assert.equal(await raw.exists(grantsKey(abandoned)), 0);
+    assert.ok(await store.getGrant(user, ISSUER));
+    // A session that never signed in has nothing to renew, and renewing creates nothing.
+    const never = sessionPrincipal(randomUUID());
+    await store.keepSessions([never]);
+    assert.equal(await raw.exists(grantsKey(never)), 0);
+  });
+
   it('another instance with the same secret reads the same records', async () => {
     const writer = openRedis();
     const reader = openRedis();

@@ -302,6 +302,41 @@ Then('Redis holds the client\'s sign-in at {string}, but none of its tokens in r
   }
 });
 
+/** The Redis key of the hash that holds a sign-in at the issuer, found by what it holds, not by switchboard's key layout. */
+async function signInKeysAt(world: SwitchboardWorld, redis: Redis, issuer: string): Promise<string[]> {
+  const issuerId = auth(world).authServer(issuer).issuer;
+  const keys = await redis.keys('*');
+  const holding = await Promise.all(keys.map(async (key) => (await redis.type(key)) === 'hash' && (await redis.hexists(key, issuerId)) === 1));
+  return keys.filter((_, i) => holding[i]);
+}
+
+When('switchboard stops while the client\'s session is still open', async function (this: SwitchboardWorld) {
+  // Stopping ends no session for good: its client could not tell it apart from a crash, and the grants stay behind.
+  await this.switchboard!.close();
+  this.switchboard = undefined;
+});
+
+Then('Redis still holds the client\'s sign-in at {string}, set to expire within {int} seconds', async function (this: SwitchboardWorld, issuer: string, seconds: number) {
+  const redis = new Redis(tokens(this).redis!.url);
+  try {
+    const keys = await signInKeysAt(this, redis, issuer);
+    assert.equal(keys.length, 1, `Redis holds ${keys.length} sign-ins at ${issuer}`);
+    const ttl = await redis.pttl(keys[0]!);
+    assert.ok(ttl > 0 && ttl <= seconds * 1000, `the sign-in expires in ${ttl} ms`);
+  } finally {
+    redis.disconnect();
+  }
+});
+
+Then('Redis soon holds no sign-in at {string}', async function (this: SwitchboardWorld, issuer: string) {
+  const redis = new Redis(tokens(this).redis!.url);
+  try {
+    await eventually(async () => (await signInKeysAt(this, redis, issuer)).length === 0, `the sign-in at ${issuer} to expire`);
+  } finally {
+    redis.disconnect();
+  }
+});
+
 Given('a second switchboard shares its Redis', async function (this: SwitchboardWorld) {
   // Replicas sit behind one public address, so they share the redirect URI and with it the client registration.
   await tokens(this).startAnother({ publicUrl: new URL(this.url).origin });

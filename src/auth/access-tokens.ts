@@ -70,6 +70,11 @@ export class AccessTokens {
     await this.store.deletePrincipal(principal);
   }
 
+  /** The sessions are alive: their grants do not expire yet (see TokenStore.keepSessions). */
+  async keepSessions(principals: readonly SessionPrincipal[]): Promise<void> {
+    await this.store.keepSessions(principals);
+  }
+
   private async obtain(principal: Principal, info: ServerAuthInfo, rejected: string | undefined): Promise<AccessToken | undefined> {
     const grant = await this.store.getGrant(principal, info.issuer);
     if (!grant) return undefined;

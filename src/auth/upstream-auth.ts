@@ -116,4 +116,9 @@ export class AuthManager implements TokenService {
   forgetSession(principal: SessionPrincipal): Promise<void> {
     return this.tokens.forgetSession(principal);
   }
+
+  /** Renews the grants of live sessions, which otherwise expire (a crashed process must not leave them for ever). */
+  keepSessions(principals: readonly SessionPrincipal[]): Promise<void> {
+    return this.tokens.keepSessions(principals);
+  }
 }

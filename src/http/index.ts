@@ -1,5 +1,5 @@
 export { createHttpApp, type HttpAppOptions, type Readiness } from './app.js';
-export { SessionRegistry } from './sessions.js';
+export { SessionRegistry, sessionGrantTtlMs } from './sessions.js';
 export { httpOrigin, listen } from './listen.js';
 export { PortInUseError } from './errors.js';
 export { ModernEndpoint, modernPrincipal } from './modern.js';

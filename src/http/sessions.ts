@@ -6,7 +6,7 @@ import type { Config, ServerChange } from '../config/index.js';
 import type { Caller } from '../front-door/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
-import { samePrincipal, sessionPrincipal, type Principal } from '../principal/index.js';
+import { samePrincipal, sessionPrincipal, type Principal, type SessionPrincipal } from '../principal/index.js';
 import { Session } from '../session/index.js';
 import type { ConnectionPool, HealthMonitor } from '../upstream/index.js';
 import { scopeFor } from './scope.js';
@@ -38,8 +38,7 @@ export class SessionRegistry {
     private readonly audit: AuditRecorder = NO_AUDIT,
     private readonly health?: HealthMonitor,
   ) {
-    const idle = config.sessions.idleTimeoutMs;
-    this.sweeper = setInterval(() => this.expireIdle(), Math.max(250, Math.min(idle / 4, 60_000)));
+    this.sweeper = setInterval(() => this.sweep(), sweepIntervalMs(config));
     this.sweeper.unref();
   }
 
@@ -112,8 +111,28 @@ export class SessionRegistry {
     await Promise.all([...this.entries.keys()].map((id) => this.close(id, 'switchboard is stopping', false)));
   }
 
-  private expireIdle(): void {
+  /** Idle sessions end; the others renew their grants, which expire when no process renews them any more. */
+  private sweep(): void {
     const cutoff = Date.now() - this.config.sessions.idleTimeoutMs;
     for (const [id, entry] of this.entries) if (entry.lastActivity < cutoff) void this.close(id, 'idle');
+    // Only a session that is its own principal has grants that end with it (a user's outlive their sessions).
+    const own = [...this.entries.values()].map((e) => e.session.view.principal).filter((p): p is SessionPrincipal => p?.kind === 'session');
+    if (!this.auth || own.length === 0) return;
+    void this.auth.keepSessions(own).catch((error: unknown) => {
+      // The next sweep tries again; the grants' TTL spans several sweeps.
+      this.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'could not renew the sessions\' sign-ins in the token store');
+    });
   }
+}
+
+function sweepIntervalMs(config: Config): number {
+  return Math.max(250, Math.min(config.sessions.idleTimeoutMs / 4, 60_000));
+}
+
+/**
+ * How long a session's grants outlive their last renewal: the idle timeout, after which the session would have ended
+ * anyway, and at least four sweeps, so a renewal that fails once or runs late loses nothing.
+ */
+export function sessionGrantTtlMs(config: Config): number {
+  return Math.max(config.sessions.idleTimeoutMs, 4 * sweepIntervalMs(config));
 }

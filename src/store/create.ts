@@ -19,12 +19,18 @@ export interface TokenStoreOptions {
   lockWaitMs?: number;
   /** Redis only: how long a lock outlives a holder that crashed (a live holder extends it). Default 10 s. */
   lockLeaseMs?: number;
+  /**
+   * Redis only: how long the grants of a session outlive the last time the session was renewed (keepSessions) or
+   * wrote one. Default 30 minutes, the default session idle timeout.
+   */
+  sessionGrantTtlMs?: number;
 }
 
 // HKDF does not stretch a weak secret: anyone holding a Redis dump could guess a short one offline.
 const MIN_SECRET_LENGTH = 32;
 const DEFAULT_LOCK_WAIT_MS = 10_000;
 const DEFAULT_LOCK_LEASE_MS = 10_000;
+const DEFAULT_SESSION_GRANT_TTL_MS = 30 * 60_000;
 
 /** Chooses the store from the url. Throws StoreConfigError for an unusable url or secret; never falls back. */
 export function createTokenStore(options: TokenStoreOptions): TokenStore {
@@ -45,7 +51,7 @@ export function createTokenStore(options: TokenStoreOptions): TokenStore {
   const codec = new RecordCodec(sealerFor(options.secret), logger);
   const connection = new RedisConnection(options.url, logger);
   const lock = new RedisLock(connection, { waitMs: lockWaitMs, leaseMs: options.lockLeaseMs ?? DEFAULT_LOCK_LEASE_MS }, logger);
-  return new RedisTokenStore(connection, codec, lock);
+  return new RedisTokenStore(connection, codec, lock, options.sessionGrantTtlMs ?? DEFAULT_SESSION_GRANT_TTL_MS);
 }
 
 function sealerFor(secret: string): Sealer {

@@ -43,6 +43,9 @@ export class MemoryTokenStore implements TokenStore {
     this.grants.delete(principalKey(principal));
   }
 
+  /** Nothing to renew: the records die with the process that holds its sessions. */
+  async keepSessions(): Promise<void> {}
+
   async putPending(pending: PendingSignIn, ttlMs: number): Promise<void> {
     this.dropExpiredPending();
     const sealed = this.codec.seal({ kind: 'pending', state: pending.state }, pending);

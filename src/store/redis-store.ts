@@ -13,6 +13,8 @@ export class RedisTokenStore implements TokenStore {
     private readonly connection: RedisConnection,
     private readonly codec: RecordCodec,
     private readonly lock: RedisLock,
+    /** How long a session's grants outlive their last renewal (keepSessions) or write. */
+    private readonly sessionGrantTtlMs: number,
   ) {}
 
   async getGrant(principal: Principal, issuer: string): Promise<Grant | undefined> {
@@ -22,7 +24,13 @@ export class RedisTokenStore implements TokenStore {
 
   async putGrant(principal: Principal, grant: Grant): Promise<void> {
     const sealed = this.codec.seal({ kind: 'grant', principal: principalKey(principal), issuer: grant.issuer }, grant);
-    await this.connection.run('putGrant', (client) => client.hset(redisKeys.grants(principalKey(principal)), grant.issuer, sealed));
+    const key = redisKeys.grants(principalKey(principal));
+    if (principal.kind !== 'session') {
+      await this.connection.run('putGrant', (client) => client.hset(key, grant.issuer, sealed));
+      return;
+    }
+    // A session's grants expire unless the live session renews them: a crashed process leaves nothing for ever.
+    await this.connection.run('putGrant', (client) => client.multi().hset(key, grant.issuer, sealed).pexpire(key, this.sessionGrantTtlMs).exec().then(failedIn));
   }
 
   async deleteGrant(principal: Principal, issuer: string): Promise<void> {
@@ -31,6 +39,17 @@ export class RedisTokenStore implements TokenStore {
 
   async deletePrincipal(principal: SessionPrincipal): Promise<void> {
     await this.connection.run('deletePrincipal', (client) => client.del(redisKeys.grants(principalKey(principal))));
+  }
+
+  async keepSessions(principals: readonly SessionPrincipal[]): Promise<void> {
+    if (principals.length === 0) return;
+    // One round trip for every session of this process. PEXPIRE on a missing key is a no-op: a session that never
+    // signed in stores nothing.
+    await this.connection.run('keepSessions', (client) => {
+      const pipeline = client.pipeline();
+      for (const principal of principals) pipeline.pexpire(redisKeys.grants(principalKey(principal)), this.sessionGrantTtlMs);
+      return pipeline.exec().then(failedIn);
+    });
   }
 
   async putPending(pending: PendingSignIn, ttlMs: number): Promise<void> {
@@ -66,4 +85,11 @@ export class RedisTokenStore implements TokenStore {
   close(): Promise<void> {
     return this.connection.close();
   }
+}
+
+/** MULTI and pipelines report a failed command in their results instead of rejecting. */
+function failedIn(results: [Error | null, unknown][] | null): void {
+  const failure = results?.find(([error]) => error !== null)?.[0];
+  if (failure) throw failure;
+  if (results === null) throw new Error('the transaction was aborted');
 }

@@ -68,6 +68,12 @@ export interface TokenStore {
    * user's outlive every session they use.
    */
   deletePrincipal(principal: SessionPrincipal): Promise<void>;
+  /**
+   * The sessions are alive: their grants outlive the store's session grant TTL once more. A session's grants expire
+   * by themselves when nobody renews them (the process crashed, or stopped with the session open), so a store shared
+   * by replicas does not fill up with the grants of sessions that never ended cleanly.
+   */
+  keepSessions(principals: readonly SessionPrincipal[]): Promise<void>;
   putPending(pending: PendingSignIn, ttlMs: number): Promise<void>;
   /** Atomic get-and-delete: a state can be taken once. Expired -> undefined. */
   takePending(state: string): Promise<PendingSignIn | undefined>;
