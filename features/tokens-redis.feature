@@ -116,6 +116,20 @@ Feature: Keeping tokens in Redis
     When the client signs in to "jira"
     Then the client eventually sees the tool "jira_whoami"
 
+  Scenario: A sign-in callback that arrives while Redis is down is asked to try again, and the same link works once Redis is back
+    Given switchboard is running
+    And a client is connected
+    When the client asks to sign in to "jira"
+    And Redis stops, saving its data
+    And the user approves the sign-in in the browser
+    Then the browser is asked to try again in a moment, and nothing was lost
+    When Redis comes back with its data
+    Then switchboard soon is ready
+    When the browser opens the same callback link again
+    Then the browser says the sign-in worked
+    And the client eventually sees the tool "jira_whoami"
+    And "corp" was asked for 1 sign-in
+
   Scenario: A sign-in whose callback reaches another replica is picked up by the session's own
     Given switchboard is running
     And a second switchboard shares its Redis

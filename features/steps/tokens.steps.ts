@@ -408,6 +408,29 @@ Given('Redis is down', async function (this: SwitchboardWorld) {
   await tokens(this).redis!.stop();
 });
 
+When('Redis stops, saving its data', async function (this: SwitchboardWorld) {
+  await tokens(this).redis!.halt({ keepData: true });
+});
+
+When('Redis comes back with its data', async function (this: SwitchboardWorld) {
+  await tokens(this).redis!.restart({ keepData: true });
+});
+
+Then('the browser is asked to try again in a moment, and nothing was lost', function (this: SwitchboardWorld) {
+  const outcome = auth(this).lastSignIn;
+  assert.equal(outcome?.status, 503, outcome?.text);
+  assert.match(outcome!.text, /try again in a moment/i);
+  assert.match(outcome!.text, /nothing was lost/i);
+});
+
+When('the browser opens the same callback link again', async function (this: SwitchboardWorld) {
+  const url = auth(this).lastSignIn?.callbackUrl;
+  assert.ok(url, 'no callback was opened before');
+  const answer = await fetch(url);
+  const text = (await answer.text()).replace(/<style[\s\S]*?<\/style>/g, '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+  auth(this).lastSignIn = { status: answer.status, text, callbackUrl: url };
+});
+
 When('Redis comes back', async function (this: SwitchboardWorld) {
   await tokens(this).redis!.restart();
 });

@@ -183,6 +183,20 @@ export class UnknownStateError extends SignInError {
 }
 
 /** The authorization server answered the authorization request with an error (RFC 6749 §4.1.2.1), e.g. access_denied. */
+/**
+ * The token store could not be reached while a callback was handled. `link-kept`: nothing was consumed, the same
+ * callback URL works once the store is back. `sign-in-lost`: the code was already exchanged (a code is single use,
+ * RFC 6749 §4.1.2) but the tokens could not be kept, so only a new sign-in helps.
+ */
+export class SignInStoreUnavailableError extends SignInError {
+  override name = 'SignInStoreUnavailableError';
+  constructor(readonly kind: 'link-kept' | 'sign-in-lost', options?: ErrorOptions) {
+    super(kind === 'link-kept'
+      ? 'switchboard cannot reach its token store right now. Nothing was lost: try again in a moment (reload this page).'
+      : 'switchboard signed you in but could not keep the sign-in: its token store is not reachable. Try again in a moment: ask the agent to start the sign-in again.', options);
+  }
+}
+
 export class AuthorizationDeniedError extends SignInError {
   override name = 'AuthorizationDeniedError';
   constructor(readonly error: string, description?: string) {

@@ -22,6 +22,7 @@ export {
   InvalidMetadataError,
   SignInError,
   UnknownStateError,
+  SignInStoreUnavailableError,
   AuthorizationDeniedError,
   CallbackIssuerError,
   TokenRequestError,

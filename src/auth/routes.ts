@@ -1,6 +1,6 @@
 import express from 'express';
 import type { Logger } from '../log/index.js';
-import { DiscoveryError, SignInError } from './errors.js';
+import { DiscoveryError, SignInError, SignInStoreUnavailableError } from './errors.js';
 import type { AuthManager } from './upstream-auth.js';
 
 /**
@@ -26,6 +26,11 @@ export function authRoutes(manager: AuthManager, logger: Logger): express.Router
       // by design (URLs lose their query).
       logger.warn({ error: known ? error.message : 'unexpected error', kind: error instanceof Error ? error.name : typeof error }, 'sign-in callback failed');
       const message = known ? error.message : 'Something went wrong while completing the sign-in. Ask the agent to start it again.';
+      if (error instanceof SignInStoreUnavailableError) {
+        // RFC 9110 §15.6.4: the outage is temporary; Retry-After says when reloading is worth it.
+        res.status(503).set('retry-after', '5').type('html').send(page('Try again in a moment', message, false));
+        return;
+      }
       res.status(400).type('html').send(page('Sign-in failed', message, false));
     }
   });

@@ -2,11 +2,11 @@ import * as oidc from 'openid-client';
 import { auditUser, NO_AUDIT, type AuditRecorder } from '../audit/index.js';
 import type { Logger } from '../log/index.js';
 import { principalKey, type Principal } from '../principal/index.js';
-import type { PendingSignIn, TokenStore } from '../store/index.js';
+import { StoreUnavailableError, type PendingSignIn, type TokenStore } from '../store/index.js';
 import type { AccessTokens } from './access-tokens.js';
 import type { CallbackAddress } from './callback-address.js';
 import type { ClientIdentities } from './client-identity.js';
-import { AuthorizationDeniedError, CallbackIssuerError, DiscoveryError, SignInError, UnknownStateError } from './errors.js';
+import { AuthorizationDeniedError, CallbackIssuerError, DiscoveryError, SignInError, SignInStoreUnavailableError, UnknownStateError } from './errors.js';
 import type { ServerAuthInfo, ServerInfoResolver } from './server-info.js';
 
 /** MCP 2025-11-25 authorization does not fix it; RFC 6749 §10.12 wants state short-lived. The issue says 10 minutes. */
@@ -75,7 +75,7 @@ export class SignInFlow {
     const params = callbackUrl.searchParams;
     const state = params.get('state');
     // RFC 6749 §10.12: the state is single use, bound to the principal that started it, and expires.
-    const pending = state ? await this.store.takePending(state) : undefined;
+    const pending = state ? await this.store.takePending(state).catch(storeUnavailable('link-kept')) : undefined;
     if (!pending || !state) {
       const refused = new UnknownStateError();
       this.audit.record({ user: auditUser(undefined), action: 'sign_in', resourceType: 'server', resourceId: '-', outcome: 'failure', reason: refused.message });
@@ -106,13 +106,35 @@ export class SignInFlow {
     if (!params.get('code')) throw new AuthorizationDeniedError('invalid_request', 'the callback carries no code');
 
     // The code was issued to the client the sign-in started with, whichever replica takes the callback.
-    const client = await this.clients.clientFor(info, pending.clientId);
+    const client = await this.clients.clientFor(info, pending.clientId).catch(async (error: unknown) => {
+      // The store went away after the state was taken, before the code was used: put the state back, so the same
+      // link still works once the store is back.
+      if (error instanceof StoreUnavailableError) await this.putBack(pending);
+      return storeUnavailable('link-kept')(error);
+    });
     const tokens = await client.exchangeCode(callbackUrl, { state, codeVerifier: pending.codeVerifier, redirectUri: pending.redirectUri, resource: pending.resource });
-    await this.tokens.keep(pending.principal, info, client.identity.clientId, pending.resource, tokens);
+    await this.tokens.keep(pending.principal, info, client.identity.clientId, pending.resource, tokens).catch(storeUnavailable('sign-in-lost'));
     const completed = { principal: pending.principal, server: pending.server, issuer: info.issuer, state };
     this.logger.info({ principal: principalKey(pending.principal), server: pending.server, issuer: info.issuer }, 'sign-in completed');
     this.audit.record({ user: auditUser(pending.principal), action: 'sign_in', resourceType: 'server', resourceId: pending.server, outcome: 'success', issuer: info.issuer });
     for (const listener of this.listeners) listener(completed);
     return completed;
   }
+
+  /** Best effort: when the store is still down the state is lost, and the person is asked to start again. */
+  private async putBack(pending: PendingSignIn): Promise<void> {
+    const ttlMs = pending.createdAt + PENDING_TTL_MS - Date.now();
+    if (ttlMs <= 0) return;
+    await this.store.putPending(pending, ttlMs).catch(() => {
+      this.logger.warn({ principal: principalKey(pending.principal), server: pending.server }, 'could not put a sign-in back after the token store failed');
+    });
+  }
+}
+
+/** A store outage during a callback becomes the error that tells the person whether the same link will work. */
+function storeUnavailable(kind: 'link-kept' | 'sign-in-lost'): (error: unknown) => never {
+  return (error) => {
+    if (error instanceof StoreUnavailableError) throw new SignInStoreUnavailableError(kind, { cause: error });
+    throw error;
+  };
 }

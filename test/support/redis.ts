@@ -15,6 +15,8 @@ export interface RedisServer {
    * saves a snapshot to its temporary directory on shutdown and loads it on start.
    */
   restart(options?: { keepData?: boolean }): Promise<void>;
+  /** Stops the server and keeps its directory; with keepData it saves a snapshot first, which restart() loads. */
+  halt(options?: { keepData?: boolean }): Promise<void>;
 }
 
 const HOST = '127.0.0.1';
@@ -39,7 +41,11 @@ export async function startRedis(): Promise<RedisServer> {
     if (!keepData) await rm(join(dir, 'dump.rdb'), { force: true });
     child = await launch(port, dir);
   };
-  return { url: `redis://${HOST}:${port}`, port, stop, restart };
+  const halt = async (options: { keepData?: boolean } = {}): Promise<void> => {
+    if (child !== undefined) await terminate(child, port, options.keepData ?? false);
+    child = undefined;
+  };
+  return { url: `redis://${HOST}:${port}`, port, stop, restart, halt };
 }
 
 async function launch(port: number, dir: string): Promise<ChildProcess> {
