@@ -2,12 +2,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Given, When, Then } from '@cucumber/cucumber';
-import type { TestClient } from '../support/client.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { Redis } from 'ioredis';
 import { sessionPrincipal } from '../../src/principal/index.js';
 import { auth } from '../support/auth.js';
-import { tokens } from '../support/tokens.js';
+import { echoOutcome, tokens } from '../support/tokens.js';
 import { eventually } from '../support/wait.js';
 import { freePort, type SwitchboardWorld } from '../support/world.js';
 
@@ -128,16 +126,6 @@ When('the client lists its tools again', async function (this: SwitchboardWorld)
 });
 
 /** 'ok' when the tool echoed the text back, else what went wrong. */
-async function echoOutcome(client: TestClient['client'], tool: string, text: string): Promise<string> {
-  try {
-    const result = (await client.callTool({ name: tool, arguments: { text } })) as CallToolResult;
-    const answer = result.content[0]?.type === 'text' ? result.content[0].text : undefined;
-    return !result.isError && answer === text ? 'ok' : `"${text}" answered ${JSON.stringify(result)}`;
-  } catch (error) {
-    return `"${text}" failed: ${(error as Error).message}`;
-  }
-}
-
 When('the client calls {string} {int} times at once', async function (this: SwitchboardWorld, tool: string, times: number) {
   const client = this.client().client;
   tokens(this).outcomes = await Promise.all(Array.from({ length: times }, (_, i) => echoOutcome(client, tool, `call ${i}`)));

@@ -1,10 +1,12 @@
 import { After } from '@cucumber/cucumber';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { AuthServerCounts } from '../../mock-servers/oauth/index.js';
 import { parseConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/log/index.js';
 import { serveHttp, type RunningHttp } from '../../src/switchboard.js';
 import { startRedis, type RedisServer } from '../../test/support/redis.js';
 import { auth } from './auth.js';
+import type { TestClient } from './client.js';
 import type { SwitchboardWorld } from './world.js';
 
 /**
@@ -66,6 +68,17 @@ export class TokenFixture {
   async close(): Promise<void> {
     await Promise.all(this.others.map((other) => other.close()));
     await this.redis?.stop();
+  }
+}
+
+/** 'ok' when the echo tool answered with the text, else what went wrong. */
+export async function echoOutcome(client: TestClient['client'], tool: string, text: string): Promise<string> {
+  try {
+    const result = (await client.callTool({ name: tool, arguments: { text } })) as CallToolResult;
+    const answer = result.content[0]?.type === 'text' ? result.content[0].text : undefined;
+    return !result.isError && answer === text ? 'ok' : `"${text}" answered ${JSON.stringify(result)}`;
+  } catch (error) {
+    return `"${text}" failed: ${(error as Error).message}`;
   }
 }
 

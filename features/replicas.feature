@@ -1,0 +1,24 @@
+@client-eras
+Feature: Replicas sharing one Redis
+  Any number of switchboards with the same Redis and secret form one service. A sign-in made on one is used by all,
+  a refresh is done once for all of them, and a sign-in that completes on one reaches the client wherever it is
+  connected, at once, through Redis.
+
+  Background:
+    Given switchboard keeps its tokens in a private Redis
+    And an authorization server "corp"
+    And a protected server "jira" behind "corp"
+
+  @modern-only
+  Scenario: Fifty calls on two replicas that all find the token expired refresh it once between them
+    Given switchboard is running
+    And a second switchboard shares its Redis
+    And client "alice" is connected
+    And client "alice" has signed in to "jira"
+    And client "bob" is connected to the second switchboard
+    And client "bob" eventually sees the tool "jira_whoami"
+    When the access tokens from "corp" expire
+    And clients "alice" and "bob" call "jira_echo" 25 times each, all at once
+    Then all 50 calls get their answer
+    And "corp" refreshed the sign-in exactly once since the sign-in
+    And "corp" saw no refresh token used twice

@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { Given, When, Then } from '@cucumber/cucumber';
+import { auth } from '../support/auth.js';
+import { TestClient } from '../support/client.js';
+import { echoOutcome, tokens } from '../support/tokens.js';
+import type { SwitchboardWorld } from '../support/world.js';
+
+function secondSwitchboard(world: SwitchboardWorld) {
+  const [other] = tokens(world).others;
+  assert.ok(other, 'no second switchboard');
+  return other;
+}
+
+Given('client {string} is connected to the second switchboard', async function (this: SwitchboardWorld, name: string) {
+  this.clients.set(name, await TestClient.connect(secondSwitchboard(this).url, {}, {}, this.clientEra));
+});
+
+When('clients {string} and {string} call {string} {int} times each, all at once',
+  async function (this: SwitchboardWorld, first: string, second: string, tool: string, times: number) {
+    const calls = [first, second].flatMap((name) => Array.from({ length: times }, (_, i) => echoOutcome(this.client(name).client, tool, `${name} ${i}`)));
+    tokens(this).outcomes = await Promise.all(calls);
+  });
+
+Then('{string} saw no refresh token used twice', function (this: SwitchboardWorld, issuer: string) {
+  const seen = auth(this).authServer(issuer).inspect();
+  const presented = seen.tokenRequests.filter((r) => r.grantType === 'refresh_token').map((r) => r.params.refresh_token);
+  assert.equal(new Set(presented).size, presented.length, 'a refresh token was presented twice');
+  // A replayed rotated token revokes the whole grant at this server (OAuth 2.1 §4.3.1).
+  assert.deepEqual(seen.refreshTokens.filter((t) => t.status === 'revoked').map((t) => t.grantId), []);
+});
