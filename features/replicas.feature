@@ -9,6 +9,31 @@ Feature: Replicas sharing one Redis
     And an authorization server "corp"
     And a protected server "jira" behind "corp"
 
+  Scenario: A sign-in whose callback lands on another replica reaches the client at once, single sign-on included
+    Given a protected server "wiki" behind "corp"
+    And switchboard is running
+    And a second switchboard shares its Redis
+    And a client is connected
+    When the client asks to sign in to "jira"
+    And the user approves the sign-in, and the browser's callback reaches the second switchboard
+    Then the browser says the sign-in worked
+    And the client is told its tools changed within 200 ms of the callback
+    And the client sees the tool "jira_whoami"
+    And the client sees the tool "wiki_whoami"
+    And "corp" was asked for 1 sign-in
+
+  @modern-only
+  Scenario: Clients of the local user on every replica hear of a sign-in made through one of them
+    Given switchboard is running
+    And a second switchboard shares its Redis
+    And client "alice" is connected
+    And client "bob" is connected to the second switchboard
+    And client "bob" sees the tool "authenticate_jira"
+    When client "alice" asks to sign in to "jira"
+    And the user approves the sign-in in the browser
+    Then client "bob" is told its tools changed within 200 ms of the callback
+    And client "bob" sees the tool "jira_whoami"
+
   @modern-only
   Scenario: Fifty calls on two replicas that all find the token expired refresh it once between them
     Given switchboard is running

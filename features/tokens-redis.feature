@@ -138,6 +138,6 @@ Feature: Keeping tokens in Redis
     And the user approves the sign-in, and the browser's callback reaches the second switchboard
     Then the browser says the sign-in worked
     When the client asks to sign in to "jira"
-    Then the client is told that "jira" is connected
+    Then the client is told that "jira" needs no new sign-in
     And the client eventually sees the tool "jira_whoami"
     And "corp" was asked for 1 sign-in

@@ -69,6 +69,14 @@ function registration(issuer = `https://as-${randomUUID()}.example`): ClientRegi
   };
 }
 
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    assert.ok(Date.now() < deadline, 'timed out');
+    await sleep(25);
+  }
+}
+
 /** Counts how many fns run at once under withLock. */
 function overlapProbe(holdMs: number) {
   let active = 0;
@@ -343,6 +351,35 @@ describe('TokenStore on Redis: encryption at rest and sharing', () => {
     const never = sessionPrincipal(randomUUID());
     await store.keepSessions([never]);
     assert.equal(await raw.exists(grantsKey(never)), 0);
+  });
+
+  it('tells the other stores on the same Redis of a completed sign-in, sealed, and never itself; again after Redis restarts', async () => {
+    const here = openRedis();
+    const there = openRedis();
+    const stranger = openRedis({ secret: OTHER_SECRET });
+    const heard = { here: [] as unknown[], there: [] as unknown[], stranger: [] as unknown[] };
+    here.onSignInElsewhere((notice) => heard.here.push(notice));
+    there.onSignInElsewhere((notice) => heard.there.push(notice));
+    stranger.onSignInElsewhere((notice) => heard.stranger.push(notice));
+    const sniffer = raw.duplicate();
+    const onTheWire: string[] = [];
+    await sniffer.psubscribe('*');
+    sniffer.on('pmessage', (_pattern: string, _channel: string, message: string) => onTheWire.push(message));
+    const notice = { principal: sessionPrincipal(randomUUID()), server: 'notes', issuer: ISSUER, state: `state-${randomUUID()}` };
+    // The subscriptions are made when the first listener comes; give them a moment to reach Redis.
+    await waitFor(async () => (await raw.pubsub('NUMSUB', 'switchboard:v1:sign-ins'))[1] === 3);
+    await here.announceSignIn(notice);
+    await waitFor(() => heard.there.length === 1);
+    assert.deepEqual(heard.there, [notice]);
+    assert.deepEqual(heard.here, [], 'a store does not hear its own announcement');
+    assert.deepEqual(heard.stranger, [], 'a store with another secret cannot open the notice');
+    assert.ok(onTheWire.length > 0 && onTheWire.every((message) => !message.includes(notice.state) && !message.includes(notice.principal.sessionId)));
+
+    await server.restart();
+    await waitFor(async () => (await there.ping().then(() => true, () => false)) && (await raw.pubsub('NUMSUB', 'switchboard:v1:sign-ins').catch(() => [0, 0]))[1] === 3);
+    await here.announceSignIn({ ...notice, state: 'after-restart' });
+    await waitFor(() => heard.there.length === 2);
+    sniffer.disconnect();
   });
 
   it('another instance with the same secret reads the same records', async () => {

@@ -166,6 +166,13 @@ Then('the client is told that {string} is connected', function (this: Switchboar
   assert.deepEqual(structured, { server, status: 'connected' });
 });
 
+Then('the client is told that {string} needs no new sign-in', function (this: SwitchboardWorld, server: string) {
+  const structured = this.client().lastResult?.structuredContent as { server?: string; status?: string; authorizationUrl?: string } | undefined;
+  assert.equal(structured?.server, server);
+  assert.equal(structured.authorizationUrl, undefined, 'a new sign-in was started');
+  assert.ok(structured.status === 'connected' || structured.status === 'connecting', `"${server}" is ${structured.status}`);
+});
+
 Then('the client was asked to open the sign-in URL', async function (this: SwitchboardWorld) {
   const request = await eventually(() => this.client().elicitationRequests.find((r) => r.mode === 'url'), 'a URL-mode elicitation');
   const [url] = [...auth(this).signInUrls.values()].slice(-1);

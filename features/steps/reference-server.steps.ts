@@ -133,7 +133,7 @@ Then('the client was asked to sample a message mentioning {string}', function (t
 When('the client subscribes to the resource {string}', async function (this: SwitchboardWorld, uri: string) {
   const client = this.client();
   client.legacyClient.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => {
-    client.notifications.push({ method: notification.method, params: notification.params });
+    client.notifications.push({ method: notification.method, params: notification.params, at: performance.now() });
   });
   await client.client.subscribeResource({ uri });
 });

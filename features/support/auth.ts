@@ -9,6 +9,9 @@ export interface SignInOutcome {
   text: string;
   /** Where the authorization server sent the browser (switchboard's callback, with code and state). */
   callbackUrl?: string;
+  /** performance.now() when the browser sent the callback, and when it had the answer. */
+  callbackSentAt?: number;
+  callbackAnsweredAt?: number;
 }
 
 /** Authorization servers and protected MCP servers of a scenario, next to the World's other upstreams. */
@@ -57,8 +60,10 @@ export class AuthFixture {
       throw new Error(`the authorization server did not redirect (HTTP ${authorize.status}): ${(await authorize.text()).slice(0, 300)}`);
     }
     const callbackUrl = rewriteCallback(new URL(location, authorizationUrl));
+    const callbackSentAt = performance.now();
     const callback = await fetch(callbackUrl);
-    this.lastSignIn = { status: callback.status, text: htmlText(await callback.text()), callbackUrl: callbackUrl.href };
+    const text = htmlText(await callback.text());
+    this.lastSignIn = { status: callback.status, text, callbackUrl: callbackUrl.href, callbackSentAt, callbackAnsweredAt: performance.now() };
     return this.lastSignIn;
   }
 

@@ -76,7 +76,8 @@ interface CallOptions {
 
 /** A real MCP client session against switchboard (over Streamable HTTP or stdio) that records what it is told. */
 export class TestClient {
-  readonly notifications: { method: string; params?: Record<string, unknown> }[] = [];
+  /** `at`: performance.now() when it arrived, to time what it answers. */
+  readonly notifications: { method: string; params?: Record<string, unknown>; at: number }[] = [];
   readonly samplingRequests: CreateMessageRequest['params'][] = [];
   readonly elicitationRequests: { mode?: string; message?: string; url?: string; elicitationId?: string }[] = [];
   /** Progress notifications of calls made with callFollowingProgress, in arrival order. */
@@ -123,7 +124,7 @@ export class TestClient {
     const test = new TestClient(client, transport, behaviour, readStderr);
     client.onerror = (error) => void test.transportErrors.push(error);
     const record = (method: string) => (notification: { params?: Record<string, unknown> }) => {
-      test.notifications.push({ method, params: notification.params });
+      test.notifications.push({ method, params: notification.params, at: performance.now() });
     };
     client.setNotificationHandler(ToolListChangedNotificationSchema, record('notifications/tools/list_changed'));
     client.setNotificationHandler(PromptListChangedNotificationSchema, record('notifications/prompts/list_changed'));
@@ -162,7 +163,7 @@ export class TestClient {
     const test = new TestClient(client, transport, behaviour, () => '');
     client.onerror = (error) => void test.transportErrors.push(error);
     const record = (method: string) => (notification: { params?: Record<string, unknown> }) => {
-      test.notifications.push({ method, params: notification.params });
+      test.notifications.push({ method, params: notification.params, at: performance.now() });
     };
     client.setNotificationHandler('notifications/tools/list_changed', record('notifications/tools/list_changed'));
     client.setNotificationHandler('notifications/prompts/list_changed', record('notifications/prompts/list_changed'));

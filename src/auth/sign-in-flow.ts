@@ -41,9 +41,15 @@ export class SignInFlow {
     private readonly address: CallbackAddress,
     private readonly logger: Logger,
     private readonly audit: AuditRecorder = NO_AUDIT,
-  ) {}
+  ) {
+    // The callback may land on another replica: its sign-ins reach this one's listeners as if completed here.
+    store.onSignInElsewhere((notice) => this.emit(notice));
+  }
 
-  /** Hears every sign-in this process completes; the listener picks the ones of its principal. */
+  /**
+   * Hears every sign-in that completes, in this process or (through a shared store) in another; the listener picks
+   * the ones of its principal.
+   */
   onSignIn(listener: SignInListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -117,8 +123,17 @@ export class SignInFlow {
     const completed = { principal: pending.principal, server: pending.server, issuer: info.issuer, state };
     this.logger.info({ principal: principalKey(pending.principal), server: pending.server, issuer: info.issuer }, 'sign-in completed');
     this.audit.record({ user: auditUser(pending.principal), action: 'sign_in', resourceType: 'server', resourceId: pending.server, outcome: 'success', issuer: info.issuer });
-    for (const listener of this.listeners) listener(completed);
+    this.emit(completed);
+    // Told before the browser hears of it, so the replica serving the principal's client starts connecting at once. The
+    // sign-in is stored either way: a replica that misses the notice finds it at the next authenticate call.
+    await this.store.announceSignIn(completed).catch((error: unknown) => {
+      this.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'could not tell the other replicas of a sign-in');
+    });
     return completed;
+  }
+
+  private emit(completed: CompletedSignIn): void {
+    for (const listener of this.listeners) listener(completed);
   }
 
   /** Best effort: when the store is still down the state is lost, and the person is asked to start again. */

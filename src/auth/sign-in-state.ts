@@ -138,6 +138,9 @@ export class SignInState {
       const connect = this.clearIssuer(issuer);
       for (const name of connect) this.entry(name).offeredStored = true;
       if (connect.length) return { status: 'signed_in', connect };
+      // Nothing waits for a sign-in any more: one completed (maybe on another replica, heard through the store) and
+      // its servers are connecting already. A new sign-in would only ask the person again.
+      if (entry.need === undefined) return { status: 'signed_in', connect: [] };
     }
     const scope = entry.scope ?? entry.info.defaultScope;
     const siblings = [...this.servers.values()].filter((e) => e !== entry && e.info?.issuer === issuer).map((e) => e.info!.resource);

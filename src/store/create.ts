@@ -5,6 +5,7 @@ import { MemoryTokenStore } from './memory-store.js';
 import { RecordCodec } from './records.js';
 import { RedisConnection, redactUrl } from './redis-connection.js';
 import { RedisLock } from './redis-lock.js';
+import { RedisSignInNotices } from './redis-sign-in-notices.js';
 import { RedisTokenStore } from './redis-store.js';
 import { Sealer } from './sealed.js';
 import type { TokenStore } from './types.js';
@@ -51,7 +52,8 @@ export function createTokenStore(options: TokenStoreOptions): TokenStore {
   const codec = new RecordCodec(sealerFor(options.secret), logger);
   const connection = new RedisConnection(options.url, logger);
   const lock = new RedisLock(connection, { waitMs: lockWaitMs, leaseMs: options.lockLeaseMs ?? DEFAULT_LOCK_LEASE_MS }, logger);
-  return new RedisTokenStore(connection, codec, lock, options.sessionGrantTtlMs ?? DEFAULT_SESSION_GRANT_TTL_MS);
+  const notices = new RedisSignInNotices(options.url, connection, codec, logger);
+  return new RedisTokenStore(connection, codec, lock, options.sessionGrantTtlMs ?? DEFAULT_SESSION_GRANT_TTL_MS, notices);
 }
 
 function sealerFor(secret: string): Sealer {

@@ -70,6 +70,13 @@ export class MemoryTokenStore implements TokenStore {
     this.registrations.set(registrationKey(reg.issuer, reg.redirectUri), sealed);
   }
 
+  /** A memory store is never shared: there is nobody else to tell. */
+  async announceSignIn(): Promise<void> {}
+
+  onSignInElsewhere(): () => void {
+    return () => {};
+  }
+
   withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
     return this.locks.run(key, fn);
   }

@@ -1,17 +1,20 @@
 import type { Logger } from 'pino';
 import type { Sealer } from './sealed.js';
-import type { ClientRegistration, Grant, PendingSignIn } from './types.js';
+import type { ClientRegistration, Grant, PendingSignIn, SignInNotice } from './types.js';
 
 /** Who a record belongs to. Bound into its ciphertext, so a record only opens where it was written. */
 export type RecordOwner =
   | { kind: 'grant'; principal: string; issuer: string }
   | { kind: 'pending'; state: string }
-  | { kind: 'registration'; issuer: string; redirectUri: string };
+  | { kind: 'registration'; issuer: string; redirectUri: string }
+  | { kind: 'sign-in-notice' };
 
 interface RecordTypes {
   grant: Grant;
   pending: PendingSignIn;
   registration: ClientRegistration;
+  /** `origin` names the process that announced it, so it does not act on its own announcement twice. */
+  'sign-in-notice': SignInNotice & { origin: string };
 }
 
 /** Seals records to JSON ciphertext bound to their owner, and opens them, for both store implementations. */
@@ -49,6 +52,8 @@ function associatedData(owner: RecordOwner): string {
       return JSON.stringify(['pending', owner.state]);
     case 'registration':
       return JSON.stringify(['registration', owner.issuer, owner.redirectUri]);
+    case 'sign-in-notice':
+      return JSON.stringify(['sign-in-notice']);
   }
 }
 

@@ -12,4 +12,6 @@ export const redisKeys = {
   pending: (state: string) => `${PREFIX}:pending:${part(state)}`,
   registration: (issuer: string, redirectUri: string) => `${PREFIX}:registration:${part(issuer)}:${part(redirectUri)}`,
   lock: (key: string) => `${PREFIX}:lock:${part(key)}`,
+  /** The pub/sub channel of completed sign-ins. */
+  signIns: `${PREFIX}:sign-ins`,
 };

@@ -3,7 +3,8 @@ import type { RecordCodec } from './records.js';
 import type { RedisConnection } from './redis-connection.js';
 import { redisKeys } from './redis-keys.js';
 import type { RedisLock } from './redis-lock.js';
-import type { ClientRegistration, Grant, PendingSignIn, TokenStore } from './types.js';
+import type { RedisSignInNotices } from './redis-sign-in-notices.js';
+import type { ClientRegistration, Grant, PendingSignIn, SignInNotice, TokenStore } from './types.js';
 
 /** Keeps sealed records in Redis, shared by every switchboard process that uses the same Redis and secret. */
 export class RedisTokenStore implements TokenStore {
@@ -15,6 +16,7 @@ export class RedisTokenStore implements TokenStore {
     private readonly lock: RedisLock,
     /** How long a session's grants outlive their last renewal (keepSessions) or write. */
     private readonly sessionGrantTtlMs: number,
+    private readonly notices: RedisSignInNotices,
   ) {}
 
   async getGrant(principal: Principal, issuer: string): Promise<Grant | undefined> {
@@ -74,6 +76,14 @@ export class RedisTokenStore implements TokenStore {
     await this.connection.run('putRegistration', (client) => client.set(redisKeys.registration(reg.issuer, reg.redirectUri), sealed));
   }
 
+  announceSignIn(notice: SignInNotice): Promise<void> {
+    return this.notices.announce(notice);
+  }
+
+  onSignInElsewhere(listener: (notice: SignInNotice) => void): () => void {
+    return this.notices.listen(listener);
+  }
+
   withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
     return this.lock.run(key, fn);
   }
@@ -82,8 +92,9 @@ export class RedisTokenStore implements TokenStore {
     await this.connection.run('ping', (client) => client.ping());
   }
 
-  close(): Promise<void> {
-    return this.connection.close();
+  async close(): Promise<void> {
+    await this.notices.close();
+    await this.connection.close();
   }
 }
 

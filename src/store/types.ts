@@ -41,6 +41,17 @@ export interface PendingSignIn {
   createdAt: number;
 }
 
+/**
+ * A sign-in that completed, told to every process sharing the store: the OAuth callback may reach any replica, and
+ * the one serving the principal's client connects its servers at once.
+ */
+export interface SignInNotice {
+  principal: Principal;
+  server: string;
+  issuer: string;
+  state: string;
+}
+
 /** How switchboard is known to an authorization server, per redirect URI. May hold a client secret. */
 export interface ClientRegistration {
   issuer: string;
@@ -85,6 +96,13 @@ export interface TokenStore {
    * taken longer than the store's lock wait.
    */
   withLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Tells the other processes sharing this store that a sign-in completed here (Redis pub/sub, sealed like a record).
+   * The memory store has no other process to tell.
+   */
+  announceSignIn(notice: SignInNotice): Promise<void>;
+  /** Hears the sign-ins other processes sharing this store announce; never this process's own. */
+  onSignInElsewhere(listener: (notice: SignInNotice) => void): () => void;
   /** Resolves when the backend is reachable; rejects with StoreUnavailableError otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
