@@ -34,6 +34,15 @@ Feature: Replicas sharing one Redis
     Then client "bob" is told its tools changed within 200 ms of the callback
     And client "bob" sees the tool "jira_whoami"
 
+  @upstream-eras
+  Scenario: A replica connects to a server with the protocol era another replica found, without probing it
+    Given an upstream "weather" over Streamable HTTP with tools "echo"
+    And switchboard is running
+    And switchboard soon is connected to "weather"
+    Then Redis holds the protocol era of "weather"
+    When another replica starts on the same Redis
+    Then the other replica connects to "weather" with the era from Redis, without probing it
+
   @modern-only
   Scenario: Fifty calls on two replicas that all find the token expired refresh it once between them
     Given switchboard is running

@@ -136,7 +136,8 @@ export async function serveHttp(config: Config, logger: Logger, options: ServeOp
   const auth = new AuthManager(config, store, logger, audit);
   // Every server's shared connection opens now, in parallel: /readyz reports them before any client connects, and the
   // first session finds the public servers connected.
-  const pool = new ConnectionPool(config, logger, undefined, (server) => auth.staticCredentials.for(server));
+  // Era verdicts live in the store when it is shared (Redis): a server one replica probed, the others connect with no probe.
+  const pool = new ConnectionPool(config, logger, store.eraVerdicts, (server) => auth.staticCredentials.for(server));
   pool.warm();
   // Each server is checked periodically on that shared connection, with its own credentials.
   const health = new HealthMonitor(config, pool, logger);
@@ -224,7 +225,8 @@ export async function serveStdio(config: Config, logger: Logger, options: ServeO
   if (!config.publicUrl) auth.setPublicUrl(httpOrigin(config.http.host, port));
   // The one stdio session belongs to the local user; as a principal it outlives the process, so with a persistent
   // store an IDE restart keeps the sign-ins. (HTTP sessions are principals of their own.)
-  const pool = new ConnectionPool(config, logger, undefined, (server) => auth.staticCredentials.for(server));
+  // Era verdicts live in the store when it is shared (Redis): a server one replica probed, the others connect with no probe.
+  const pool = new ConnectionPool(config, logger, store.eraVerdicts, (server) => auth.staticCredentials.for(server));
   const stdio = serveOverStdio({ principal: localUser(userInfo().username), config, pool, logger, metrics: new Metrics(), auth });
   logger.info({ servers: Object.keys(config.mcpServers), callback: auth.redirectUri }, 'switchboard serving on stdio');
   const targets: ServerChangeTargets = { pool, auth, views: [stdio], audit };

@@ -306,6 +306,7 @@ describe('TokenStore on Redis: encryption at rest and sharing', () => {
   });
   const openRedis = (options: Partial<TokenStoreOptions> = {}) =>
     track(createTokenStore({ url: server.url, secret: SECRET, logger: pino({ level: 'silent' }), ...options }));
+  const openMemory = () => track(createTokenStore({ url: 'memory:', logger: pino({ level: 'silent' }) }));
   const grantsKey = (principal: Principal) => `switchboard:v1:grants:${encodeURIComponent(principalKey(principal))}`;
 
   it('stores no plaintext token, verifier or client secret', async () => {
@@ -380,6 +381,30 @@ describe('TokenStore on Redis: encryption at rest and sharing', () => {
     await here.announceSignIn({ ...notice, state: 'after-restart' });
     await waitFor(() => heard.there.length === 2);
     sniffer.disconnect();
+  });
+
+  it('shares the era verdicts of upstream servers between stores; legacy ones expire after the horizon', async () => {
+    const here = openRedis();
+    const there = openRedis();
+    // A lookup never waits for a connection (a cache miss is cheaper): both are up first, as serveHttp makes sure.
+    await Promise.all([here.ping(), there.ping()]);
+    const legacyKey = `http://127.0.0.1:1/mcp#${randomUUID()}`;
+    const modernKey = `http://127.0.0.1:2/mcp#${randomUUID()}`;
+    const discover = { supportedVersions: ['2026-07-28'], capabilities: { tools: {} }, serverInfo: { name: 'mock', version: '1' } };
+    await here.eraVerdicts!.set(legacyKey, { kind: 'legacy' });
+    await here.eraVerdicts!.set(modernKey, { kind: 'modern', discover } as never);
+    assert.deepEqual(await there.eraVerdicts!.get(legacyKey), { kind: 'legacy' });
+    assert.deepEqual(await there.eraVerdicts!.get(modernKey), { kind: 'modern', discover });
+    const legacyTtl = await raw.pttl(`switchboard:v1:era-verdict:${encodeURIComponent(legacyKey)}`);
+    const modernTtl = await raw.pttl(`switchboard:v1:era-verdict:${encodeURIComponent(modernKey)}`);
+    assert.ok(legacyTtl > 0 && legacyTtl <= 60 * 60_000, `legacy verdict pttl ${legacyTtl}`);
+    assert.ok(modernTtl > 60 * 60_000 && modernTtl <= 24 * 60 * 60_000, `modern verdict pttl ${modernTtl}`);
+    await there.eraVerdicts!.delete(modernKey);
+    assert.equal(await here.eraVerdicts!.get(modernKey), undefined);
+    // Whatever else sits under the key is a miss, not a verdict.
+    await raw.set(`switchboard:v1:era-verdict:${encodeURIComponent(legacyKey)}`, '{"kind":"bogus"}');
+    assert.equal(await here.eraVerdicts!.get(legacyKey), undefined);
+    assert.equal(openMemory().eraVerdicts, undefined, 'the memory store leaves verdicts to the process cache');
   });
 
   it('another instance with the same secret reads the same records', async () => {
@@ -491,6 +516,17 @@ describe('TokenStore on Redis: outages', () => {
     const logged = lines.join('\n');
     assert.match(logged, /connection to Redis lost/);
     assert.match(logged, /connection to Redis recovered/);
+  });
+
+  it('era verdicts are a cache: while Redis is down a lookup is a quick miss and a write is dropped, never an error', async () => {
+    const store = track(createTokenStore({ url: server.url, secret: SECRET, logger: pino({ level: 'silent' }) }));
+    await store.ping();
+    await server.stop();
+    const lookup = await timed(store.eraVerdicts!.get('http://127.0.0.1:1/mcp#anonymous'));
+    assert.deepEqual(lookup.outcome, { status: 'fulfilled', value: undefined });
+    assert.ok(lookup.ms < 100, `the miss took ${lookup.ms} ms`);
+    assert.equal((await timed(store.eraVerdicts!.set('http://127.0.0.1:1/mcp#anonymous', { kind: 'legacy' }))).outcome.status, 'fulfilled');
+    await server.restart();
   });
 
   it('keeps data across a Redis restart that saves it', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { Given, When, Then } from '@cucumber/cucumber';
+import { Redis } from 'ioredis';
 import { auth } from '../support/auth.js';
 import { TestClient } from '../support/client.js';
 import { echoOutcome, tokens } from '../support/tokens.js';
@@ -40,6 +41,58 @@ Then('{client} is told its tools changed within {int} ms of the callback', async
   );
   const sinceAnswer = heard.at - signIn.callbackAnsweredAt;
   const sinceSent = heard.at - signIn.callbackSentAt;
-  this.log(`callback -> list_changed: ${sinceAnswer.toFixed(1)} ms after the callback's answer, ${sinceSent.toFixed(1)} ms after it was sent`);
+  this.log(`callback -> list_changed: ${sinceAnswer.toFixed(1)} ms after the callback's answer, ${sinceSent.toFixed(1)} ms after it was sent; `
+    + `the replica started connecting ${hearingDelayMs(this).toFixed(0)} ms after the sign-in completed`);
   assert.ok(sinceAnswer <= limitMs, `list_changed came ${sinceAnswer.toFixed(1)} ms after the callback`);
+});
+
+/** From switchboard's log: the completed sign-in, to the replica of the client starting to connect its servers. */
+function hearingDelayMs(world: SwitchboardWorld): number {
+  const entries = world.logLines.map((line) => JSON.parse(line) as { msg?: string; time: number });
+  const completed = [...entries].reverse().find((e) => e.msg === 'sign-in completed');
+  const connecting = [...entries].reverse().find((e) => e.msg === 'signed in; connecting the servers behind this issuer');
+  return completed && connecting ? connecting.time - completed.time : Number.NaN;
+}
+
+interface ConnectedLine { msg?: string; server?: string; verdict?: string }
+
+Given('switchboard soon is connected to {string}', async function (this: SwitchboardWorld, server: string) {
+  await eventually(async () => (await this.readiness()).servers[server]?.state === 'connected', `switchboard to connect to ${server}`);
+});
+
+Then('Redis holds the protocol era of {string}', async function (this: SwitchboardWorld, server: string) {
+  const redis = new Redis(tokens(this).redis!.url);
+  try {
+    // Found by what it holds: a record naming the server's URL whose value is an era verdict.
+    const url = this.upstream(server).url!;
+    const keys = (await redis.keys('*')).filter((key) => decodeURIComponent(key).includes(url));
+    const values = await Promise.all(keys.map((key) => redis.get(key).catch(() => null)));
+    const verdicts = values.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as { kind?: string });
+    const expected = this.eraOf(this.upstream(server).kind);
+    assert.ok(verdicts.some((v) => v.kind === expected), `Redis holds no ${expected} era verdict of ${server}: ${JSON.stringify(verdicts)}`);
+  } finally {
+    redis.disconnect();
+  }
+});
+
+/** Where the World's log stood when the other replica started: what follows is (also) its log. */
+const otherStartedAt = new WeakMap<SwitchboardWorld, number>();
+
+When('another replica starts on the same Redis', async function (this: SwitchboardWorld) {
+  otherStartedAt.set(this, this.logLines.length);
+  await tokens(this).startAnother({ publicUrl: new URL(this.url).origin });
+});
+
+Then('the other replica connects to {string} with the era from Redis, without probing it', async function (this: SwitchboardWorld, server: string) {
+  const other = tokens(this).others.at(-1)!;
+  await eventually(async () => {
+    const answer = await fetch(new URL('/readyz', other.url));
+    return ((await answer.json()) as { servers: Record<string, { state: string }> }).servers[server]?.state === 'connected';
+  }, `the other replica to connect to ${server}`);
+  const connected = (lines: string[]) => lines.map((line) => JSON.parse(line) as ConnectedLine).filter((e) => e.msg === 'upstream connected' && e.server === server);
+  const start = otherStartedAt.get(this)!;
+  const before = connected(this.logLines.slice(0, start));
+  const after = connected(this.logLines.slice(start));
+  assert.deepEqual(before.map((e) => e.verdict), ['probed'], 'the first replica probed the server');
+  assert.deepEqual(after.map((e) => e.verdict), ['cached'], 'the other replica probed the server again');
 });

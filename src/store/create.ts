@@ -4,6 +4,7 @@ import { StoreConfigError } from './errors.js';
 import { MemoryTokenStore } from './memory-store.js';
 import { RecordCodec } from './records.js';
 import { RedisConnection, redactUrl } from './redis-connection.js';
+import { RedisEraVerdicts } from './redis-era-verdicts.js';
 import { RedisLock } from './redis-lock.js';
 import { RedisSignInNotices } from './redis-sign-in-notices.js';
 import { RedisTokenStore } from './redis-store.js';
@@ -53,7 +54,8 @@ export function createTokenStore(options: TokenStoreOptions): TokenStore {
   const connection = new RedisConnection(options.url, logger);
   const lock = new RedisLock(connection, { waitMs: lockWaitMs, leaseMs: options.lockLeaseMs ?? DEFAULT_LOCK_LEASE_MS }, logger);
   const notices = new RedisSignInNotices(options.url, connection, codec, logger);
-  return new RedisTokenStore(connection, codec, lock, options.sessionGrantTtlMs ?? DEFAULT_SESSION_GRANT_TTL_MS, notices);
+  const verdicts = new RedisEraVerdicts(connection, logger);
+  return new RedisTokenStore(connection, codec, lock, options.sessionGrantTtlMs ?? DEFAULT_SESSION_GRANT_TTL_MS, notices, verdicts);
 }
 
 function sealerFor(secret: string): Sealer {

@@ -42,9 +42,13 @@ export class RedisConnection {
     this.client.on('error', (error: Error) => this.onError(error));
   }
 
-  /** Runs one command (or MULTI/script) once the connection is ready; every failure becomes StoreUnavailableError. */
-  async run<T>(operation: string, command: (client: Redis) => Promise<T>): Promise<T> {
+  /**
+   * Runs one command (or MULTI/script) once the connection is ready; every failure becomes StoreUnavailableError.
+   * `waitForReady: false` fails at once while the connection is down, for callers that have a cheaper way out (a cache).
+   */
+  async run<T>(operation: string, command: (client: Redis) => Promise<T>, options: { waitForReady?: boolean } = {}): Promise<T> {
     if (this.closing) throw new StoreUnavailableError(`token store ${operation}: the store is closed`);
+    if (options.waitForReady === false && this.client.status !== 'ready') throw new StoreUnavailableError(`token store ${operation}: Redis is not reachable`);
     await this.untilReady(operation);
     try {
       return await command(this.client);

@@ -12,6 +12,8 @@ export const redisKeys = {
   pending: (state: string) => `${PREFIX}:pending:${part(state)}`,
   registration: (issuer: string, redirectUri: string) => `${PREFIX}:registration:${part(issuer)}:${part(redirectUri)}`,
   lock: (key: string) => `${PREFIX}:lock:${part(key)}`,
+  /** The era verdict of an upstream server under one credential context (upstream/verdicts.ts verdictKey). */
+  eraVerdict: (key: string) => `${PREFIX}:era-verdict:${part(key)}`,
   /** The pub/sub channel of completed sign-ins. */
   signIns: `${PREFIX}:sign-ins`,
 };

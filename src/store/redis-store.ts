@@ -4,6 +4,7 @@ import type { RedisConnection } from './redis-connection.js';
 import { redisKeys } from './redis-keys.js';
 import type { RedisLock } from './redis-lock.js';
 import type { RedisSignInNotices } from './redis-sign-in-notices.js';
+import type { EraVerdictCache } from '../upstream/index.js';
 import type { ClientRegistration, Grant, PendingSignIn, SignInNotice, TokenStore } from './types.js';
 
 /** Keeps sealed records in Redis, shared by every switchboard process that uses the same Redis and secret. */
@@ -17,6 +18,7 @@ export class RedisTokenStore implements TokenStore {
     /** How long a session's grants outlive their last renewal (keepSessions) or write. */
     private readonly sessionGrantTtlMs: number,
     private readonly notices: RedisSignInNotices,
+    readonly eraVerdicts: EraVerdictCache,
   ) {}
 
   async getGrant(principal: Principal, issuer: string): Promise<Grant | undefined> {

@@ -1,4 +1,5 @@
 import type { Principal, SessionPrincipal } from '../principal/index.js';
+import type { EraVerdictCache } from '../upstream/index.js';
 
 /** An access token for one protected resource (RFC 8707 audience). */
 export interface AccessToken {
@@ -71,6 +72,11 @@ export interface ClientRegistration {
  */
 export interface TokenStore {
   readonly kind: 'memory' | 'redis';
+  /**
+   * The era verdicts of upstream servers, shared by every process on this store (Redis). Absent for the memory
+   * store: each process's own cache serves (upstream/verdicts.ts).
+   */
+  readonly eraVerdicts?: EraVerdictCache;
   getGrant(principal: Principal, issuer: string): Promise<Grant | undefined>;
   putGrant(principal: Principal, grant: Grant): Promise<void>;
   deleteGrant(principal: Principal, issuer: string): Promise<void>;

@@ -23,7 +23,7 @@ export interface EraVerdictCache {
  * forever: an upgraded server still answers `initialize` (gateway.md, "Skip the probe"). Legacy
  * verdicts therefore expire; modern ones are kept until they fail.
  */
-const LEGACY_VERDICT_HORIZON_MS = 60 * 60 * 1000;
+export const LEGACY_VERDICT_HORIZON_MS = 60 * 60 * 1000;
 
 /** The verdicts of this process; the default when no shared cache is configured. */
 export class MemoryEraVerdicts implements EraVerdictCache {
