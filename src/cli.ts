@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfigFile } from './config/index.js';
+import { ConfigError, loadConfigFile, parseReplicaId } from './config/index.js';
 import { createLogger } from './log/index.js';
 import { PortInUseError } from './http/index.js';
 import { serveHttp, serveStdio } from './switchboard.js';
@@ -45,6 +45,7 @@ async function main(argv: string[]): Promise<void> {
   if (values['log-level']) config.log.level = values['log-level'] as typeof config.log.level;
   if (values.pretty !== undefined) config.log.pretty = values.pretty;
   if (process.env.SWITCHBOARD_STORE_URL) config.store.url = process.env.SWITCHBOARD_STORE_URL;
+  if (process.env.SWITCHBOARD_REPLICA_ID) config.http.replicaId = parseReplicaId(process.env.SWITCHBOARD_REPLICA_ID);
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, destination: values.stdio ? 2 : 1 });
 
   const options = { secret: process.env.SWITCHBOARD_SECRET, configFile: values.config };

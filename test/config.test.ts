@@ -3,7 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfigFile, parseConfig } from '../src/config/index.js';
+import { ConfigError, loadConfigFile, parseConfig, parseReplicaId } from '../src/config/index.js';
 
 describe('configuration', () => {
   it('accepts the mcpServers shape of Claude Desktop, Cursor and VS Code, with defaults', () => {
@@ -26,6 +26,14 @@ describe('configuration', () => {
   it('reports unknown keys instead of ignoring them', () => {
     assert.throws(() => parseConfig({ mcpServers: { a: { url: 'http://x/mcp', timeout: 5 } } }, 'c.yaml'), /mcpServers\.a: unknown key "timeout"/);
     assert.throws(() => parseConfig({ mcpServers: {}, servers: {} }, 'c.yaml'), /\(top level\): unknown key "servers"/);
+  });
+
+  it('takes a replica id for session ids that a load balancer can route by, from the file or SWITCHBOARD_REPLICA_ID', () => {
+    assert.equal(parseConfig({ mcpServers: {}, http: { replicaId: 'replica-2' } }, 'c.yaml').http.replicaId, 'replica-2');
+    assert.equal(parseConfig({ mcpServers: {} }, 'c.yaml').http.replicaId, undefined);
+    assert.throws(() => parseConfig({ mcpServers: {}, http: { replicaId: 'a.b' } }, 'c.yaml'), /http\.replicaId: letters, digits and dashes/);
+    assert.equal(parseReplicaId('r1'), 'r1');
+    assert.throws(() => parseReplicaId('r 1'), (error: Error) => error instanceof ConfigError && /SWITCHBOARD_REPLICA_ID/.test(error.message));
   });
 
   it('rejects server names that cannot be prefixes', () => {

@@ -1,4 +1,4 @@
-export { loadConfigFile, parseConfig, parseServerEntry, ConfigError, type ParseOptions } from './load.js';
+export { loadConfigFile, parseConfig, parseServerEntry, parseReplicaId, ConfigError, type ParseOptions } from './load.js';
 export { maskSecrets, keepMaskedSecrets, MASK } from './secrets.js';
 export { watchFile } from './watch.js';
 export { ServerSet, isEmptyChange, type ServerChange } from './server-set.js';

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { configSchema, serverEntry, serverName, type Config, type ServerConfig } from './schema.js';
+import { configSchema, replicaIdSchema, serverEntry, serverName, type Config, type ServerConfig } from './schema.js';
 import { secretFileReader } from './secret-sources.js';
 
 /** A configuration that cannot be used; the message names the file, the key and what was expected. */
@@ -127,4 +127,11 @@ function closestBranch(branches: z.core.$ZodIssue[][]): z.core.$ZodIssue[] | und
 
 function keyPath(path: readonly PropertyKey[]): string {
   return path.length === 0 ? '(top level)' : path.map(String).join('.');
+}
+
+/** SWITCHBOARD_REPLICA_ID, checked like `http.replicaId` in a configuration file. */
+export function parseReplicaId(value: string): string {
+  const parsed = replicaIdSchema.safeParse(value);
+  if (!parsed.success) throw new ConfigError(`SWITCHBOARD_REPLICA_ID: expected letters, digits and dashes, at most 32, got "${value.slice(0, 40)}"`);
+  return parsed.data;
 }

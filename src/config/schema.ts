@@ -201,6 +201,8 @@ function crossAppAccessSchema(read: SecretFiles) {
   });
 }
 
+export const replicaIdSchema = z.string().regex(/^[A-Za-z0-9-]{1,32}$/, 'letters, digits and dashes, at most 32');
+
 /** The configuration's schema; `{ file }` secrets are read with `read` (relative to the configuration file). */
 export function configSchema(read: SecretFiles) {
   return z.strictObject({
@@ -214,6 +216,11 @@ export function configSchema(read: SecretFiles) {
       /** Browser origins allowed to call /mcp, in addition to the server's own. */
       allowedOrigins: z.array(z.string()).default([]),
       bodyLimitBytes: z.number().int().positive().default(4 * 1024 * 1024),
+      /**
+       * Names this replica in the legacy session ids it creates (`<replicaId>.<random UUID>`), so a load balancer in
+       * front of several replicas can send each session's requests back to the replica that holds it.
+       */
+      replicaId: replicaIdSchema.optional(),
     }).transform(({ port, ...http }) => ({
       ...http,
       port: port ?? DEFAULT_HTTP_PORT,

@@ -53,7 +53,9 @@ export class SessionRegistry {
    * requests); otherwise the session is its own principal. The servers it offers are the ones the owner may see.
    */
   async initialize(handle: (transport: NodeStreamableHTTPServerTransport) => Promise<void>, caller?: Caller): Promise<void> {
-    const id = randomUUID();
+    // MCP 2025-11-25 basic/transports#session-management: visible ASCII only; the UUID keeps it unguessable.
+    const replica = this.config.http.replicaId;
+    const id = replica === undefined ? randomUUID() : `${replica}.${randomUUID()}`;
     const owner = caller?.principal;
     const principal = owner && this.config.tokens.scope === 'user' ? owner : undefined;
     const scope = scopeFor(this.config, this.audit, caller, principal ?? sessionPrincipal(id));
