@@ -20,10 +20,10 @@ export class Balancer {
   private constructor(private readonly server: Server, private readonly backends: Backend[], readonly port: number) {}
 
   static async start(backends: Backend[], port = 0): Promise<Balancer> {
-    let balancer: Balancer | undefined;
-    const server = createServer((req, res) => void balancer!.route(req, res));
+    const server = createServer();
     await new Promise<void>((done) => server.listen(port, '127.0.0.1', done));
-    balancer = new Balancer(server, backends, (server.address() as { port: number }).port);
+    const balancer = new Balancer(server, backends, (server.address() as { port: number }).port);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => void balancer.route(req, res));
     return balancer;
   }
 
