@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { principalKey, sessionPrincipal } from '../../src/principal/index.js';
+import { waitUntil } from './support/processes.js';
+import { Stack, Traffic } from './support/stack.js';
+
+/** Which replica holds a legacy session: its id names it (SWITCHBOARD_REPLICA_ID). */
+function replicaOf(sessionId: string | undefined): number {
+  const index = Number(/^r(\d+)\./.exec(sessionId ?? '')?.[1]) - 1;
+  assert.ok(index >= 0, `session id ${sessionId} names no replica`);
+  return index;
+}
+
+describe('Replicas behind a load balancer lose one', { timeout: 300_000 }, () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await Stack.start({ replicas: 2 });
+  });
+  after(() => stack?.close());
+
+  /** Legacy clients through the balancer until one lands on each replica. */
+  async function clientOn(replica: number) {
+    for (let i = 0; i < 6; i++) {
+      const client = await stack.connect();
+      if (replicaOf(client.sessionId) === replica) return client;
+    }
+    throw new Error(`no session landed on replica ${replica + 1}`);
+  }
+
+  async function revive(replica: number): Promise<void> {
+    await stack.replicas[replica]!.restart();
+    await waitUntil(async () => (await stack.readiness(replica)).body.ready, `replica ${replica + 1} to be ready again`);
+  }
+
+  it('a replica killed mid-sign-in: the callback completes on the survivor, and a session living there gets its tools', async (t) => {
+    const survivor = await clientOn(1);
+    const doomed = await clientOn(0);
+    const survivorCallback = await stack.approve(await stack.signInUrl(survivor));
+    const doomedCallback = await stack.approve(await stack.signInUrl(doomed));
+    const modern = await stack.connect('modern');
+    const modernCallback = await stack.approve(await stack.signInUrl(modern));
+
+    await stack.replicas[0]!.kill();
+    const killedAt = performance.now();
+    // The browsers come back through the balancer; replica 1 refuses, replica 2 takes every callback.
+    const answers = [await stack.openCallback(survivorCallback), await stack.openCallback(doomedCallback), await stack.openCallback(modernCallback)];
+    assert.deepEqual(answers.map((a) => a.status), [200, 200, 200], answers.map((a) => a.text).join(' | '));
+    await waitUntil(async () => (await survivor.toolNames()).includes('jira_whoami'), 'the surviving session to get the tools of its sign-in');
+    const toolsAfterMs = performance.now() - killedAt;
+    // The local user's sign-in serves the modern client wherever its next request lands.
+    await waitUntil(async () => (await modern.toolNames()).includes('jira_whoami'), 'the modern client to get jira_whoami');
+
+    // The session on the killed replica is gone; its sign-in is stored but expires by itself (it never ended cleanly).
+    const redis = new Redis(stack.redis!.url);
+    const key = (await redis.keys('*')).find((k) => decodeURIComponent(k).includes(principalKey(sessionPrincipal(doomed.sessionId!))));
+    const ttl = key ? await redis.pttl(key) : -2;
+    redis.disconnect();
+    assert.ok(ttl > 0, `the dead session's sign-in does not expire (pttl ${ttl})`);
+    await doomed.call('jira_whoami');
+    assert.ok(doomed.lastError ?? doomed.lastResult?.isError, 'the dead replica\'s session still answered');
+    t.diagnostic(`3 callbacks after replica 1 was killed: all 200 on replica 2; the surviving session had its tools ${toolsAfterMs.toFixed(0)} ms after the kill; the dead session's grant expires in ${(ttl / 60_000).toFixed(1)} min`);
+    await revive(0);
+  });
+
+  it('a replica killed while 2026-07-28 clients are calling: their next requests succeed on the other replica', async (t) => {
+    const clients = await Promise.all(Array.from({ length: 4 }, () => stack.connect('modern')));
+    for (const client of clients) await waitUntil(async () => (await client.toolNames()).includes('weather_echo'), 'weather_echo for a modern client');
+    const traffic = clients.map((client) => new Traffic(client, 'weather_echo', 10));
+    await sleep(2_000);
+    const servedBefore = new Map(stack.balancer.served);
+    const killedAt = performance.now();
+    await stack.replicas[0]!.kill();
+    const deadAt = performance.now();
+    await sleep(3_000);
+    await Promise.all(traffic.map((tr) => tr.stop()));
+
+    let failedInAll = 0;
+    const firstSuccess: number[] = [];
+    for (const tr of traffic) {
+      const after = tr.outcomes.filter((o) => o.at >= killedAt);
+      failedInAll += after.filter((o) => !o.ok).length;
+      // The request in flight at the kill may fail; every request after a failure succeeds.
+      after.forEach((o, i) => {
+        if (o.ok) return;
+        assert.ok(o.at - o.ms <= deadAt, `a call that started after the replica was gone failed: ${o.detail}`);
+        assert.ok(after[i + 1]?.ok ?? true, `two calls in a row failed after the kill: ${o.detail}`);
+      });
+      const success = after.find((o) => o.ok);
+      assert.ok(success, 'a client never succeeded again after the kill');
+      firstSuccess.push(success.at - killedAt);
+      assert.ok(after.length > 10, `a client made only ${after.length} calls after the kill`);
+    }
+    assert.ok((servedBefore.get('r1') ?? 0) > 0 && (servedBefore.get('r2') ?? 0) > 0, 'both replicas served before the kill');
+    const failover = Math.max(...firstSuccess);
+    const calls = traffic.reduce((n, tr) => n + tr.outcomes.length, 0);
+    t.diagnostic(`failover: every client had a successful call ${failover.toFixed(0)} ms after the kill at most (per client ${firstSuccess.map((ms) => ms.toFixed(0)).join(', ')} ms); ${failedInAll} of ${calls} calls failed, all in flight at the kill`);
+    await revive(0);
+  });
+});
