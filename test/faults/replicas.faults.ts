@@ -34,6 +34,24 @@ describe('Replicas behind a load balancer lose one', { timeout: 300_000 }, () =>
     await waitUntil(async () => (await stack.readiness(replica)).body.ready, `replica ${replica + 1} to be ready again`);
   }
 
+  it('a callback that lands on the other replica reaches the session there at once (time to list_changed)', async (t) => {
+    const timings: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      const client = await clientOn(1);
+      const callback = new URL(await stack.approve(await stack.signInUrl(client)));
+      client.forgetNotifications();
+      // The balancer sent the browser to replica 1; the session lives on replica 2.
+      const answer = await stack.openCallback(`${stack.replicaOrigin(0)}${callback.pathname}${callback.search}`);
+      assert.equal(answer.status, 200, answer.text);
+      const answeredAt = performance.now();
+      const heard = await waitUntil(() => client.notifications.find((n) => n.method === 'notifications/tools/list_changed'), 'list_changed on replica 2');
+      assert.ok((await client.toolNames()).includes('jira_whoami'));
+      timings.push(heard.at - answeredAt);
+      await client.endSession();
+    }
+    t.diagnostic(`callback on replica 1 -> list_changed of the session on replica 2: ${timings.map((ms) => Math.max(0, ms).toFixed(0)).join(', ')} ms after the callback's answer`);
+  });
+
   it('a replica killed mid-sign-in: the callback completes on the survivor, and a session living there gets its tools', async (t) => {
     const survivor = await clientOn(1);
     const doomed = await clientOn(0);
