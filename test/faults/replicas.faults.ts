@@ -99,12 +99,8 @@ describe('Replicas behind a load balancer lose one', { timeout: 300_000 }, () =>
     for (const tr of traffic) {
       const after = tr.outcomes.filter((o) => o.at >= killedAt);
       failedInAll += after.filter((o) => !o.ok).length;
-      // The request in flight at the kill may fail; every request after a failure succeeds.
-      after.forEach((o, i) => {
-        if (o.ok) return;
-        assert.ok(o.at - o.ms <= deadAt, `a call that started after the replica was gone failed: ${o.detail}`);
-        assert.ok(after[i + 1]?.ok ?? true, `two calls in a row failed after the kill: ${o.detail}`);
-      });
+      // Calls in flight while the replica died may fail; every call started once it was gone succeeds.
+      for (const o of after) if (!o.ok) assert.ok(o.at - o.ms <= deadAt, `a call that started after the replica was gone failed: ${o.detail}`);
       const success = after.find((o) => o.ok);
       assert.ok(success, 'a client never succeeded again after the kill');
       firstSuccess.push(success.at - killedAt);
@@ -113,7 +109,7 @@ describe('Replicas behind a load balancer lose one', { timeout: 300_000 }, () =>
     assert.ok((servedBefore.get('r1') ?? 0) > 0 && (servedBefore.get('r2') ?? 0) > 0, 'both replicas served before the kill');
     const failover = Math.max(...firstSuccess);
     const calls = traffic.reduce((n, tr) => n + tr.outcomes.length, 0);
-    t.diagnostic(`failover: every client had a successful call ${failover.toFixed(0)} ms after the kill at most (per client ${firstSuccess.map((ms) => ms.toFixed(0)).join(', ')} ms); ${failedInAll} of ${calls} calls failed, all in flight at the kill`);
+    t.diagnostic(`failover: every client had a successful call ${failover.toFixed(0)} ms after the kill at most (per client ${firstSuccess.map((ms) => ms.toFixed(0)).join(', ')} ms); ${failedInAll} of ${calls} calls failed, all started before the replica was gone`);
     await revive(0);
   });
 });
