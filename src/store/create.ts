@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { StoreConfigError } from './errors.js';
+import type { EventRetention, EventStores } from './event-store.js';
+import { MemoryEventStores } from './memory-event-store.js';
 import { MemoryTokenStore } from './memory-store.js';
 import { RecordCodec } from './records.js';
 import { RedisConnection, redactUrl } from './redis-connection.js';
+import { RedisEventStores } from './redis-event-store.js';
 import { RedisLock } from './redis-lock.js';
 import { RedisTokenStore } from './redis-store.js';
 import { Sealer } from './sealed.js';
@@ -46,6 +49,21 @@ export function createTokenStore(options: TokenStoreOptions): TokenStore {
   const connection = new RedisConnection(options.url, logger);
   const lock = new RedisLock(connection, { waitMs: lockWaitMs, leaseMs: options.lockLeaseMs ?? DEFAULT_LOCK_LEASE_MS }, logger);
   return new RedisTokenStore(connection, codec, lock);
+}
+
+export interface EventStoreOptions extends EventRetention {
+  /** The same url as the token store's: `memory:` keeps events in this process, Redis shares them between replicas. */
+  url: string;
+  logger: Logger;
+}
+
+/** Chooses the event store of resumable legacy streams from the url, as createTokenStore does. */
+export function createEventStores(options: EventStoreOptions): EventStores {
+  const url = parseStoreUrl(options.url);
+  const retention = { retentionMs: options.retentionMs, eventsPerStream: options.eventsPerStream };
+  if (url.protocol === 'memory:') return new MemoryEventStores(retention);
+  const logger = options.logger.child({ component: 'event-store' });
+  return new RedisEventStores(new RedisConnection(options.url, logger, 'event store'), retention, logger);
 }
 
 function sealerFor(secret: string): Sealer {

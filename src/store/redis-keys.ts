@@ -12,4 +12,6 @@ export const redisKeys = {
   pending: (state: string) => `${PREFIX}:pending:${part(state)}`,
   registration: (issuer: string, redirectUri: string) => `${PREFIX}:registration:${part(issuer)}:${part(redirectUri)}`,
   lock: (key: string) => `${PREFIX}:lock:${part(key)}`,
+  /** One Redis Stream per SSE stream of a session (resumable legacy streams). */
+  events: (session: string, stream: string) => `${PREFIX}:events:${part(session)}:${part(stream)}`,
 };

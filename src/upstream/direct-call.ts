@@ -70,6 +70,9 @@ const MAX_EVENT_CHARS = 64 * 1024 * 1024;
 const DRAIN_LIMIT_BYTES = 64 * 1024;
 const DRAIN_TIMEOUT_MS = 2_000;
 
+/** Before resuming a stream the server ended early, without its `retry`: the SDK client's first reconnection delay. */
+const DEFAULT_RESUME_DELAY_MS = 1_000;
+
 export class DirectCaller {
   private nextId = 0;
   private readonly pending = new Map<RequestId, PendingCall>();
@@ -190,6 +193,7 @@ export class DirectCaller {
 
   private readEventStream(id: string, body: Readable, onMessage: DirectCallOptions['onMessage']): Promise<void> {
     let lastEventId: string | undefined;
+    let retryMs: number | undefined;
     return new Promise<void>((resolve, reject) => {
       const decoder = new TextDecoder();
       let done = false;
@@ -207,6 +211,9 @@ export class DirectCaller {
       // WHATWG HTML "Interpreting an event stream", by eventsource-parser; events are handled as they complete.
       const parser = createParser({
         maxBufferSize: MAX_EVENT_CHARS,
+        onRetry: (ms) => {
+          retryMs = ms;
+        },
         onEvent: (event) => {
           if (done) return;
           if (event.id !== undefined) lastEventId = event.id;
@@ -237,8 +244,14 @@ export class DirectCaller {
         if (!this.pending.has(id)) finish();
         // MCP 2025-11-25 basic/transports#resumability-and-redelivery: a server may end the stream early after an
         // event id; the response then comes on a GET stream resumed from that id, and hook() routes it to the call.
+        // It first waits the `retry` the stream gave, as the SDK client does (SEP-1699, MCP 2025-11-25 basic/transports:
+        // a client respects the server's retry interval before it reconnects).
         else if (lastEventId !== undefined) {
-          void this.options.transport.resumeStream(lastEventId).catch(() => {});
+          const resumeFrom = lastEventId;
+          const timer = setTimeout(() => {
+            if (this.pending.has(id)) void this.options.transport.resumeStream(resumeFrom).catch(() => {});
+          }, retryMs ?? DEFAULT_RESUME_DELAY_MS);
+          timer.unref();
           finish();
         } else finish(new UpstreamProtocolError('the upstream ended its answer without a response to the request'));
       };
