@@ -49,10 +49,13 @@ interface SuiteRelease {
   version: string;
   /** The MCP revision it is run for: its scenarios for that revision, at that revision's wire. */
   revision: '2025-11-25' | '2026-07-28';
+  /** Client suites run besides the revision's scenarios (`--spec-version` leaves out scenarios of older revisions). */
+  extraClientSuites?: readonly string[];
 }
 
 const RELEASES: readonly SuiteRelease[] = [
-  { alias: 'conformance-0.1', version: '0.1.16', revision: '2025-11-25' },
+  // backcompat: authorization as 2025-03-26 servers do it (no protected resource metadata), still met by our client.
+  { alias: 'conformance-0.1', version: '0.1.16', revision: '2025-11-25', extraClientSuites: ['backcompat'] },
   { alias: 'conformance-0.2', version: '0.2.0-alpha.12', revision: '2026-07-28' },
 ];
 
@@ -423,7 +426,9 @@ const runClientMode: ModeRunner = async (options) => {
   if (command.some((part) => /[\s'"$`\\]/.test(part))) throw new SetupError(`the client command cannot be passed through the suite's shell: ${command.join(' ')}`);
   console.log(`conformance ${release.version} client (MCP ${release.revision}): suite -> ${command.slice(3).join(' ').replace(ROOT, '')} (switchboard in-process, Node ${process.versions.node})`);
 
-  const runs = [[...(options.scenario ? ['--scenario', options.scenario] : ['--suite', 'all']), '--spec-version', release.revision]];
+  const runs = options.scenario
+    ? [['--scenario', options.scenario, '--spec-version', release.revision]]
+    : [['--suite', 'all', '--spec-version', release.revision], ...(release.extraClientSuites ?? []).map((suite) => ['--suite', suite])];
   const started: string[] = [];
   for (const selection of runs) {
     const label = selection.slice(0, 2).join('-').replace(/\W+/g, '-').replace(/^-+/, '');
