@@ -33,7 +33,7 @@ import {
 import { RED_PIXEL_PNG_BASE64, SILENT_WAV_BASE64 } from './media.js';
 
 /**
- * The upstream the official MCP conformance suite (@modelcontextprotocol/conformance 0.1.16, server mode) expects:
+ * The upstream the official MCP conformance suite (@modelcontextprotocol/conformance 0.1.16 and 0.2.x, server mode) expects:
  * every tool, resource, template and prompt its scenarios name, answering as their descriptions say. Written from
  * those descriptions; the scenario each item serves is named beside it.
  *
