@@ -41,12 +41,19 @@ const NO_ARGUMENTS = z.object({});
 
 type Outcome = Promise<CallToolResult | InputRequiredResult>;
 
+/** The lists the trigger tools grow (server-stateless), shared by the servers of all requests. */
+interface Mutations {
+  tools: number;
+  prompts: number;
+  notify: { toolsChanged(): void; promptsChanged(): void };
+}
+
 /** Creates the server of one request; `states` signs the requestState of every flow (HMAC, one key per fixture). */
-function createModernServer(states: ReturnType<typeof createRequestStateCodec<{ step: string }>>): McpServer {
+function createModernServer(states: ReturnType<typeof createRequestStateCodec<{ step: string }>>, mutations: Mutations): McpServer {
   const server = new McpServer(
     { name: 'switchboard-conformance-fixture-2026', version: '0.1.0' },
     // MRTR: requestState comes back from the client; a forged or expired one never reaches a handler (-32602).
-    { capabilities: { tools: {}, prompts: {}, logging: {} }, requestState: { verify: states.verify } },
+    { capabilities: { tools: { listChanged: true }, prompts: { listChanged: true }, logging: {} }, requestState: { verify: states.verify } },
   );
   const state = (ctx: ServerContext) => ctx.mcpReq.requestState<{ step: string }>()?.step;
   const samplingText = (ctx: ServerContext, key: string) => {
@@ -190,6 +197,24 @@ function createModernServer(states: ReturnType<typeof createRequestStateCodec<{ 
     } as Parameters<typeof fromJsonSchema>[0]),
   }, async ({ region }) => text(`region: ${region}`));
 
+  // server-stateless: each call adds a tool (or a prompt) and tells the listen streams (2026-07-28 subscriptions/listen).
+  server.registerTool('test_trigger_tool_change', { description: 'Adds a tool and announces the change', inputSchema: NO_ARGUMENTS }, async () => {
+    mutations.tools++;
+    mutations.notify.toolsChanged();
+    return text(`tools added: ${mutations.tools}`);
+  });
+  server.registerTool('test_trigger_prompt_change', { description: 'Adds a prompt and announces the change', inputSchema: NO_ARGUMENTS }, async () => {
+    mutations.prompts++;
+    mutations.notify.promptsChanged();
+    return text(`prompts added: ${mutations.prompts}`);
+  });
+  for (let i = 1; i <= mutations.tools; i++) {
+    server.registerTool(`test_added_tool_${i}`, { description: 'Added by test_trigger_tool_change', inputSchema: NO_ARGUMENTS }, async () => text(`added tool ${i}`));
+  }
+  for (let i = 1; i <= mutations.prompts; i++) {
+    server.registerPrompt(`test_added_prompt_${i}`, { description: 'Added by test_trigger_prompt_change' }, async () => ({ messages: [{ role: 'user', content: { type: 'text', text: `added prompt ${i}` } }] }));
+  }
+
   // input-required-result-non-tool-request: prompts/get may ask too.
   server.registerPrompt('test_input_required_result_prompt', { description: 'A prompt that asks for its context first' }, async (ctx): Promise<GetPromptResult | InputRequiredResult> => {
     const answer = acceptedContent(ctx.mcpReq.inputResponses, 'user_context', z.object({ context: z.string() }));
@@ -212,7 +237,12 @@ export interface ModernConformanceFixture {
 /** Serves the 2026-07-28 part of the fixture at /mcp on a free loopback port. */
 export async function startModernConformanceFixture(): Promise<ModernConformanceFixture> {
   const states = createRequestStateCodec<{ step: string }>({ key: randomBytes(32), ttlSeconds: 600 });
-  const handler = createMcpHandler(() => createModernServer(states), { legacy: 'stateless' });
+  const mutations: Mutations = {
+    tools: 0,
+    prompts: 0,
+    notify: { toolsChanged: () => handler.notify.toolsChanged(), promptsChanged: () => handler.notify.promptsChanged() },
+  };
+  const handler = createMcpHandler(() => createModernServer(states, mutations), { legacy: 'stateless' });
   const node = toNodeHandler(handler);
   const http = createServer((req, res) => {
     if (new URL(req.url ?? '/', 'http://fixture').pathname !== '/mcp') {

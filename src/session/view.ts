@@ -12,6 +12,7 @@ import {
   type ReadResourceRequestParams,
   type Request,
   type RequestId,
+  type Tool,
 } from '@modelcontextprotocol/server';
 import type { AuthManager, SignInState } from '../auth/index.js';
 import { publicUri, resultWithPublicUris, serverFilter, SessionCatalog, type Route, type ServerFilter } from '../catalog/index.js';
@@ -382,6 +383,11 @@ export class PrincipalView implements ConnectionUser {
   async listTools(): Promise<ListToolsResult> {
     await this.firstListWait();
     return this.withAuthMeta({ tools: [...this.catalog.tools] });
+  }
+
+  /** A tool as this view lists it (its public name), if it lists it now. */
+  toolDefinition(name: string): Tool | undefined {
+    return this.catalog.toolDefinition(name);
   }
 
   /** The tools/list result as UTF-8 JSON, serialised and encoded once per catalog version: 5,000 tools are megabytes. */

@@ -552,7 +552,8 @@ export class UpstreamConnection {
         [CLIENT_INFO_META_KEY]: CLIENT_INFO,
         [CLIENT_CAPABILITIES_META_KEY]: this.declaredCapabilities(),
       } : undefined;
-      live.direct = new DirectCaller({ server: this.name, transport: opened.transport, post: opened.post, logger: this.logger, envelope });
+      const toolSchema = (name: string) => this.catalogValue.tools.find((tool) => tool.name === name)?.inputSchema;
+      live.direct = new DirectCaller({ server: this.name, transport: opened.transport, post: opened.post, logger: this.logger, envelope, toolSchema });
     }
     this.capabilities = client.getServerCapabilities();
     // 2026: subscribe first, then list, so that no change between the listing and the subscription is missed.

@@ -4,6 +4,7 @@ import { createParser } from 'eventsource-parser';
 import type { Logger } from '../log/index.js';
 import { UpstreamConnectionClosedError, UpstreamHttpError, UpstreamProtocolError, UpstreamRequestError, UpstreamTimeoutError } from './errors.js';
 import type { UpstreamFetch, UpstreamPostResponse } from './fetch.js';
+import { paramHeaderValues, scanParamHeaders } from './param-headers.js';
 
 /**
  * tools/call over Streamable HTTP without the SDK client's request path. Through the SDK, each call builds a fetch
@@ -18,8 +19,9 @@ import type { UpstreamFetch, UpstreamPostResponse } from './fetch.js';
  * (and the connection's progress relay, progress.ts) run and its requests are answered, in the order they arrived.
  * Our request ids are strings (`switchboard-N`) and the SDK's are numbers: no two requests in flight on the session
  * share an id. A 2026 call carries the connection's envelope and the `MCP-Protocol-Version`, `Mcp-Method` and
- * `Mcp-Name` headers (MCP 2026-07-28 basic/transports) instead of a session id; an input_required result is returned
- * as it is, for the connection's relay (input-required.ts).
+ * `Mcp-Name` headers (MCP 2026-07-28 basic/transports) instead of a session id, and the `Mcp-Param-*` headers of the
+ * tool's x-mcp-header parameters (SEP-2243, param-headers.ts); an input_required result is returned as it is, for
+ * the connection's relay (input-required.ts).
  */
 export interface DirectCallerOptions {
   server: string;
@@ -31,6 +33,8 @@ export interface DirectCallerOptions {
    * 2026-07-28 basic, "Request metadata"). Absent for a 2025 session, whose requests carry its session id instead.
    */
   envelope?: Record<string, unknown>;
+  /** 2026-07-28: the input schema of an upstream tool as listed, whose x-mcp-header parameters are mirrored. */
+  toolSchema?: (name: string) => unknown;
 }
 
 export interface DirectCallOptions {
@@ -157,6 +161,8 @@ export class DirectCaller {
       headers['mcp-protocol-version'] = String(envelope[PROTOCOL_VERSION_META_KEY]);
       headers['mcp-method'] = request.method;
       headers['mcp-name'] = String(params?.name);
+      const scan = scanParamHeaders(this.options.toolSchema?.(String(params?.name)));
+      if (scan.ok) Object.assign(headers, paramHeaderValues(scan.headers, params?.arguments as Record<string, unknown> | undefined));
       params = { ...params, _meta: { ...envelope, ...params?._meta } };
     } else {
       if (transport.sessionId) headers['mcp-session-id'] = transport.sessionId;
