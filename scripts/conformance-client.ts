@@ -13,9 +13,11 @@
  *    client-credentials scenarios switchboard gets a token by itself and the upstream is connected at once;
  * 3. it calls that tool and, playing the browser, opens the authorization URL (the suite's authorization server
  *    approves at once and redirects) and follows the redirect into switchboard's /oauth/callback;
- * 4. once the upstream's tools appear, it calls each of them, with arguments made from each tool's input schema (its
- *    defaults, else a value of the property's type). A call that fails because the upstream wants another sign-in
- *    (403 insufficient_scope: step-up) makes it sign in again, as long as switchboard offers the sign-in.
+ * 4. once the upstream's tools appear, it calls each of them, with the arguments the scenario's context names for it
+ *    (`toolCalls`), else arguments made from the tool's input schema (its defaults, else a value of the property's
+ *    type); json-schema-2020-12-preservation's echo tool gets the focal tool's schema as the agent saw it. A call that
+ *    fails because the upstream wants another sign-in (403 insufficient_scope: step-up) makes it sign in again, as
+ *    long as switchboard offers the sign-in.
  *
  * A server that needs no sign-in (the `core` scenarios: initialize, tools_call, sse-retry, elicitation defaults) goes
  * straight to step 4. The agent declares form elicitation and accepts every request with no fields of its own, its SDK
@@ -62,7 +64,15 @@ const contextSchema = z.looseObject({
   idp_token_endpoint: z.string().min(1).optional(),
   idp_client_id: z.string().min(1).optional(),
   idp_id_token: z.string().min(1).optional(),
+  /** The arguments a scenario wants some tools called with (http-custom-headers: values that test the encodings). */
+  toolCalls: z.array(z.object({ name: z.string(), arguments: z.record(z.string(), z.unknown()) })).optional(),
 });
+
+/**
+ * json-schema-2020-12-preservation: the scenario's echo tool takes back the input schema the client saw for its focal
+ * tool, so the suite can compare what survived switchboard's catalog with what the server listed.
+ */
+const SCHEMA_ECHO = { scenario: 'json-schema-2020-12-preservation', echoTool: 'json_schema_echo', focalTool: 'json_schema_2020_12_tool' } as const;
 
 function scenarioContext(): z.infer<typeof contextSchema> {
   const raw = process.env.MCP_CONFORMANCE_CONTEXT;
@@ -280,11 +290,20 @@ async function runWith(serverUrl: string, auth: Record<string, unknown>, topLeve
         say(`the server is ${status?.status ?? 'not listed'}${status?.problem ? ` (${status.problem})` : ''}`);
         return false;
       }
-      const tools = upstreamTools(await agent.tools()).filter((tool) => !called.has(tool.name));
+      const listed = upstreamTools(await agent.tools());
+      const tools = listed.filter((tool) => !called.has(tool.name));
       if (tools.length === 0) return called.size > 0;
+      const argumentsOf = (tool: Tool): Record<string, unknown> => {
+        const given = context.toolCalls?.find((call) => call.name === tool.name);
+        if (given) return given.arguments;
+        if (process.env.MCP_CONFORMANCE_SCENARIO === SCHEMA_ECHO.scenario && tool.name === SCHEMA_ECHO.echoTool) {
+          return { schema: listed.find((t) => t.name === SCHEMA_ECHO.focalTool)?.inputSchema ?? {} };
+        }
+        return argumentsFor(tool);
+      };
       let needsSignIn = false;
       for (const { name: tool, ...schema } of tools) {
-        const result = await agent.call(tool, argumentsFor({ name: tool, ...schema }));
+        const result = await agent.call(tool, argumentsOf({ name: tool, ...schema }));
         const text = result.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ');
         if (!result.isError) {
           say(`called ${tool}: ${text.slice(0, 200)}`);

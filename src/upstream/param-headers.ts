@@ -18,8 +18,12 @@ export type ParamHeaderScan = { ok: true; headers: readonly ParamHeader[] } | { 
 
 /** RFC 9110 section 5.6.2 token: ASCII without space, `:`, controls or delimiters (server/tools#x-mcp-header). */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** server/tools#x-mcp-header: only parameters of primitive types may be mirrored. */
-const PRIMITIVE_TYPES: ReadonlySet<string> = new Set(['string', 'number', 'integer', 'boolean']);
+/**
+ * server/tools#x-mcp-header: only parameters of primitive types may be mirrored: string, integer and boolean. JSON
+ * Schema `number` is not one of them (a float has no one decimal form to compare; the 2026-07-28 conformance suite
+ * checks that such a tool is left out).
+ */
+const PRIMITIVE_TYPES: ReadonlySet<string> = new Set(['string', 'integer', 'boolean']);
 /** basic/transports#value-encoding: the sentinel of a Base64-encoded value. */
 const BASE64_SENTINEL = /^=\?base64\?(.*)\?=$/s;
 /** RFC 4648 section 4, padded: what a strict decoder accepts (Node's Buffer.from would take anything). */
@@ -32,7 +36,7 @@ const scans = new WeakMap<object, ParamHeaderScan>();
  * The x-mcp-header declarations of a tool's input schema (its top-level properties), or why the tool must be left
  * out: MCP 2026-07-28 server/tools#x-mcp-header, "Clients MUST reject tool definitions where any x-mcp-header value
  * violates these constraints": not empty, a token (ASCII, no space or `:`), case-insensitively unique, on a
- * primitive-typed parameter. Scanned once per schema object.
+ * string, integer or boolean parameter. Scanned once per schema object.
  */
 export function scanParamHeaders(inputSchema: unknown): ParamHeaderScan {
   if (typeof inputSchema !== 'object' || inputSchema === null) return { ok: true, headers: [] };
@@ -53,7 +57,7 @@ function scanSchema(schema: { properties?: unknown }): ParamHeaderScan {
     if (typeof name !== 'string' || name === '') return { ok: false, reason: `the x-mcp-header of "${property}" is empty or not a string` };
     if (!TOKEN.test(name)) return { ok: false, reason: `the x-mcp-header "${name}" of "${property}" has characters a header name cannot have` };
     if (seen.has(name.toLowerCase())) return { ok: false, reason: `the x-mcp-header "${name}" is declared twice (names are case-insensitive)` };
-    if (typeof type !== 'string' || !PRIMITIVE_TYPES.has(type)) return { ok: false, reason: `"${property}" has an x-mcp-header but is not a string, number, integer or boolean` };
+    if (typeof type !== 'string' || !PRIMITIVE_TYPES.has(type)) return { ok: false, reason: `"${property}" has an x-mcp-header but is not a string, integer or boolean` };
     seen.add(name.toLowerCase());
     headers.push({ property, name });
   }
@@ -61,7 +65,7 @@ function scanSchema(schema: { properties?: unknown }): ParamHeaderScan {
 }
 
 /**
- * The Mcp-Param headers of a call (basic/transports#value-encoding): numbers in decimal, booleans as `true`/`false`,
+ * The Mcp-Param headers of a call (basic/transports#value-encoding): integers in decimal, booleans as `true`/`false`,
  * strings as they are when they are plain printable ASCII without leading or trailing whitespace (and do not look
  * like the sentinel), else `=?base64?<Base64 of the UTF-8>?=`. A null or absent argument gets no header.
  */
