@@ -19,7 +19,9 @@
  *
  * Which scenarios: every scenario of the release for its revision (`--suite all --spec-version <revision>`: the
  * active, pending and draft ones), which leaves out only the extensions (off the spec's timeline: the tasks extension,
- * client-credentials, cross-app access, DPoP, workload identity, skills), none of which switchboard implements.
+ * client-credentials, cross-app access, DPoP, workload identity, skills), none of which switchboard implements. In
+ * client mode the same set, as `list --client --spec-version <revision>` names it, runs one suite process per
+ * scenario, several at a time, and the scenarios whose checks measure time (sse-retry) run alone after the others.
  *
  * The suite needs Node >= 22. Both releases (as the npm aliases conformance-0.1 and conformance-0.2) and, on an older
  * Node, the npm package `node@22` are installed once into .conformance/ (gitignored). Results, the suite's output,
@@ -396,8 +398,12 @@ const runServerMode: ModeRunner = async (options) => {
 
 /** Each client scenario runs its own switchboard; on 2 busy cores a scenario may wait a while for its turn. */
 const CLIENT_TIMEOUT_MS = 120_000;
-/** Client scenarios run at once (each is a suite process, a switchboard and the suite's servers). */
-const CLIENT_CONCURRENCY = 6;
+/**
+ * Client scenarios run at once (each is a suite process, a switchboard and the suite's servers, ~250 MB). Most of a
+ * scenario's time is waiting (sign-ins settling, retries), not CPU: at 6 the 2026-07-28 run took 5 min for about
+ * 2 min of CPU; the suite's own `--suite all` runs every scenario at once.
+ */
+const CLIENT_CONCURRENCY = 12;
 
 /**
  * Client scenarios whose checks measure time: sse-retry checks that the client waits the SSE `retry` it was given
@@ -415,9 +421,13 @@ async function listClientScenarios(options: ModeOptions): Promise<string[]> {
   return names;
 }
 
-/** Runs `selections` (each one suite invocation) at most `concurrency` at a time; returns the scenarios each started. */
+/**
+ * Runs `selections` (each one suite invocation) at most `concurrency` at a time; returns the scenarios each started.
+ * The slowest few are named, with their times, to show where the run's minutes go.
+ */
 async function runClientSelections(options: ModeOptions, command: string[], selections: string[][], concurrency: number, reports: string, results: string): Promise<string[]> {
   const started: string[][] = [];
+  const took: { label: string; ms: number }[] = [];
   let next = 0;
   const worker = async () => {
     while (next < selections.length) {
@@ -426,7 +436,9 @@ async function runClientSelections(options: ModeOptions, command: string[], sele
       const label = selection.slice(0, 2).join('-').replace(/\W+/g, '-').replace(/^-+/, '');
       const args = ['client', '--command', command.join(' '), ...selection, '--timeout', String(CLIENT_TIMEOUT_MS), '--output-dir', results];
       const suiteLog = join(reports, `suite-${label}.log`);
+      const begun = performance.now();
       const { code, output } = await runSuite(options, args, suiteLog, reports);
+      took.push({ label: selection[1]!, ms: performance.now() - begun });
       // --suite prints "✓ name: N passed, ..." per scenario; --scenario prints "Starting scenario: name".
       const names = selection[0] === '--scenario'
         ? [...output.matchAll(/^Starting scenario: (\S+)/gm)].map((m) => m[1]!)
@@ -436,6 +448,8 @@ async function runClientSelections(options: ModeOptions, command: string[], sele
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, selections.length) }, worker));
+  const slowest = took.sort((a, b) => b.ms - a.ms).slice(0, 3).map((t) => `${t.label} ${(t.ms / 1000).toFixed(1)} s`);
+  if (slowest.length > 0) console.log(`  slowest${concurrency === 1 ? ' (run alone)' : ''}: ${slowest.join(', ')}`);
   return started.flat();
 }
 

@@ -113,11 +113,13 @@ describe('modern (2026-07-28) requests: input rounds', () => {
     assertRefusedState(message);
   });
 
-  it('tells the upstream when the client cannot sample, instead of asking it', async () => {
-    const { message } = await modernRequest(switchboard.url, 'tools/call', { name: 'weather_sample', arguments: { prompt: 'sky?' } });
-    const result = message.result as { isError?: boolean; content: { text: string }[] };
-    assert.equal(result.isError, true, JSON.stringify(message));
-    assert.match(result.content[0]?.text ?? '', /sampling/);
+  it('answers -32021 naming sampling when the client cannot sample, instead of asking it', async () => {
+    // MCP 2026-07-28 basic/lifecycle: MissingRequiredClientCapabilityError, HTTP 400, requiredCapabilities an object.
+    const { status, message } = await modernRequest(switchboard.url, 'tools/call', { name: 'weather_sample', arguments: { prompt: 'sky?' } });
+    const error = message.error as { code: number; data?: { requiredCapabilities?: unknown } } | undefined;
+    assert.equal(error?.code, -32021, JSON.stringify(message));
+    assert.deepEqual(error?.data?.requiredCapabilities, { sampling: {} });
+    assert.equal(status, 400);
   });
 
   it('answers a call nothing can interrupt as one JSON object, with what the SDK\'s handler answers', async () => {
