@@ -74,6 +74,8 @@ const contextSchema = z.looseObject({
  */
 const SCHEMA_ECHO = { scenario: 'json-schema-2020-12-preservation', echoTool: 'json_schema_echo', focalTool: 'json_schema_2020_12_tool' } as const;
 
+type ToolCall = NonNullable<z.infer<typeof contextSchema>['toolCalls']>[number];
+
 function scenarioContext(): z.infer<typeof contextSchema> {
   const raw = process.env.MCP_CONFORMANCE_CONTEXT;
   if (!raw) return {};
@@ -226,7 +228,7 @@ async function run(serverUrl: string): Promise<boolean> {
   const context = scenarioContext();
   const keyDir = mkdtempSync(join(tmpdir(), 'switchboard-conformance-'));
   try {
-    return await runWith(serverUrl, upstreamAuth(context, join(keyDir, 'client-key.pem')), crossAppAccess(context));
+    return await runWith(serverUrl, upstreamAuth(context, join(keyDir, 'client-key.pem')), crossAppAccess(context), context.toolCalls ?? []);
   } finally {
     rmSync(keyDir, { recursive: true, force: true });
   }
@@ -248,7 +250,7 @@ function crossAppAccess(context: z.infer<typeof contextSchema>): Record<string, 
   };
 }
 
-async function runWith(serverUrl: string, auth: Record<string, unknown>, topLevel: Record<string, unknown>): Promise<boolean> {
+async function runWith(serverUrl: string, auth: Record<string, unknown>, topLevel: Record<string, unknown>, toolCalls: readonly ToolCall[]): Promise<boolean> {
   const config = parseConfig({
     mcpServers: {
       [SERVER]: {
@@ -294,7 +296,7 @@ async function runWith(serverUrl: string, auth: Record<string, unknown>, topLeve
       const tools = listed.filter((tool) => !called.has(tool.name));
       if (tools.length === 0) return called.size > 0;
       const argumentsOf = (tool: Tool): Record<string, unknown> => {
-        const given = context.toolCalls?.find((call) => call.name === tool.name);
+        const given = toolCalls.find((call) => call.name === tool.name);
         if (given) return given.arguments;
         if (process.env.MCP_CONFORMANCE_SCENARIO === SCHEMA_ECHO.scenario && tool.name === SCHEMA_ECHO.echoTool) {
           return { schema: listed.find((t) => t.name === SCHEMA_ECHO.focalTool)?.inputSchema ?? {} };

@@ -53,12 +53,24 @@ interface SuiteRelease {
   revision: '2025-11-25' | '2026-07-28';
   /** Client suites run besides the revision's scenarios (`--spec-version` leaves out scenarios of older revisions). */
   extraClientSuites?: readonly string[];
+  /**
+   * Extension scenarios (off the spec's timeline, so not among the revision's) for grants switchboard implements
+   * upstream: client credentials (SEP-1046, `auth.type: client_credentials`) and cross-app access (SEP-990,
+   * `crossAppAccess`), by this release's names.
+   */
+  extensionClientScenarios: readonly string[];
 }
 
 const RELEASES: readonly SuiteRelease[] = [
   // backcompat: authorization as 2025-03-26 servers do it (no protected resource metadata), still met by our client.
-  { alias: 'conformance-0.1', version: '0.1.16', revision: '2025-11-25', extraClientSuites: ['backcompat'] },
-  { alias: 'conformance-0.2', version: '0.2.0-alpha.12', revision: '2026-07-28' },
+  {
+    alias: 'conformance-0.1', version: '0.1.16', revision: '2025-11-25', extraClientSuites: ['backcompat'],
+    extensionClientScenarios: ['auth/client-credentials-basic', 'auth/client-credentials-jwt', 'auth/cross-app-access-complete-flow'],
+  },
+  {
+    alias: 'conformance-0.2', version: '0.2.0-alpha.12', revision: '2026-07-28',
+    extensionClientScenarios: ['auth/client-credentials-basic', 'auth/client-credentials-jwt', 'auth/enterprise-managed-authorization'],
+  },
 ];
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -492,10 +504,12 @@ const runClientMode: ModeRunner = async (options) => {
 
   const revision = release.revision;
   const scenarios = options.scenario ? [options.scenario] : await listClientScenarios(options);
-  const bySelf = (name: string) => ['--scenario', name, '--spec-version', revision];
+  // An extension scenario is on no revision's timeline: the suite skips it under --spec-version.
+  const bySelf = (name: string) => ['--scenario', name, ...(release.extensionClientScenarios.includes(name) ? [] : ['--spec-version', revision])];
   const together = [
     ...scenarios.filter((name) => !TIMING_SENSITIVE_CLIENT_SCENARIOS.has(name)).map(bySelf),
     ...(options.scenario ? [] : release.extraClientSuites ?? []).map((suite) => ['--suite', suite]),
+    ...(options.scenario ? [] : release.extensionClientScenarios).map(bySelf),
   ];
   const alone = scenarios.filter((name) => TIMING_SENSITIVE_CLIENT_SCENARIOS.has(name)).map(bySelf);
   const started = [

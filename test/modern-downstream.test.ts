@@ -61,7 +61,7 @@ describe('modern (2026-07-28) requests: input rounds', () => {
   let switchboard: RunningHttp;
 
   before(async () => {
-    upstream = await startMockMcpServer({ name: 'weather', tools: [{ name: 'sample' }] }, { transport: 'streamable-http' });
+    upstream = await startMockMcpServer({ name: 'weather', tools: [{ name: 'sample' }, { name: 'echo' }] }, { transport: 'streamable-http' });
     const config = parseConfig({ mcpServers: { weather: { url: upstream.url } }, http: { port: 0 } }, 'test config');
     switchboard = await serveHttp(config, createLogger({ level: 'silent', pretty: false }));
   });
@@ -123,7 +123,8 @@ describe('modern (2026-07-28) requests: input rounds', () => {
   });
 
   it('answers a call nothing can interrupt as one JSON object, with what the SDK\'s handler answers', async () => {
-    const call = { name: 'weather_sample', arguments: { prompt: 'sky?' } };
+    // A tool that asks nothing of the client (weather_sample, for a client that cannot sample, is -32021 on both paths).
+    const call = { name: 'weather_echo', arguments: { text: 'sky' } };
     // A progress token sends the call through the SDK's handler (it may stream); without one, the direct path answers.
     const viaSdk = await modernRequest(switchboard.url, 'tools/call', { ...call, _meta: { progressToken: 'p1' } });
     const response = await fetch(switchboard.url, {

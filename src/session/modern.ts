@@ -48,8 +48,11 @@ export class ModernFace implements DownstreamFace, RequestRunner {
   private readonly sealer = new Sealer(randomBytes(32).toString('base64url'));
   private readonly owner: string;
   private readonly watched = new Map<string, number>();
-  /** Calls answered without the SDK's server (src/http/modern-fast-path.ts), by relay key: their clients' capabilities. */
-  private readonly directCalls = new Map<string, ClientCapabilities>();
+  /**
+   * Calls answered without the SDK's server (src/http/modern-fast-path.ts), by relay key: their clients' capabilities,
+   * and what an upstream asked during the call that the client could not answer.
+   */
+  private readonly directCalls = new Map<string, { capabilities: ClientCapabilities; refused?: ClientCapabilities }>();
   private nextDirectCall = 0;
 
   constructor(private readonly view: PrincipalView, private notifier: ServerNotifier = NO_LISTENERS) {
@@ -111,13 +114,18 @@ export class ModernFace implements DownstreamFace, RequestRunner {
 
   /**
    * A tools/call whose client can be asked nothing (it declared no sampling, elicitation or roots): relayed straight,
-   * with no exchange. What an upstream asks during it is refused as the client's missing capability.
+   * with no exchange. A 2026 upstream is told the client's capabilities; what a 2025 one asks during the call is
+   * refused to it, and the call answers MissingRequiredClientCapabilityError (MCP 2026-07-28 basic/lifecycle: -32021),
+   * as on the exchange path (forwardRequest).
    */
   async callDirect(params: Parameters<PrincipalView['callTool']>[0], capabilities: ClientCapabilities, signal: AbortSignal) {
     const key = `direct:${this.nextDirectCall++}`;
-    this.directCalls.set(key, capabilities);
+    const call: { capabilities: ClientCapabilities; refused?: ClientCapabilities } = { capabilities };
+    this.directCalls.set(key, call);
     try {
-      return await this.view.callTool(params, { signal, requestId: key });
+      const result = await this.view.callTool(params, { signal, requestId: key, clientCapabilities: capabilities });
+      if (call.refused) throw new MissingRequiredClientCapabilityError({ requiredCapabilities: call.refused });
+      return result;
     } finally {
       this.directCalls.delete(key);
     }
@@ -163,7 +171,10 @@ export class ModernFace implements DownstreamFace, RequestRunner {
    */
   forwardRequest(request: Request, options: { signal: AbortSignal; relatedRequestId?: RequestId; inputKey?: string }) {
     const direct = options.relatedRequestId === undefined ? undefined : this.directCalls.get(String(options.relatedRequestId));
-    if (direct) return Promise.reject(new UnanswerableRequestError('missing-capability', missingCapability(request, direct) ?? request.method));
+    if (direct) {
+      direct.refused ??= requiredCapabilities(request);
+      return Promise.reject(new UnanswerableRequestError('missing-capability', missingCapability(request, direct.capabilities) ?? request.method));
+    }
     const exchange = options.relatedRequestId === undefined ? undefined : this.exchanges.get(String(options.relatedRequestId));
     if (!exchange) {
       return Promise.reject(new UnanswerableRequestError('outside-call', request.method));
