@@ -67,7 +67,7 @@ class PrincipalEndpoint {
       maxRequestBodySize: options.config.http.bodyLimitBytes,
       onerror: (error) => options.logger.debug({ error: error.message }, 'modern request rejected'),
     });
-    this.face = new ModernFace(this.view, this.handler.notify);
+    this.face = new ModernFace(view, this.handler.notify);
     this.node = toNodeHandler(this.handler, { onerror: (error) => options.logger.warn({ error: error.message }, 'modern request failed') });
   }
 
