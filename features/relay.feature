@@ -22,6 +22,14 @@ Feature: What servers send during a call reaches the client that made it
     Then client "alice" receives the log message "disk almost full" from "weather"
     And client "bob" received no log messages
 
+  @modern-only
+  Scenario: A 2026-07-28 request that names no log level gets no log messages
+    Given a client is connected
+    And the client names no log level on its requests
+    When the client calls "weather_log" with message "disk almost full"
+    Then the call succeeds
+    And the client received no log messages
+
   Scenario: A server asks the client's model, and gets its answer
     Given a client that can sample, answering "The sky is blue.", is connected
     When the client calls "weather_sample" with prompt "What colour is the sky?"
@@ -31,7 +39,7 @@ Feature: What servers send during a call reaches the client that made it
   Scenario: A client that cannot sample is never asked; the server is told so
     Given a client is connected
     When the client calls "weather_sample" with prompt "What colour is the sky?"
-    Then the call fails with a tool error mentioning "sampling"
+    Then the call fails, telling the client it does not support "sampling"
 
   Scenario: A server asks the user a question, and gets the answer
     Given a client that can ask its user questions is connected
@@ -42,7 +50,7 @@ Feature: What servers send during a call reaches the client that made it
   Scenario: A client that cannot ask its user is never asked; the server is told so
     Given a client is connected
     When the client calls "weather_elicit" with message "Which city?"
-    Then the call fails with a tool error mentioning "elicitation"
+    Then the call fails, telling the client it does not support "elicitation"
 
   Scenario: A server learns the client's roots
     Given a client with the root "file:///home/ada/project" is connected

@@ -13,8 +13,16 @@
  *    client-credentials scenarios switchboard gets a token by itself and the upstream is connected at once;
  * 3. it calls that tool and, playing the browser, opens the authorization URL (the suite's authorization server
  *    approves at once and redirects) and follows the redirect into switchboard's /oauth/callback;
- * 4. once the upstream's tools appear, it calls each of them. A call that fails because the upstream wants another
- *    sign-in (403 insufficient_scope: step-up) makes it sign in again, as long as switchboard offers the sign-in.
+ * 4. once the upstream's tools appear, it calls each of them, with the arguments the scenario's context names for it
+ *    (`toolCalls`), else arguments made from the tool's input schema (its defaults, else a value of the property's
+ *    type); json-schema-2020-12-preservation's echo tool gets the focal tool's schema as the agent saw it. A call that
+ *    fails because the upstream wants another sign-in (403 insufficient_scope: step-up) makes it sign in again, as
+ *    long as switchboard offers the sign-in.
+ *
+ * A server that needs no sign-in (the `core` scenarios: initialize, tools_call, sse-retry, elicitation defaults) goes
+ * straight to step 4. The agent declares form elicitation and accepts every request with no fields of its own, its SDK
+ * filling in the schema's defaults (SEP-1034 `applyDefaults`): what the scenario checks is that the upstream's request
+ * reaches the client through switchboard and the client's answer reaches the upstream intact.
  *
  * Exit status 0 when every upstream tool was called successfully, 1 otherwise (the suite also judges by what its
  * servers saw). Logs go to stderr, which the suite keeps in stderr.txt.
@@ -24,7 +32,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { parseConfig } from '../src/config/index.js';
 import { createLogger } from '../src/log/index.js';
@@ -56,7 +64,17 @@ const contextSchema = z.looseObject({
   idp_token_endpoint: z.string().min(1).optional(),
   idp_client_id: z.string().min(1).optional(),
   idp_id_token: z.string().min(1).optional(),
+  /** The arguments a scenario wants some tools called with (http-custom-headers: values that test the encodings). */
+  toolCalls: z.array(z.object({ name: z.string(), arguments: z.record(z.string(), z.unknown()) })).optional(),
 });
+
+/**
+ * json-schema-2020-12-preservation: the scenario's echo tool takes back the input schema the client saw for its focal
+ * tool, so the suite can compare what survived switchboard's catalog with what the server listed.
+ */
+const SCHEMA_ECHO = { scenario: 'json-schema-2020-12-preservation', echoTool: 'json_schema_echo', focalTool: 'json_schema_2020_12_tool' } as const;
+
+type ToolCall = NonNullable<z.infer<typeof contextSchema>['toolCalls']>[number];
 
 function scenarioContext(): z.infer<typeof contextSchema> {
   const raw = process.env.MCP_CONFORMANCE_CONTEXT;
@@ -77,13 +95,14 @@ class Agent {
   private constructor(readonly client: Client) {}
 
   static async connect(url: string): Promise<Agent> {
-    const client = new Client({ name: 'switchboard-conformance-agent', version: '1.0.0' }, { capabilities: {} });
+    const client = new Client({ name: 'switchboard-conformance-agent', version: '1.0.0' }, { capabilities: { elicitation: { form: { applyDefaults: true } } } });
+    client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'accept', content: {} }));
     await client.connect(new StreamableHTTPClientTransport(new URL(url)));
     return new Agent(client);
   }
 
-  async toolNames(): Promise<string[]> {
-    return (await this.client.listTools()).tools.map((t) => t.name);
+  async tools(): Promise<Tool[]> {
+    return (await this.client.listTools()).tools;
   }
 
   async status(): Promise<StatusEntry | undefined> {
@@ -165,8 +184,21 @@ async function signIn(agent: Agent): Promise<boolean> {
 }
 
 /** The upstream's tools as the agent sees them (the sign-in and sign-out tools are switchboard's own). */
-function upstreamTools(names: string[]): string[] {
-  return names.filter((name) => name !== SIGN_IN_TOOL && name !== 'switchboard_sign_out');
+function upstreamTools(tools: Tool[]): Tool[] {
+  return tools.filter((tool) => tool.name !== SIGN_IN_TOOL && tool.name !== 'switchboard_sign_out');
+}
+
+/** Arguments an agent would fill in from a tool's input schema: each property's default, else a value of its type. */
+function argumentsFor(tool: Tool): Record<string, unknown> {
+  const args: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(tool.inputSchema.properties ?? {})) {
+    const property = schema as { type?: string; default?: unknown };
+    if (property.default !== undefined) args[name] = property.default;
+    else if (property.type === 'number' || property.type === 'integer') args[name] = Object.keys(args).length + 2;
+    else if (property.type === 'string') args[name] = name;
+    else if (property.type === 'boolean') args[name] = true;
+  }
+  return args;
 }
 
 /**
@@ -196,7 +228,7 @@ async function run(serverUrl: string): Promise<boolean> {
   const context = scenarioContext();
   const keyDir = mkdtempSync(join(tmpdir(), 'switchboard-conformance-'));
   try {
-    return await runWith(serverUrl, upstreamAuth(context, join(keyDir, 'client-key.pem')), crossAppAccess(context));
+    return await runWith(serverUrl, upstreamAuth(context, join(keyDir, 'client-key.pem')), crossAppAccess(context), context.toolCalls ?? []);
   } finally {
     rmSync(keyDir, { recursive: true, force: true });
   }
@@ -218,7 +250,7 @@ function crossAppAccess(context: z.infer<typeof contextSchema>): Record<string, 
   };
 }
 
-async function runWith(serverUrl: string, auth: Record<string, unknown>, topLevel: Record<string, unknown>): Promise<boolean> {
+async function runWith(serverUrl: string, auth: Record<string, unknown>, topLevel: Record<string, unknown>, toolCalls: readonly ToolCall[]): Promise<boolean> {
   const config = parseConfig({
     mcpServers: {
       [SERVER]: {
@@ -260,11 +292,20 @@ async function runWith(serverUrl: string, auth: Record<string, unknown>, topLeve
         say(`the server is ${status?.status ?? 'not listed'}${status?.problem ? ` (${status.problem})` : ''}`);
         return false;
       }
-      const tools = upstreamTools(await agent.toolNames()).filter((name) => !called.has(name));
+      const listed = upstreamTools(await agent.tools());
+      const tools = listed.filter((tool) => !called.has(tool.name));
       if (tools.length === 0) return called.size > 0;
+      const argumentsOf = (tool: Tool): Record<string, unknown> => {
+        const given = toolCalls.find((call) => call.name === tool.name);
+        if (given) return given.arguments;
+        if (process.env.MCP_CONFORMANCE_SCENARIO === SCHEMA_ECHO.scenario && tool.name === SCHEMA_ECHO.echoTool) {
+          return { schema: listed.find((t) => t.name === SCHEMA_ECHO.focalTool)?.inputSchema ?? {} };
+        }
+        return argumentsFor(tool);
+      };
       let needsSignIn = false;
-      for (const tool of tools) {
-        const result = await agent.call(tool);
+      for (const { name: tool, ...schema } of tools) {
+        const result = await agent.call(tool, argumentsOf({ name: tool, ...schema }));
         const text = result.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ');
         if (!result.isError) {
           say(`called ${tool}: ${text.slice(0, 200)}`);

@@ -1,11 +1,14 @@
 /**
- * Runs the official MCP conformance suite (@modelcontextprotocol/conformance) against switchboard.
+ * Runs the official MCP conformance suite (@modelcontextprotocol/conformance) against switchboard, in two releases:
+ * 0.1.16 for MCP 2025-11-25 (the legacy era: initialize, sessions) and 0.2.x for 2026-07-28 (the modern, stateless
+ * era). Each runs its scenarios for that revision, at that revision's wire, in both modes.
  *
- *   npm run conformance                          # every mode: server, then client
- *   npm run conformance -- --mode server         # switchboard as an MCP server, all active server scenarios
- *   npm run conformance -- --mode server --scenario tools-call-with-progress --verbose
- *   npm run conformance -- --mode client         # switchboard's upstream OAuth client: suites auth, backcompat, draft
- *   npm run conformance -- --mode client --scenario auth/scope-step-up --verbose
+ *   npm run conformance                          # every release and mode: 0.1 server, 0.1 client, 0.2 server, 0.2 client
+ *   npm run conformance -- --suite-version 0.2   # one release only
+ *   npm run conformance -- --mode server         # switchboard as an MCP server, every server scenario of the revision
+ *   npm run conformance -- --suite-version 0.1 --mode server --scenario tools-call-with-progress --verbose
+ *   npm run conformance -- --mode client         # switchboard as the client of its upstreams (core, auth, backcompat)
+ *   npm run conformance -- --suite-version 0.2 --mode client --scenario auth/iss-supported --verbose
  *
  * Server mode: the fixture upstream (mock-servers/conformance) runs in this process on a free port; switchboard runs
  * as a child (`src/cli.ts serve`) with the fixture as its only upstream, unprefixed, so the suite sees the tool,
@@ -14,12 +17,21 @@
  * Client mode: the suite starts its own protected MCP servers and authorization servers, and for each scenario runs
  * scripts/conformance-client.ts, which drives switchboard's upstream connector and OAuth code (see that file).
  *
- * The suite needs Node >= 22. It and, on an older Node, the npm package `node@22` are installed once into
- * .conformance/ (gitignored). Results, the suite's output, switchboard's config and log go to reports/conformance/<mode>/
- * (gitignored, replaced by each run).
+ * Which scenarios: every scenario of the release for its revision (`--suite all --spec-version <revision>`: the
+ * active, pending and draft ones), which leaves out only the extensions (off the spec's timeline: the tasks extension,
+ * client-credentials, cross-app access, DPoP, workload identity, skills), none of which switchboard implements. In
+ * client mode the same set, as `list --client --spec-version <revision>` names it, runs one suite process per
+ * scenario, several at a time, and the scenarios whose checks measure time (sse-retry) run alone after the others.
+ *
+ * The suite needs Node >= 22. Both releases (as the npm aliases conformance-0.1 and conformance-0.2) and, on an older
+ * Node, the npm package `node@22` are installed once into .conformance/ (gitignored). Results, the suite's output,
+ * switchboard's config and log go to reports/conformance/<release>/<mode>/ (gitignored, replaced by each run).
+ *
+ * Prints one line per release and mode, `conformance <version> <mode>: N passed, N failed` (.ci/run adds them up); a
+ * run that could not happen prints its line with one failure.
  *
  * Exit status: 0 when every scenario passed or failed only as scripts/conformance-baseline.json expects; 1 on a
- * failure not in the baseline or on a baseline entry that passes now (stale); 2 when the run itself could not happen.
+ * failure not in the baseline or on a baseline entry that passes now (stale); 2 when a run itself could not happen.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,11 +40,38 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { startConformanceFixture } from '../mock-servers/conformance/index.js';
+import { startConformanceFixture, startModernConformanceFixture } from '../mock-servers/conformance/index.js';
 
 const SUITE_PACKAGE = '@modelcontextprotocol/conformance';
-const SUITE_VERSION = '0.1.16';
 const NODE_MAJOR = 22;
+
+/** A release of the suite, installed under its own npm alias beside the other. */
+interface SuiteRelease {
+  alias: string;
+  version: string;
+  /** The MCP revision it is run for: its scenarios for that revision, at that revision's wire. */
+  revision: '2025-11-25' | '2026-07-28';
+  /** Client suites run besides the revision's scenarios (`--spec-version` leaves out scenarios of older revisions). */
+  extraClientSuites?: readonly string[];
+  /**
+   * Extension scenarios (off the spec's timeline, so not among the revision's) for grants switchboard implements
+   * upstream: client credentials (SEP-1046, `auth.type: client_credentials`) and cross-app access (SEP-990,
+   * `crossAppAccess`), by this release's names.
+   */
+  extensionClientScenarios: readonly string[];
+}
+
+const RELEASES: readonly SuiteRelease[] = [
+  // backcompat: authorization as 2025-03-26 servers do it (no protected resource metadata), still met by our client.
+  {
+    alias: 'conformance-0.1', version: '0.1.16', revision: '2025-11-25', extraClientSuites: ['backcompat'],
+    extensionClientScenarios: ['auth/client-credentials-basic', 'auth/client-credentials-jwt', 'auth/cross-app-access-complete-flow'],
+  },
+  {
+    alias: 'conformance-0.2', version: '0.2.0-alpha.12', revision: '2026-07-28',
+    extensionClientScenarios: ['auth/client-credentials-basic', 'auth/client-credentials-jwt', 'auth/enterprise-managed-authorization'],
+  },
+];
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TOOLS_DIR = join(ROOT, '.conformance');
@@ -46,11 +85,12 @@ const STOP_GRACE_MS = 5_000;
 const MODES = ['server', 'client'] as const;
 type Mode = (typeof MODES)[number];
 
-const USAGE = `usage: npm run conformance -- [--mode server|client|all] [--scenario NAME] [--verbose]
+const USAGE = `usage: npm run conformance -- [--suite-version ${RELEASES.map((r) => r.version.split('.').slice(0, 2).join('.')).join('|')}|all] [--mode server|client|all] [--scenario NAME] [--verbose]
 
-  --mode       which side of switchboard to test (default: all implemented modes)
-  --scenario   run one scenario only (its mode must be given with --mode)
-  --verbose    show the suite's own output as it runs`;
+  --suite-version  which release of the suite (default: all)
+  --mode           which side of switchboard to test (default: all implemented modes)
+  --scenario       run one scenario only (its release and mode must be given)
+  --verbose        show the suite's own output as it runs`;
 
 class UsageError extends Error {}
 /** The run could not happen (install failed, switchboard did not start, the suite crashed). */
@@ -59,9 +99,10 @@ class SetupError extends Error {}
 // --- the suite ---
 
 interface Suite {
+  release: SuiteRelease;
   /** A Node >= 22 binary. */
   node: string;
-  /** The suite's CLI entry (dist/index.js). */
+  /** The release's CLI entry (dist/index.js). */
   cli: string;
 }
 
@@ -73,9 +114,9 @@ function nodeMajor(binary: string): number | undefined {
   }
 }
 
-function installedSuiteVersion(): string | undefined {
+function installedVersion(release: SuiteRelease): string | undefined {
   try {
-    return (JSON.parse(readFileSync(join(TOOLS_DIR, 'node_modules', SUITE_PACKAGE, 'package.json'), 'utf8')) as { version?: string }).version;
+    return (JSON.parse(readFileSync(join(TOOLS_DIR, 'node_modules', release.alias, 'package.json'), 'utf8')) as { version?: string }).version;
   } catch {
     return undefined;
   }
@@ -91,20 +132,21 @@ function run(command: string, args: string[], options: { cwd: string }): Promise
 }
 
 /**
- * Installs the suite (and Node 22 when this Node is older) into .conformance/ unless it is already there.
+ * Installs both releases of the suite (and Node 22 when this Node is older) into .conformance/ unless they are there.
  * The `node` package downloads its binary in a preinstall script; npm 11 runs install scripts of dependencies only
  * with a notice unless a project's `allowScripts` names them (and refuses under strict-allow-scripts), so the cache's
  * own package.json approves exactly that one package.
  */
-async function ensureSuite(): Promise<Suite> {
-  const cli = join(TOOLS_DIR, 'node_modules', SUITE_PACKAGE, 'dist', 'index.js');
+async function ensureSuites(): Promise<Suite[]> {
+  const cli = (release: SuiteRelease) => join(TOOLS_DIR, 'node_modules', release.alias, 'dist', 'index.js');
   const cachedNode = join(TOOLS_DIR, 'node_modules', 'node', 'bin', 'node');
   const ownNodeIsEnough = Number(process.versions.node.split('.')[0]) >= NODE_MAJOR;
   const node = ownNodeIsEnough ? process.execPath : cachedNode;
   const nodeReady = ownNodeIsEnough || (existsSync(cachedNode) && nodeMajor(cachedNode) === NODE_MAJOR);
-  if (nodeReady && installedSuiteVersion() === SUITE_VERSION && existsSync(cli)) return { node, cli };
+  const suites = RELEASES.map((release) => ({ release, node, cli: cli(release) }));
+  if (nodeReady && RELEASES.every((release) => installedVersion(release) === release.version && existsSync(cli(release)))) return suites;
 
-  const packages = [`${SUITE_PACKAGE}@${SUITE_VERSION}`, ...(ownNodeIsEnough ? [] : [`node@${NODE_MAJOR}`])];
+  const packages = [...RELEASES.map((release) => `${release.alias}@npm:${SUITE_PACKAGE}@${release.version}`), ...(ownNodeIsEnough ? [] : [`node@${NODE_MAJOR}`])];
   console.error(`conformance: installing ${packages.join(' and ')} into .conformance/ (once)`);
   mkdirSync(TOOLS_DIR, { recursive: true });
   const manifestFile = join(TOOLS_DIR, 'package.json');
@@ -119,11 +161,11 @@ async function ensureSuite(): Promise<Suite> {
   writeFileSync(manifestFile, `${JSON.stringify(manifestOut, null, 2)}\n`);
   const code = await run('npm', ['install', '--prefix', TOOLS_DIR, '--no-audit', '--no-fund', '--save-exact', ...packages], { cwd: TOOLS_DIR });
   if (code !== 0) throw new SetupError(`npm install of ${packages.join(', ')} into .conformance/ failed (exit ${code})`);
-  if (!existsSync(cli)) throw new SetupError(`${cli} is missing after npm install`);
+  for (const release of RELEASES) if (!existsSync(cli(release))) throw new SetupError(`${cli(release)} is missing after npm install`);
   if (!ownNodeIsEnough && nodeMajor(cachedNode) !== NODE_MAJOR) {
     throw new SetupError(`${cachedNode} is not Node ${NODE_MAJOR} after npm install: did the "node" package's preinstall script run?`);
   }
-  return { node, cli };
+  return suites;
 }
 
 // --- processes ---
@@ -188,25 +230,32 @@ const baselineEntry = z.strictObject({
   scenario: z.string().min(1),
   reason: z.string().min(10, 'each baseline entry needs the reason it truly cannot pass'),
 });
-const baselineSchema = z.looseObject({
+const baselineModes = z.strictObject({
   server: z.array(baselineEntry).default([]),
   client: z.array(baselineEntry).default([]),
 });
-type Baseline = z.infer<typeof baselineSchema>;
+/** Per MCP revision (the release's `revision`), per mode. */
+const baselineSchema = z.looseObject(Object.fromEntries(RELEASES.map((release) => [release.revision, baselineModes.prefault({})])));
+type Baseline = Record<SuiteRelease['revision'], z.infer<typeof baselineModes>>;
 
 function loadBaseline(): Baseline {
-  if (!existsSync(BASELINE_FILE)) return { server: [], client: [] };
+  if (!existsSync(BASELINE_FILE)) return baselineSchema.parse({}) as Baseline;
   const parsed = baselineSchema.safeParse(JSON.parse(readFileSync(BASELINE_FILE, 'utf8')));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new UsageError(`${BASELINE_FILE}: ${issue?.path.join('.')}: ${issue?.message}`);
   }
-  return parsed.data;
+  return parsed.data as Baseline;
+}
+
+/** The line .ci/run counts, one per release and mode. */
+function countLine(release: SuiteRelease, mode: Mode, passed: number, failed: number, note = ''): void {
+  console.log(`conformance ${release.version} ${mode}: ${passed} passed, ${failed} failed${note}`);
 }
 
 /** Prints one mode's results; returns whether they are acceptable (no unexpected failure, no stale baseline entry). */
-function report(mode: Mode, outcomes: ScenarioOutcome[], baseline: Baseline, elapsedMs: number): boolean {
-  const expected = new Map(baseline[mode].map((entry) => [entry.scenario, entry.reason]));
+function report(release: SuiteRelease, mode: Mode, outcomes: ScenarioOutcome[], baseline: Baseline, elapsedMs: number): boolean {
+  const expected = new Map(baseline[release.revision][mode].map((entry) => [entry.scenario, entry.reason]));
   let unexpected = 0;
   let stale = 0;
   for (const outcome of outcomes) {
@@ -228,8 +277,8 @@ function report(mode: Mode, outcomes: ScenarioOutcome[], baseline: Baseline, ela
   const failed = outcomes.length - passed;
   if (failed > unexpected) console.log(`${failed - unexpected} of the failures are in the baseline`);
   if (stale) console.log(`${stale} baseline entr${stale > 1 ? 'ies pass' : 'y passes'} now: remove ${stale > 1 ? 'them' : 'it'} from ${BASELINE_FILE}`);
-  console.log(`took ${(elapsedMs / 1000).toFixed(1)} s; results in ${join(REPORTS_DIR, mode)}`);
-  console.log(`conformance ${mode}: ${passed} passed, ${failed} failed`);
+  console.log(`took ${(elapsedMs / 1000).toFixed(1)} s; results in ${reportsDir(release, mode)}`);
+  countLine(release, mode, passed, failed);
   return unexpected === 0 && stale === 0;
 }
 
@@ -246,6 +295,10 @@ function readChecks(outputDir: string, prefix: string): Map<string, { status: st
 }
 
 // --- modes ---
+
+function reportsDir(release: SuiteRelease, mode: Mode): string {
+  return join(REPORTS_DIR, release.version, mode);
+}
 
 interface ModeOptions {
   suite: Suite;
@@ -278,8 +331,8 @@ function runSuite(options: ModeOptions, args: string[], logFile: string, cwd: st
   });
 }
 
-/** Starts switchboard (`src/cli.ts serve`) and waits until /readyz shows `server` connected. */
-async function startSwitchboard(children: Children, configFile: string, logFile: string, server: string): Promise<string> {
+/** Starts switchboard (`src/cli.ts serve`) and waits until /readyz shows each of `servers` connected. */
+async function startSwitchboard(children: Children, configFile: string, logFile: string, servers: readonly string[]): Promise<string> {
   const port = await freePort();
   const log = openSync(logFile, 'w');
   const child = children.add(spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--config', configFile, '--port', String(port)], {
@@ -295,36 +348,45 @@ async function startSwitchboard(children: Children, configFile: string, logFile:
     try {
       const response = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(2_000) });
       const body = (await response.json()) as { servers?: Record<string, { state?: string; detail?: string }> };
-      const state = body.servers?.[server];
-      if (state?.state === 'connected') return `${base}/mcp`;
-      last = `${server}: ${state?.state ?? 'not listed'}${state?.detail ? ` (${state.detail})` : ''}`;
+      const waiting = servers.filter((server) => body.servers?.[server]?.state !== 'connected');
+      if (waiting.length === 0) return `${base}/mcp`;
+      last = waiting.map((server) => {
+        const state = body.servers?.[server];
+        return `${server}: ${state?.state ?? 'not listed'}${state?.detail ? ` (${state.detail})` : ''}`;
+      }).join('; ');
     } catch (error) {
       last = error instanceof Error ? error.message : String(error);
     }
     await sleep(100);
   }
-  throw new SetupError(`switchboard at ${base} was not ready with "${server}" connected within ${READY_TIMEOUT_MS / 1000} s (${last}); log: ${logFile}`);
+  throw new SetupError(`switchboard at ${base} was not ready with ${servers.join(' and ')} connected within ${READY_TIMEOUT_MS / 1000} s (${last}); log: ${logFile}`);
 }
 
 /**
- * Server mode: switchboard as the MCP server under test, with the conformance fixture as its only upstream.
- * `conformance server` runs the active scenarios (or one) and writes one checks.json per scenario.
+ * Server mode: switchboard as the MCP server under test, with the conformance fixture as its upstreams: the 2025-era
+ * part (server.ts, reached in the legacy era) and the 2026-07-28 part (modern.ts: input-required results, stateless
+ * diagnostics, x-mcp-header), both unprefixed, so the suite sees the names it expects from one server.
+ * `conformance server` runs the revision's scenarios (or one) and writes one checks.json per scenario.
  */
 const runServerMode: ModeRunner = async (options) => {
-  const reports = join(REPORTS_DIR, 'server');
+  const { release } = options.suite;
+  const reports = reportsDir(release, 'server');
   rmSync(reports, { recursive: true, force: true });
   mkdirSync(reports, { recursive: true });
   const results = join(reports, 'results');
   const fixture = await startConformanceFixture();
+  const modern = await startModernConformanceFixture();
   try {
-    const upstream = 'conformance';
-    // Kept beside the results (the fixture's port changes per run), so a failure can be replayed by hand.
+    const upstreams = { conformance: fixture.url, 'conformance-2026': modern.url };
+    // Kept beside the results (the fixture's ports change per run), so a failure can be replayed by hand.
     const configFile = join(reports, 'switchboard.json');
-    writeFileSync(configFile, JSON.stringify({ mcpServers: { [upstream]: { url: fixture.url, prefix: false } }, log: { level: 'info' } }, null, 2));
-    const url = await startSwitchboard(options.children, configFile, join(reports, 'switchboard.log'), upstream);
-    console.log(`conformance server: suite ${SUITE_VERSION} -> switchboard ${url} -> fixture ${fixture.url}`);
+    const mcpServers = Object.fromEntries(Object.entries(upstreams).map(([name, url]) => [name, { url, prefix: false }]));
+    writeFileSync(configFile, JSON.stringify({ mcpServers, log: { level: 'info' } }, null, 2));
+    const url = await startSwitchboard(options.children, configFile, join(reports, 'switchboard.log'), Object.keys(upstreams));
+    console.log(`conformance ${release.version} server (MCP ${release.revision}): suite -> switchboard ${url} -> fixture ${fixture.url} and ${modern.url}`);
 
-    const args = ['server', '--url', url, '--output-dir', results, ...(options.scenario ? ['--scenario', options.scenario] : [])];
+    const selection = options.scenario ? ['--scenario', options.scenario] : ['--suite', 'all'];
+    const args = ['server', '--url', url, '--output-dir', results, ...selection, '--spec-version', release.revision];
     const suiteLog = join(reports, 'suite.log');
     const { code, output } = await runSuite(options, args, suiteLog, reports);
     // Every scenario the suite started announces itself, also the ones that threw before writing checks.json.
@@ -342,24 +404,66 @@ const runServerMode: ModeRunner = async (options) => {
   } finally {
     await options.children.stopAll();
     await fixture.close();
+    await modern.close();
   }
 };
 
-/**
- * The client suites that concern switchboard: its upstream OAuth client (authorization code flow). `core` (plain
- * client behaviour such as SSE retry and elicitation defaults, which concern switchboard's downstream clients) is not
- * run, and of `extensions` the grants switchboard uses: client credentials (`auth.type: client_credentials`) and
- * cross-app access (`crossAppAccess`): CLIENT_EXTENSION_SCENARIOS, run one by one.
- */
-const CLIENT_SUITES = ['auth', 'backcompat', 'draft'] as const;
-/**
- * Extension scenarios: SEP-1046 (io.modelcontextprotocol/oauth-client-credentials), in 0.1.16 and 0.2.x alike, and
- * SEP-990 cross-app access, `auth/cross-app-access-complete-flow` in 0.1.16 (0.2.x names it
- * `auth/enterprise-managed-authorization`).
- */
-const CLIENT_EXTENSION_SCENARIOS = ['auth/client-credentials-basic', 'auth/client-credentials-jwt', 'auth/cross-app-access-complete-flow'] as const;
-/** The suite starts every scenario of a suite at once, each with its own switchboard; on 2 busy cores that is slow. */
+/** Each client scenario runs its own switchboard; on 2 busy cores a scenario may wait a while for its turn. */
 const CLIENT_TIMEOUT_MS = 120_000;
+/**
+ * Client scenarios run at once (each is a suite process, a switchboard and the suite's servers, ~250 MB). Most of a
+ * scenario's time is waiting (sign-ins settling, retries), not CPU: at 6 the 2026-07-28 run took 5 min for about
+ * 2 min of CPU; the suite's own `--suite all` runs every scenario at once.
+ */
+const CLIENT_CONCURRENCY = 12;
+
+/**
+ * Client scenarios whose checks measure time: sse-retry checks that the client waits the SSE `retry` it was given
+ * (500 ms, within a tolerance) before it reconnects. Among the other scenarios on 2 cores a reconnection came after
+ * 1091 ms: the machine's load, not the client, decided the result. These run after the others, one at a time, with
+ * nothing else of the run beside them.
+ */
+const TIMING_SENSITIVE_CLIENT_SCENARIOS: ReadonlySet<string> = new Set(['sse-retry']);
+
+/** The client scenarios of a revision, as the suite lists them (`list --client --spec-version`). */
+async function listClientScenarios(options: ModeOptions): Promise<string[]> {
+  const listing = execFileSync(options.suite.node, [options.suite.cli, 'list', '--client', '--spec-version', options.suite.release.revision], { encoding: 'utf8' });
+  const names = [...listing.matchAll(/^\s+- (\S+)/gm)].map((m) => m[1]!);
+  if (names.length === 0) throw new SetupError(`the suite listed no client scenarios for ${options.suite.release.revision}:\n${listing}`);
+  return names;
+}
+
+/**
+ * Runs `selections` (each one suite invocation) at most `concurrency` at a time; returns the scenarios each started.
+ * The slowest few are named, with their times, to show where the run's minutes go.
+ */
+async function runClientSelections(options: ModeOptions, command: string[], selections: string[][], concurrency: number, reports: string, results: string): Promise<string[]> {
+  const started: string[][] = [];
+  const took: { label: string; ms: number }[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < selections.length) {
+      const index = next++;
+      const selection = selections[index]!;
+      const label = selection.slice(0, 2).join('-').replace(/\W+/g, '-').replace(/^-+/, '');
+      const args = ['client', '--command', command.join(' '), ...selection, '--timeout', String(CLIENT_TIMEOUT_MS), '--output-dir', results];
+      const suiteLog = join(reports, `suite-${label}.log`);
+      const begun = performance.now();
+      const { code, output } = await runSuite(options, args, suiteLog, reports);
+      took.push({ label: selection[1]!, ms: performance.now() - begun });
+      // --suite prints "✓ name: N passed, ..." per scenario; --scenario prints "Starting scenario: name".
+      const names = selection[0] === '--scenario'
+        ? [...output.matchAll(/^Starting scenario: (\S+)/gm)].map((m) => m[1]!)
+        : [...output.matchAll(/^[✓✗] (\S+): \d+ passed/gm)].map((m) => m[1]!);
+      if (names.length === 0) throw new SetupError(`the suite ran no scenario for ${selection.join(' ')} (exit ${code}):\n${tail(suiteLog)}`);
+      started[index] = names;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, selections.length) }, worker));
+  const slowest = took.sort((a, b) => b.ms - a.ms).slice(0, 3).map((t) => `${t.label} ${(t.ms / 1000).toFixed(1)} s`);
+  if (slowest.length > 0) console.log(`  slowest${concurrency === 1 ? ' (run alone)' : ''}: ${slowest.join(', ')}`);
+  return started.flat();
+}
 
 /**
  * The suite writes <out>/<scenario>-<ISO timestamp>/checks.json, and client scenario names have a slash
@@ -387,7 +491,8 @@ function readClientChecks(outputDir: string): Map<string, { status: string; id: 
  * A scenario passes, as in the suite's own summary, when it has neither a FAILURE nor a WARNING check.
  */
 const runClientMode: ModeRunner = async (options) => {
-  const reports = join(REPORTS_DIR, 'client');
+  const { release } = options.suite;
+  const reports = reportsDir(release, 'client');
   rmSync(reports, { recursive: true, force: true });
   mkdirSync(reports, { recursive: true });
   const results = join(reports, 'results');
@@ -395,24 +500,22 @@ const runClientMode: ModeRunner = async (options) => {
   const tsx = fileURLToPath(import.meta.resolve('tsx'));
   const command = [process.execPath, '--import', tsx, join(ROOT, 'scripts', 'conformance-client.ts')];
   if (command.some((part) => /[\s'"$`\\]/.test(part))) throw new SetupError(`the client command cannot be passed through the suite's shell: ${command.join(' ')}`);
-  console.log(`conformance client: suite ${SUITE_VERSION} -> ${command.slice(3).join(' ').replace(ROOT, '')} (switchboard in-process, Node ${process.versions.node})`);
+  console.log(`conformance ${release.version} client (MCP ${release.revision}): suite -> ${command.slice(3).join(' ').replace(ROOT, '')} (switchboard in-process, Node ${process.versions.node})`);
 
-  const runs = options.scenario
-    ? [['--scenario', options.scenario]]
-    : [...CLIENT_SUITES.map((suite) => ['--suite', suite]), ...CLIENT_EXTENSION_SCENARIOS.map((scenario) => ['--scenario', scenario])];
-  const started: string[] = [];
-  for (const selection of runs) {
-    const label = selection[1]!.replace(/\W+/g, '-');
-    const args = ['client', '--command', command.join(' '), ...selection, '--timeout', String(CLIENT_TIMEOUT_MS), '--output-dir', results];
-    const suiteLog = join(reports, `suite-${label}.log`);
-    const { code, output } = await runSuite(options, args, suiteLog, reports);
-    // --suite prints "✓ name: N passed, ..." per scenario; --scenario prints "Starting scenario: name".
-    const names = selection[0] === '--scenario'
-      ? [...output.matchAll(/^Starting scenario: (\S+)/gm)].map((m) => m[1]!)
-      : [...output.matchAll(/^[✓✗] (\S+): \d+ passed/gm)].map((m) => m[1]!);
-    if (names.length === 0) throw new SetupError(`the suite ran no scenario for ${selection.join(' ')} (exit ${code}):\n${tail(suiteLog)}`);
-    started.push(...names);
-  }
+  const revision = release.revision;
+  const scenarios = options.scenario ? [options.scenario] : await listClientScenarios(options);
+  // An extension scenario is on no revision's timeline: the suite skips it under --spec-version.
+  const bySelf = (name: string) => ['--scenario', name, ...(release.extensionClientScenarios.includes(name) ? [] : ['--spec-version', revision])];
+  const together = [
+    ...scenarios.filter((name) => !TIMING_SENSITIVE_CLIENT_SCENARIOS.has(name)).map(bySelf),
+    ...(options.scenario ? [] : release.extraClientSuites ?? []).map((suite) => ['--suite', suite]),
+    ...(options.scenario ? [] : release.extensionClientScenarios).map(bySelf),
+  ];
+  const alone = scenarios.filter((name) => TIMING_SENSITIVE_CLIENT_SCENARIOS.has(name)).map(bySelf);
+  const started = [
+    ...await runClientSelections(options, command, together, CLIENT_CONCURRENCY, reports, results),
+    ...await runClientSelections(options, command, alone, 1, reports, results),
+  ];
   const checks = readClientChecks(results);
   return started.map((scenario): ScenarioOutcome => {
     const list = checks.get(scenario);
@@ -434,9 +537,14 @@ const RUNNERS: Partial<Record<Mode, ModeRunner>> = {
 
 // --- main ---
 
+function releaseLabel(release: SuiteRelease): string {
+  return release.version.split('.').slice(0, 2).join('.');
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
+      'suite-version': { type: 'string', default: 'all' },
       mode: { type: 'string', default: 'all' },
       scenario: { type: 'string' },
       verbose: { type: 'boolean', default: false },
@@ -447,27 +555,41 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  const wanted = values['suite-version'];
+  const releases = wanted === 'all' ? RELEASES : RELEASES.filter((release) => releaseLabel(release) === wanted || release.version === wanted);
+  if (releases.length === 0) throw new UsageError(`--suite-version: expected ${RELEASES.map(releaseLabel).join(', ')} or all, got "${wanted}"`);
   const requested = values.mode;
   if (requested !== 'all' && !(MODES as readonly string[]).includes(requested)) throw new UsageError(`--mode: expected server, client or all, got "${requested}"`);
-  if (values.scenario && requested === 'all') throw new UsageError('--scenario needs --mode server or --mode client');
+  if (values.scenario && (requested === 'all' || releases.length !== 1)) throw new UsageError('--scenario needs --suite-version and --mode server or --mode client');
   const modes = requested === 'all' ? MODES.filter((mode) => RUNNERS[mode]) : [requested as Mode];
   for (const mode of modes) if (!RUNNERS[mode]) throw new UsageError(`--mode ${mode}: not implemented yet (see RUNNERS in scripts/conformance.ts)`);
   if (requested === 'all') for (const mode of MODES.filter((m) => !RUNNERS[m])) console.log(`conformance ${mode}: not implemented yet, not run`);
 
   const baseline = loadBaseline();
-  const suite = await ensureSuite();
+  const suites = (await ensureSuites()).filter((suite) => releases.includes(suite.release));
   const children = new Children();
   const interrupt = () => void children.stopAll().then(() => process.exit(130));
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
 
   let ok = true;
-  for (const mode of modes) {
-    const started = performance.now();
-    const outcomes = await RUNNERS[mode]!({ suite, children, scenario: values.scenario, verbose: values.verbose });
-    ok = report(mode, outcomes, baseline, performance.now() - started) && ok;
+  let broken = false;
+  for (const suite of suites) {
+    for (const mode of modes) {
+      const started = performance.now();
+      try {
+        const outcomes = await RUNNERS[mode]!({ suite, children, scenario: values.scenario, verbose: values.verbose });
+        ok = report(suite.release, mode, outcomes, baseline, performance.now() - started) && ok;
+      } catch (error) {
+        if (!(error instanceof SetupError)) throw error;
+        // One run that could not happen must not hide the others' results; it counts as a failure.
+        console.error(`conformance ${suite.release.version} ${mode}: ${error.message}`);
+        countLine(suite.release, mode, 0, 1, ` (the run could not happen, after ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+        broken = true;
+      }
+    }
   }
-  return ok ? 0 : 1;
+  return broken ? 2 : ok ? 0 : 1;
 }
 
 main().then(

@@ -13,7 +13,7 @@ import {
   type LoggingMessageNotification,
   type Progress,
 } from '@modelcontextprotocol/sdk/types.js';
-import { startConformanceFixture, type ConformanceFixture } from '../mock-servers/conformance/index.js';
+import { startConformanceFixture, startModernConformanceFixture, type ConformanceFixture, type ModernConformanceFixture } from '../mock-servers/conformance/index.js';
 
 // The fixture answers as the scenarios of @modelcontextprotocol/conformance 0.1.16 (server mode) expect. These tests
 // call it directly, the way the suite's own client does, so a failure in `npm run conformance` that is not seen here
@@ -180,5 +180,70 @@ describe('conformance fixture', () => {
     const own = new URL(fixture.url).host;
     assert.equal(await initializeWithHost(evil), 403);
     assert.equal(await initializeWithHost(own), 200);
+  });
+});
+
+// The 2026-07-28 part of the fixture (mock-servers/conformance/modern.ts), called directly as the 0.2 suite does:
+// stateless requests with the _meta envelope and the standard headers.
+describe('conformance fixture, 2026-07-28 part', () => {
+  const MODERN = '2026-07-28';
+  let modern: ModernConformanceFixture;
+
+  async function call(params: Record<string, unknown>, headers: Record<string, string> = {}, capabilities: object = { elicitation: {}, sampling: {}, roots: {} }) {
+    const response = await fetch(modern.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json', accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': String(params.name), ...headers,
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0', id: 1, method: 'tools/call',
+        params: { arguments: {}, ...params, _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': capabilities } },
+      }),
+    });
+    const text = await response.text();
+    const json = response.headers.get('content-type')?.includes('text/event-stream')
+      ? text.split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(5)).filter((data) => data.trim()).pop() ?? '{}'
+      : text;
+    return { status: response.status, message: JSON.parse(json) as { result?: Record<string, unknown>; error?: { code: number } } };
+  }
+
+  before(async () => {
+    modern = await startModernConformanceFixture();
+  });
+  after(async () => {
+    await modern.close();
+  });
+
+  it('asks for user_name, then answers with the name', async () => {
+    const first = await call({ name: 'test_input_required_result_elicitation' });
+    assert.equal(first.message.result?.resultType, 'input_required');
+    assert.deepEqual(Object.keys(first.message.result?.inputRequests as object), ['user_name']);
+    const second = await call({ name: 'test_input_required_result_elicitation', inputResponses: { user_name: { action: 'accept', content: { name: 'Alice' } } } });
+    assert.match(JSON.stringify(second.message.result?.content), /Alice/);
+  });
+
+  it('signs its requestState: the echo completes the flow, a tampered one is refused with -32602', async () => {
+    const first = await call({ name: 'test_input_required_result_request_state' });
+    const state = String(first.message.result?.requestState);
+    const answer = { confirm: { action: 'accept', content: { ok: true } } };
+    const ok = await call({ name: 'test_input_required_result_request_state', inputResponses: answer, requestState: state });
+    assert.match(JSON.stringify(ok.message.result?.content), /state-ok/);
+    const tampered = await call({ name: 'test_input_required_result_request_state', inputResponses: answer, requestState: `${state}-TAMPERED` });
+    assert.equal(tampered.message.error?.code, -32602);
+  });
+
+  it('refuses test_missing_capability with -32021 when the client cannot sample', async () => {
+    const { status, message } = await call({ name: 'test_missing_capability' }, {}, {});
+    assert.equal(message.error?.code, -32021);
+    assert.equal(status, 400);
+  });
+
+  it('checks the Mcp-Param-Region header against the body', async () => {
+    const good = await call({ name: 'test_custom_header', arguments: { region: 'eu' } }, { 'mcp-param-region': 'eu' });
+    assert.match(JSON.stringify(good.message.result?.content), /region: eu/);
+    const missing = await call({ name: 'test_custom_header', arguments: { region: 'eu' } });
+    assert.equal(missing.status, 400);
+    assert.equal(missing.message.error?.code, -32020);
   });
 });

@@ -61,7 +61,7 @@ describe('modern (2026-07-28) requests: input rounds', () => {
   let switchboard: RunningHttp;
 
   before(async () => {
-    upstream = await startMockMcpServer({ name: 'weather', tools: [{ name: 'sample' }] }, { transport: 'streamable-http' });
+    upstream = await startMockMcpServer({ name: 'weather', tools: [{ name: 'sample' }, { name: 'echo' }] }, { transport: 'streamable-http' });
     const config = parseConfig({ mcpServers: { weather: { url: upstream.url } }, http: { port: 0 } }, 'test config');
     switchboard = await serveHttp(config, createLogger({ level: 'silent', pretty: false }));
   });
@@ -113,15 +113,18 @@ describe('modern (2026-07-28) requests: input rounds', () => {
     assertRefusedState(message);
   });
 
-  it('tells the upstream when the client cannot sample, instead of asking it', async () => {
-    const { message } = await modernRequest(switchboard.url, 'tools/call', { name: 'weather_sample', arguments: { prompt: 'sky?' } });
-    const result = message.result as { isError?: boolean; content: { text: string }[] };
-    assert.equal(result.isError, true, JSON.stringify(message));
-    assert.match(result.content[0]?.text ?? '', /sampling/);
+  it('answers -32021 naming sampling when the client cannot sample, instead of asking it', async () => {
+    // MCP 2026-07-28 basic/lifecycle: MissingRequiredClientCapabilityError, HTTP 400, requiredCapabilities an object.
+    const { status, message } = await modernRequest(switchboard.url, 'tools/call', { name: 'weather_sample', arguments: { prompt: 'sky?' } });
+    const error = message.error as { code: number; data?: { requiredCapabilities?: unknown } } | undefined;
+    assert.equal(error?.code, -32021, JSON.stringify(message));
+    assert.deepEqual(error?.data?.requiredCapabilities, { sampling: {} });
+    assert.equal(status, 400);
   });
 
   it('answers a call nothing can interrupt as one JSON object, with what the SDK\'s handler answers', async () => {
-    const call = { name: 'weather_sample', arguments: { prompt: 'sky?' } };
+    // A tool that asks nothing of the client (weather_sample, for a client that cannot sample, is -32021 on both paths).
+    const call = { name: 'weather_echo', arguments: { text: 'sky' } };
     // A progress token sends the call through the SDK's handler (it may stream); without one, the direct path answers.
     const viaSdk = await modernRequest(switchboard.url, 'tools/call', { ...call, _meta: { progressToken: 'p1' } });
     const response = await fetch(switchboard.url, {

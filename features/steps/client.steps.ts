@@ -76,6 +76,24 @@ Then('the call fails with a tool error mentioning {string}', function (this: Swi
   assert.ok(this.client().resultText().includes(words), `"${this.client().resultText()}" does not mention "${words}"`);
 });
 
+/**
+ * The client was not asked for what it cannot do, and learned why. A 2025 client gets a tool error; a 2026-07-28
+ * client in front of a 2025 server gets MissingRequiredClientCapabilityError (-32021) from switchboard, which could
+ * not ask it; in front of a 2026 server, which is told the client's capabilities, it gets that server's own answer.
+ */
+Then('the call fails, telling the client it does not support {string}', function (this: SwitchboardWorld, capability: string) {
+  const client = this.client();
+  if (this.clientEra === 'modern' && this.upstreamEra === 'legacy') {
+    const error = client.lastError as (Error & { code?: number }) | undefined;
+    assert.ok(error, `expected -32021, got a result: ${JSON.stringify(client.lastResult)}`);
+    assert.equal(error.code, -32021, error.message);
+    assert.ok(error.message.includes(capability), `"${error.message}" does not mention "${capability}"`);
+    return;
+  }
+  assert.equal(client.lastResult?.isError, true, `expected a tool error, got ${client.lastError?.message ?? JSON.stringify(client.lastResult)}`);
+  assert.ok(client.resultText().includes(capability), `"${client.resultText()}" does not mention "${capability}"`);
+});
+
 Then('the call fails with a protocol error mentioning {string}', function (this: SwitchboardWorld, words: string) {
   const error = this.client().lastError;
   assert.ok(error, `expected a protocol error, got a result: ${JSON.stringify(this.client().lastResult)}`);

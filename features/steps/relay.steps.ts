@@ -45,3 +45,12 @@ Then('the client was asked to sample {string}', function (this: SwitchboardWorld
 Then('the client was asked {string}', function (this: SwitchboardWorld, question: string) {
   assert.deepEqual(this.client().elicitationRequests.map((request) => request.message), [question]);
 });
+
+Given('{client} names no log level on its requests', function (this: SwitchboardWorld, client: string) {
+  this.client(client).logLevel = undefined;
+});
+
+Then('the call succeeds', function (this: SwitchboardWorld) {
+  const client = this.client();
+  assert.ok(client.lastResult && client.lastResult.isError !== true, `the call failed: ${client.lastError?.message ?? client.resultText()}`);
+});

@@ -1,4 +1,4 @@
-import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpTransport, type McpSubscription } from '@modelcontextprotocol/client';
+import { LOG_LEVEL_META_KEY, Client as ModernClient, StreamableHTTPClientTransport as ModernHttpTransport, type McpSubscription } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport, type StdioServerParameters } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -86,6 +86,8 @@ export class TestClient {
   readonly transportErrors: Error[] = [];
   lastResult: CallToolResult | undefined;
   lastError: Error | undefined;
+  /** 2026-07-28: the log level named on each call; undefined names none. */
+  logLevel: string | undefined = 'debug';
   /** The session id switchboard gave this client (HTTP only); kept after the session ends. */
   openedSessionId: string | undefined;
 
@@ -224,8 +226,11 @@ export class TestClient {
     this.lastError = undefined;
     try {
       const requestOptions = { ...options, timeout: 60_000 };
+      // A 2026-07-28 client names the log level it wants on each request (server/utilities/logging); without one it
+      // gets no log messages. This one wants them all, as a 2025 client that set no level gets them.
+      const meta = this.logLevel === undefined ? undefined : { [LOG_LEVEL_META_KEY]: this.logLevel };
       this.lastResult = (this.client instanceof ModernClient
-        ? await this.client.callTool({ name, arguments: args }, requestOptions)
+        ? await this.client.callTool({ name, arguments: args, ...(meta && { _meta: meta }) }, requestOptions)
         : await this.client.callTool({ name, arguments: args }, undefined, requestOptions)) as CallToolResult;
     } catch (error) {
       this.lastError = error as Error;

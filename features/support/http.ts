@@ -36,10 +36,14 @@ export function sendHttp(url: string, init: HttpRequestInit = {}): Promise<HttpA
   });
 }
 
-/** The JSON-RPC message of an answer, whether it came as JSON or as one SSE event. */
+/**
+ * The JSON-RPC message of an answer, whether it came as JSON or as an SSE event. A resumable stream opens with a
+ * priming event whose data is empty (MCP 2025-11-25 basic/transports#resumability-and-redelivery); the message is the
+ * first event with data.
+ */
 export function jsonRpcOf(answer: HttpAnswer): { result?: unknown; error?: { code: number; message: string } } {
   const data = answer.headers['content-type']?.includes('text/event-stream')
-    ? answer.text.split('\n').find((line) => line.startsWith('data:'))?.slice(5) ?? ''
+    ? answer.text.split('\n').find((line) => line.startsWith('data:') && line.slice(5).trim() !== '')?.slice(5) ?? ''
     : answer.text;
   return JSON.parse(data) as ReturnType<typeof jsonRpcOf>;
 }

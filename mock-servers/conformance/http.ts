@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Request, Response } from 'express';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
+import { InMemoryEventStore } from '@modelcontextprotocol/sdk/examples/shared/inMemoryEventStore.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { createConformanceServer } from './server.js';
@@ -28,6 +29,9 @@ interface Hosted {
   server: Server;
   transport: StreamableHTTPServerTransport;
 }
+
+/** The SSE `retry` the fixture asks its clients to wait before they reconnect. */
+const RETRY_INTERVAL_MS = 200;
 
 function jsonRpcError(res: Response, status: number, code: number, message: string): void {
   res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
@@ -62,6 +66,9 @@ export async function startConformanceFixture(options: ConformanceFixtureOptions
     const server = createConformanceServer();
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
+      // Resumable streams (test_reconnection): the SDK's example store, one per session, gone with it.
+      eventStore: new InMemoryEventStore(),
+      retryInterval: RETRY_INTERVAL_MS,
       onsessioninitialized: (sessionId) => void sessions.set(sessionId, { server, transport }),
       onsessionclosed: (sessionId) => void closeSession(sessionId),
     });

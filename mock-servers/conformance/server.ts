@@ -33,7 +33,7 @@ import {
 import { RED_PIXEL_PNG_BASE64, SILENT_WAV_BASE64 } from './media.js';
 
 /**
- * The upstream the official MCP conformance suite (@modelcontextprotocol/conformance 0.1.16, server mode) expects:
+ * The upstream the official MCP conformance suite (@modelcontextprotocol/conformance 0.1.16 and 0.2.x, server mode) expects:
  * every tool, resource, template and prompt its scenarios name, answering as their descriptions say. Written from
  * those descriptions; the scenario each item serves is named beside it.
  *
@@ -47,6 +47,8 @@ type ToolHandler = (args: Record<string, unknown>, extra: Extra) => Promise<Call
 /** MCP 2025-11-25 server/resources#error-handling: "Resource not found" is -32002. */
 const RESOURCE_NOT_FOUND = -32002;
 const STEP_DELAY_MS = 50;
+/** test_reconnection: before it closes its stream, and (twice this) before it answers. */
+const RECONNECTION_DELAY_MS = 100;
 
 const NO_ARGUMENTS = { type: 'object', properties: {} } as const;
 
@@ -363,19 +365,41 @@ export function createConformanceServer(): Server {
       },
     },
     {
-      // json-schema-2020-12 (a pending scenario in 0.1.16): the listing must keep $schema, $defs and additionalProperties
+      // json-schema-2020-12: the listing must keep $schema, $defs and additionalProperties (SEP-1613), and the
+      // $anchor, allOf/anyOf and if/then/else keywords (SEP-2106, checked by the 0.2 suite).
       tool: {
         name: 'json_schema_2020_12_tool',
         description: 'Tool with JSON Schema 2020-12 features',
         inputSchema: {
           $schema: 'https://json-schema.org/draft/2020-12/schema',
           type: 'object',
-          $defs: { address: { type: 'object', properties: { street: { type: 'string' }, city: { type: 'string' } } } },
-          properties: { name: { type: 'string' }, address: { $ref: '#/$defs/address' } },
+          $defs: { address: { $anchor: 'addressDef', type: 'object', properties: { street: { type: 'string' }, city: { type: 'string' } } } },
+          properties: {
+            name: { type: 'string' },
+            address: { $ref: '#/$defs/address' },
+            contactMethod: { type: 'string', enum: ['phone', 'email'] },
+            phone: { type: 'string' },
+            email: { type: 'string' },
+          },
+          allOf: [{ anyOf: [{ required: ['phone'] }, { required: ['email'] }] }],
+          if: { properties: { contactMethod: { const: 'phone' } }, required: ['contactMethod'] },
+          then: { required: ['phone'] },
+          else: { required: ['email'] },
           additionalProperties: false,
         },
       },
       handler: async (args) => text(`Received: ${JSON.stringify(args)}`),
+    },
+    {
+      // server-sse-polling (SEP-1699): the server ends the call's SSE stream before it answers; the answer waits in
+      // the event store for the client's GET with Last-Event-ID.
+      tool: { name: 'test_reconnection', description: 'Closes its SSE stream mid-call and answers after the client reconnects', inputSchema: NO_ARGUMENTS },
+      handler: async (_args, extra) => {
+        await sleep(RECONNECTION_DELAY_MS, extra.signal);
+        extra.closeSSEStream?.();
+        await sleep(RECONNECTION_DELAY_MS * 2, extra.signal);
+        return text(extra.closeSSEStream ? 'Reconnection test completed' : 'Reconnection test completed (no event store: the stream stayed open)');
+      },
     },
   ];
   const handlers = new Map(tools.map(({ tool, handler }) => [tool.name, handler]));

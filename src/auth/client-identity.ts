@@ -72,6 +72,10 @@ export class ClientIdentities {
       if (again) return { clientId: again.clientId, clientSecret: again.clientSecret, method: 'dcr' as const };
       const identity = await registerClient(info.metadata, {
         client_name: 'switchboard',
+        // SEP-837 (MCP 2026-07-28 authorization): a client MUST name its application_type in DCR. OpenID Connect
+        // Dynamic Client Registration 1.0 section 2: "web" clients redirect to https URLs, "native" ones to loopback
+        // http (RFC 8252), as switchboard does when it has no https public URL.
+        application_type: redirectUri.startsWith('https://') ? 'web' : 'native',
         redirect_uris: [redirectUri],
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],

@@ -53,11 +53,15 @@ export class ServerInfoResolver {
    * Discovery for a server that asked for a sign-in; cached per server (and challenge metadata URL) for a few minutes.
    * `issuer` is for the OAuth callback: the metadata of the issuer the sign-in started with, found without the
    * challenge (whose resource_metadata URL the callback does not know), whenever and wherever the callback arrives.
+   * `fresh`: the cache is not used (and is replaced): the server refused a token that its authorization server issued,
+   * and may name another one now (SEP-2352, MCP 2026-07-28 basic/authorization: the client discovers the server's
+   * authorization servers again and does not reuse one server's credentials at another).
    */
-  resolve(server: string, challenge?: BearerChallenge, issuer?: string): Promise<ServerAuthInfo> {
+  resolve(server: string, challenge?: BearerChallenge, options: { issuer?: string; fresh?: boolean } = {}): Promise<ServerAuthInfo> {
+    const { issuer, fresh = false } = options;
     const key = `${server}\u0000${challenge?.resourceMetadata ?? ''}\u0000${issuer ?? ''}`;
     const cached = this.cache.get(key);
-    if (cached && Date.now() - cached.at < DISCOVERY_TTL_MS) return cached.info;
+    if (cached && !fresh && Date.now() - cached.at < DISCOVERY_TTL_MS) return cached.info;
     const info = this.discover(server, challenge, issuer);
     this.cache.set(key, { at: Date.now(), info });
     info.catch(() => this.cache.delete(key));

@@ -99,7 +99,7 @@ export class SignInFlow {
 
   private async completePending(callbackUrl: URL, pending: PendingSignIn, state: string): Promise<CompletedSignIn> {
     const params = callbackUrl.searchParams;
-    const info = await this.servers.resolve(pending.server, undefined, pending.issuer);
+    const info = await this.servers.resolve(pending.server, undefined, { issuer: pending.issuer });
     if (info.issuer !== pending.issuer) throw new CallbackIssuerError(pending.issuer, info.issuer);
     // RFC 9207 §2.4: check iss whenever it is present or the server promised it.
     const iss = params.get('iss') ?? undefined;

@@ -229,8 +229,11 @@ export class SignInState {
       this.logger.info({ server, scope: entry.scope }, 'upstream wants a wider scope');
       return this.refused(entry);
     }
+    // A refused token: the server may name another authorization server now (SEP-2352), so discovery is redone and
+    // a new issuer means a new sign-in, with a registration of its own (client identities are kept per issuer).
+    const refused = sent?.authorization?.replace(/^Bearer /i, '');
     try {
-      entry.info = await this.tokens.resolve(server, parsed);
+      entry.info = await this.tokens.resolve(server, parsed, { fresh: refused !== undefined });
       entry.problem = undefined;
     } catch (error) {
       this.noteProblem(server, entry, error);
@@ -239,7 +242,6 @@ export class SignInState {
     // RFC 6750 §3: the challenge's scope is what the server wants for this resource.
     if (parsed?.scope) entry.scope = parsed.scope;
     if (entry.signedOut) return this.refused(entry);
-    const refused = sent?.authorization?.replace(/^Bearer /i, '');
     let token: AccessToken | undefined;
     try {
       token = await this.tokens.tokenFor(this.principal, entry.info, refused);

@@ -16,8 +16,11 @@ import type { CompletedSignIn, SignInStart } from './sign-in-flow.js';
  *   };
  */
 export interface TokenService {
-  /** Discovery for a server that asked for a sign-in (RFC 9728, RFC 8414); the challenge is its 401's. */
-  resolve(server: string, challenge?: BearerChallenge): Promise<ServerAuthInfo>;
+  /**
+   * Discovery for a server that asked for a sign-in (RFC 9728, RFC 8414); the challenge is its 401's. `fresh`: not
+   * from the cache (the server refused a token; it may have moved to another authorization server).
+   */
+  resolve(server: string, challenge?: BearerChallenge, options?: { fresh?: boolean }): Promise<ServerAuthInfo>;
   /** A usable token for the server's resource, or undefined when a sign-in is needed. Never `rejected` again. */
   tokenFor(principal: Principal, info: ServerAuthInfo, rejected?: string): Promise<AccessToken | undefined>;
   /** Starts a sign-in; `alsoFor` are the resources of other servers of the issuer (single sign-on). */

@@ -71,8 +71,8 @@ export class AuthManager implements TokenService {
     return this.clients.metadataDocument();
   }
 
-  resolve(server: string, challenge?: BearerChallenge, issuer?: string): Promise<ServerAuthInfo> {
-    return this.servers.resolve(server, challenge, issuer);
+  resolve(server: string, challenge?: BearerChallenge, options?: { fresh?: boolean }): Promise<ServerAuthInfo> {
+    return this.servers.resolve(server, challenge, { fresh: options?.fresh });
   }
 
   /**

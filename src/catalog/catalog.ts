@@ -1,6 +1,6 @@
 import { UriTemplate, type Prompt, type Resource, type ResourceTemplateType as ResourceTemplate, type Tool } from '@modelcontextprotocol/server';
 import type { Logger } from '../log/index.js';
-import type { UpstreamConnection } from '../upstream/index.js';
+import { scanParamHeaders, type UpstreamConnection } from '../upstream/index.js';
 import { withOrigin, type ServerFilter } from './filter.js';
 import { collisionName, publicName, publicUri } from './naming.js';
 
@@ -31,6 +31,7 @@ interface Listed<T> {
  */
 export class SessionCatalog {
   private toolsValue: Tool[] = [];
+  private toolsByName = new Map<string, Tool>();
   private promptsValue: Prompt[] = [];
   private resourcesValue: Resource[] = [];
   private templatesValue: ResourceTemplate[] = [];
@@ -43,8 +44,11 @@ export class SessionCatalog {
   private originalUris = new Map<string, Route | null>();
   /** Templates of unprefixed servers, in config order: their expansions carry no server prefix to route by. */
   private unprefixedTemplates: { connection: UpstreamConnection; uriTemplate: string; template: UriTemplate }[] = [];
-  /** `<server>\0<tool>` of the tools left out for needing a task, so each is warned about once, not at every rebuild. */
-  private readonly warnedTaskTools = new Set<string>();
+  /**
+   * `<server>\0<tool>` of the tools left out (needing a task, or an invalid x-mcp-header), so each is warned about once,
+   * not at every rebuild.
+   */
+  private readonly warnedLeftOut = new Set<string>();
 
   constructor(private readonly maxNameLength: number, private readonly logger: Logger) {}
 
@@ -57,6 +61,7 @@ export class SessionCatalog {
   rebuild(sources: readonly CatalogSource[], reservedTools: readonly Tool[] = []): void {
     const tools = this.mapNamed(sources, (source) => this.callableTools(source), new Set(reservedTools.map((t) => t.name)));
     this.toolsValue = [...reservedTools, ...tools.items];
+    this.toolsByName = new Map(this.toolsValue.map((tool) => [tool.name, tool]));
     this.toolRoutes = tools.routes;
     const prompts = this.mapNamed(sources, ({ connection, filter }) => connection.catalog.prompts
       .filter((prompt) => !filter || filter.prompt(prompt))
@@ -97,6 +102,11 @@ export class SessionCatalog {
     this.templatesValue = templates;
   }
 
+  /** A tool as listed, by its public name. */
+  toolDefinition(name: string): Tool | undefined {
+    return this.toolsByName.get(name);
+  }
+
   tool(name: string): Route | undefined {
     return this.toolRoutes.get(name);
   }
@@ -128,15 +138,19 @@ export class SessionCatalog {
    * called as a task, and its server MUST answer a plain call with -32601. switchboard relays no tasks yet, so it
    * declares no `tasks` capability and its clients send no task-augmented calls: such a tool could never be called
    * through it, and is left out. `"optional"` tools stay: a plain call is one of the two ways to call them.
+   * MCP 2026-07-28 server/tools#x-mcp-header: a client MUST leave out a tool whose x-mcp-header declarations break
+   * the rules (SEP-2243), and SHOULD warn with its name and the reason.
    */
   private callableTools({ connection, filter }: CatalogSource): Listed<Tool>[] {
     const listed: Listed<Tool>[] = [];
     for (const tool of connection.catalog.tools) {
-      if (requiresTask(tool)) {
+      const headers = scanParamHeaders(tool.inputSchema);
+      if (requiresTask(tool) || !headers.ok) {
         const key = `${connection.name}\u0000${tool.name}`;
-        if (!this.warnedTaskTools.has(key)) {
-          this.warnedTaskTools.add(key);
-          this.logger.warn({ server: connection.name, tool: tool.name }, 'upstream tool can only run as a task, which switchboard does not relay yet; it is left out');
+        if (!this.warnedLeftOut.has(key)) {
+          this.warnedLeftOut.add(key);
+          if (!headers.ok) this.logger.warn({ server: connection.name, tool: tool.name, reason: headers.reason }, 'upstream tool has an invalid x-mcp-header declaration; it is left out');
+          else this.logger.warn({ server: connection.name, tool: tool.name }, 'upstream tool can only run as a task, which switchboard does not relay yet; it is left out');
         }
         continue;
       }

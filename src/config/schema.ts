@@ -232,6 +232,15 @@ export function configSchema(read: SecretFiles) {
       idleTimeoutMs: z.number().int().positive().default(30 * 60_000),
       /** How long a session's first listing waits for upstreams that are still connecting before answering with what is there. */
       firstListWaitMs: z.number().int().min(0).max(120_000).default(3_000),
+      /**
+       * Resumable legacy streams (MCP 2025-11-25 basic/transports#resumability-and-redelivery): how long the events of
+       * a session's SSE stream are kept after its last event, for a client that reconnects with Last-Event-ID.
+       */
+      eventRetentionMs: z.number().int().positive().max(24 * 3_600_000).default(5 * 60_000),
+      /** The most events kept per stream; older ones are dropped first. */
+      eventsPerStream: z.number().int().positive().max(100_000).default(1_000),
+      /** The SSE `retry` field of each stream's priming event: how long a client waits before it reconnects. */
+      sseRetryMs: z.number().int().min(0).max(600_000).default(1_000),
     }).prefault({}),
     naming: z.strictObject({
       /** Many clients cap tool names at 64 characters. */

@@ -7,13 +7,16 @@ import type { Config, ServerChange } from '../config/index.js';
 import type { Caller } from '../front-door/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
-import type { ConnectionPool, HealthMonitor } from '../upstream/index.js';
+import { paramHeaderMismatch, scanParamHeaders, type ConnectionPool, type HealthMonitor } from '../upstream/index.js';
 import { localUser, principalKey, type Principal } from '../principal/index.js';
 import { ModernFace, PrincipalView, SERVER_INFO } from '../session/index.js';
 import type { ServerScope } from '../visibility/index.js';
 import { directModernCall, type DirectModernCall } from './modern-fast-path.js';
 import { isLoopbackHost } from './origin.js';
 import { scopeFor, teamsKey } from './scope.js';
+
+/** MCP 2026-07-28 basic/transports: the JSON-RPC error of a request whose headers and body disagree. */
+const HEADER_MISMATCH = -32020;
 
 /**
  * Who a 2026-07-28 request speaks for when switchboard has no front door. Such a request has no session to own its
@@ -78,6 +81,7 @@ class PrincipalEndpoint {
     const body = req.body as { method?: unknown; params?: { notifications?: { resourceSubscriptions?: unknown } } } | undefined;
     const uris = body?.method === 'subscriptions/listen' ? body.params?.notifications?.resourceSubscriptions : undefined;
     if (Array.isArray(uris) && uris.every((uri) => typeof uri === 'string')) res.once('close', this.face.watchResources(uris));
+    if (this.refusedParamHeaders(req, res)) return;
     const direct = directModernCall(req);
     if (direct && this.view.routesTool(direct.params.name)) return this.answerDirectly(direct, res);
     await this.node(req, res, req.body);
@@ -112,6 +116,25 @@ class PrincipalEndpoint {
     // With its length known the answer leaves in one write, not as chunks.
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
+  }
+
+  /**
+   * SEP-2243: a server that reads the body MUST check each `Mcp-Param-*` header of a tools/call against the argument
+   * it mirrors, and refuse a mismatch, a missing header or an undecodable one with 400 and HeaderMismatch (-32020)
+   * (MCP 2026-07-28 basic/transports#server-behavior-for-custom-headers). The SDK does it only for McpServer tools;
+   * switchboard's are its upstreams', checked here against the schema it lists.
+   */
+  private refusedParamHeaders(req: Request, res: Response): boolean {
+    const body = req.body as { id?: unknown; method?: unknown; params?: { name?: unknown; arguments?: unknown } } | undefined;
+    if (body?.method !== 'tools/call' || typeof body.params?.name !== 'string') return false;
+    const scan = scanParamHeaders(this.view.toolDefinition(body.params.name)?.inputSchema);
+    if (!scan.ok || scan.headers.length === 0) return false;
+    const args = typeof body.params.arguments === 'object' && body.params.arguments !== null ? body.params.arguments as Record<string, unknown> : undefined;
+    const mismatch = paramHeaderMismatch(scan.headers, args, (name) => req.header(name));
+    if (mismatch === undefined) return false;
+    const id = typeof body.id === 'string' || typeof body.id === 'number' ? body.id : null;
+    res.status(400).json({ jsonrpc: '2.0', id, error: { code: HEADER_MISMATCH, message: `Bad Request: ${mismatch}` } });
+    return true;
   }
 
   async close(): Promise<void> {

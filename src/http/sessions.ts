@@ -8,12 +8,14 @@ import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { samePrincipal, sessionPrincipal, type Principal, type SessionPrincipal } from '../principal/index.js';
 import { Session } from '../session/index.js';
+import { createEventStores, type EventStores, type SessionEventStore } from '../store/index.js';
 import type { ConnectionPool, HealthMonitor } from '../upstream/index.js';
 import { scopeFor } from './scope.js';
 
 interface Entry {
   session: Session;
   transport: NodeStreamableHTTPServerTransport;
+  events: SessionEventStore;
   lastActivity: number;
   /** The user the front door let in when the session was created; only they may use it. */
   owner: Principal | undefined;
@@ -28,7 +30,12 @@ interface Entry {
 export class SessionRegistry {
   private readonly entries = new Map<string, Entry>();
   private readonly sweeper: NodeJS.Timeout;
+  private readonly events: EventStores;
 
+  /**
+   * `events` keeps the sessions' SSE events for clients that reconnect with Last-Event-ID; by default it is chosen by
+   * the store url (memory, or Redis shared by replicas).
+   */
   constructor(
     private readonly config: Config,
     private readonly pool: ConnectionPool,
@@ -37,7 +44,9 @@ export class SessionRegistry {
     private readonly auth?: AuthManager,
     private readonly audit: AuditRecorder = NO_AUDIT,
     private readonly health?: HealthMonitor,
+    events?: EventStores,
   ) {
+    this.events = events ?? createEventStores({ url: config.store.url, logger, retentionMs: config.sessions.eventRetentionMs, eventsPerStream: config.sessions.eventsPerStream });
     this.sweeper = setInterval(() => this.sweep(), sweepIntervalMs(config));
     this.sweeper.unref();
   }
@@ -60,10 +69,15 @@ export class SessionRegistry {
     const principal = owner && this.config.tokens.scope === 'user' ? owner : undefined;
     const scope = scopeFor(this.config, this.audit, caller, principal ?? sessionPrincipal(id));
     const session = new Session({ id, principal, config: this.config, pool: this.pool, logger: this.logger, metrics: this.metrics, auth: this.auth, scope, health: this.health });
+    const events = this.events.forSession(id);
+    // MCP 2025-11-25 basic/transports#resumability-and-redelivery: every SSE event gets an id (a priming event with
+    // `retry` opens each stream), and a GET with Last-Event-ID replays what followed it on that stream.
     const transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
+      eventStore: events,
+      retryInterval: this.config.sessions.sseRetryMs,
       onsessioninitialized: () => {
-        this.entries.set(id, { session, transport, lastActivity: Date.now(), owner });
+        this.entries.set(id, { session, transport, events, lastActivity: Date.now(), owner });
         this.metrics.sessions.set(this.entries.size);
         this.logger.info({ session: id, client: session.clientInfo?.name }, 'session opened');
       },
@@ -71,7 +85,9 @@ export class SessionRegistry {
     });
     await session.server.connect(transport);
     await handle(transport);
-    if (!this.entries.has(id)) await session.close({ forgetTokens: true });
+    if (this.entries.has(id)) return;
+    events.discard();
+    await session.close({ forgetTokens: true });
   }
 
   /** The configured servers changed: every session's view follows. */
@@ -106,11 +122,13 @@ export class SessionRegistry {
     this.logger.info({ session: id, reason }, 'session closed');
     await entry.session.close({ forgetTokens: ended });
     await entry.transport.close().catch(() => {});
+    entry.events.discard();
   }
 
   async closeAll(): Promise<void> {
     clearInterval(this.sweeper);
     await Promise.all([...this.entries.keys()].map((id) => this.close(id, 'switchboard is stopping', false)));
+    await this.events.close();
   }
 
   /** Idle sessions end; the others renew their grants, which expire when no process renews them any more. */

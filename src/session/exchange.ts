@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { CLIENT_CAPABILITIES_META_KEY, type ClientCapabilities, type Request, type ServerContext } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY, type ClientCapabilities, type LoggingLevel, type Notification, type Request, type ServerContext } from '@modelcontextprotocol/server';
 import type { RelayContext } from './view.js';
 
 /** Between two rounds an exchange waits this long for the client's retry (a person may be answering). */
 export const ROUND_WAIT_MS = 10 * 60_000;
+
+/** RFC 5424 severities in ascending order, as MCP's logging levels are (server/utilities/logging). */
+const LOG_SEVERITY: readonly LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 
 type Event =
   | { kind: 'input'; key: string; request: Request }
@@ -34,6 +37,7 @@ export class Exchange {
   private round: ServerContext | undefined;
   private expiry: NodeJS.Timeout | undefined;
   private capabilities: ClientCapabilities = {};
+  private logLevel: string | undefined;
   private nextInput = 0;
   private finished = false;
 
@@ -44,7 +48,9 @@ export class Exchange {
     return {
       signal: this.controller.signal,
       requestId: this.key,
-      sendNotification: async (notification) => this.round?.mcpReq.notify(notification),
+      sendNotification: async (notification) => {
+        if (this.admits(notification)) await this.round?.mcpReq.notify(notification);
+      },
     };
   }
 
@@ -57,9 +63,15 @@ export class Exchange {
     work.then((result) => this.push({ kind: 'done', result }), (error: unknown) => this.push({ kind: 'failed', error }));
   }
 
-  /** Queues a request for the client; it is answered by the input response of the next round. */
-  ask(request: Request, signal?: AbortSignal): Promise<Record<string, unknown>> {
-    const key = `r${this.nextInput++}`;
+  /**
+   * Queues a request for the client; it is answered by the input response of the next round. `preferredKey`: the
+   * upstream's own key for it (a 2026-07-28 upstream's input request), kept unless this round already uses it; a
+   * 2025 upstream's request has none and gets one of ours.
+   */
+  ask(request: Request, signal?: AbortSignal, preferredKey?: string): Promise<Record<string, unknown>> {
+    const taken = (key: string) => this.pending.has(key) || this.events.some((event) => event.kind === 'input' && event.key === key);
+    let key = preferredKey !== undefined && !taken(preferredKey) ? preferredKey : `r${this.nextInput++}`;
+    while (taken(key)) key = `r${this.nextInput++}`;
     if (this.finished) return Promise.reject(new Error('the client request ended'));
     return new Promise((resolve, reject) => {
       this.pending.set(key, { resolve, reject });
@@ -89,6 +101,8 @@ export class Exchange {
     this.round = ctx;
     const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
     this.capabilities = (envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined) ?? {};
+    const level = envelope?.[LOG_LEVEL_META_KEY] ?? (ctx.mcpReq._meta as Record<string, unknown> | undefined)?.[LOG_LEVEL_META_KEY];
+    this.logLevel = typeof level === 'string' ? level : undefined;
     const cancel = () => this.cancel();
     ctx.mcpReq.signal.addEventListener('abort', cancel, { once: true });
     try {
@@ -115,6 +129,32 @@ export class Exchange {
     }
   }
 
+  /**
+   * The client cannot answer what the upstream asks (it did not declare the capability): the round ends with `error`
+   * instead of asking, whatever else was queued, and the upstream request is cancelled (MCP 2026-07-28
+   * basic/lifecycle: a server MUST NOT rely on a capability the client did not declare, and answers -32021).
+   */
+  refuse(error: Error): void {
+    if (this.finished) return;
+    this.events.length = 0;
+    this.push({ kind: 'failed', error });
+    this.controller.abort(error);
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+  }
+
+  /**
+   * A log reaches the client only when its request named a level, at or above that level (MCP 2026-07-28
+   * server/utilities/logging: the level travels in each request's `_meta`; without one, the server sends none).
+   * Upstreams may log more: a 2025 one logs until told otherwise, and connections are shared.
+   */
+  private admits(notification: Notification): boolean {
+    if (notification.method !== 'notifications/message') return true;
+    if (this.logLevel === undefined) return false;
+    const level = (notification.params as { level?: unknown } | undefined)?.level;
+    return typeof level !== 'string' || LOG_SEVERITY.indexOf(level as LoggingLevel) >= LOG_SEVERITY.indexOf(this.logLevel as LoggingLevel);
+  }
+
   /** Ends the exchange: the upstream request is cancelled and requests still waiting for an answer fail. */
   cancel(): void {
     this.controller.abort(new Error('the client request ended'));
@@ -131,6 +171,7 @@ export class Exchange {
   }
 
   private push(event: Event): void {
+    if (this.finished) return;
     this.events.push(event);
     this.wake?.();
     this.wake = undefined;

@@ -29,6 +29,18 @@ export function directRelay(ctx: ServerContext): RelayContext {
 }
 
 /**
+ * A new 2026-07-28 request may carry input responses without a requestState: a server that keeps no state between
+ * rounds is answered that way (basic/patterns/mrtr), so they go on to the upstream, whose questions they answer. A
+ * retry of one of switchboard's own rounds carries switchboard's requestState instead; its answers belong to the
+ * exchange that asked (modern.ts), not to a new upstream request.
+ */
+function withAnswers<P extends object>(params: P, ctx: ServerContext): P {
+  const answers = ctx.mcpReq.inputResponses;
+  if (answers === undefined || ctx.mcpReq.requestState() !== undefined) return params;
+  return { ...params, inputResponses: answers };
+}
+
+/**
  * switchboard's MCP server face over a principal view, the same in both eras. The low-level Server takes the
  * upstreams' raw JSON Schemas as they are; its capabilities are declared before any handler is set (the SDK checks).
  */
@@ -38,12 +50,12 @@ export function createServerFace(view: PrincipalView, runner: RequestRunner, opt
     { capabilities: CAPABILITIES, instructions: INSTRUCTIONS, ...options },
   );
   server.setRequestHandler('tools/list', () => view.listTools());
-  server.setRequestHandler('tools/call', (request, ctx) => runner.relayed(ctx, (relay) => view.callTool(request.params, relay)));
+  server.setRequestHandler('tools/call', (request, ctx) => runner.relayed(ctx, (relay) => view.callTool(withAnswers(request.params, ctx), relay)));
   server.setRequestHandler('prompts/list', () => view.listPrompts());
-  server.setRequestHandler('prompts/get', (request, ctx) => runner.relayed(ctx, (relay) => view.getPrompt(request.params, relay)) as never);
+  server.setRequestHandler('prompts/get', (request, ctx) => runner.relayed(ctx, (relay) => view.getPrompt(withAnswers(request.params, ctx), relay)) as never);
   server.setRequestHandler('resources/list', () => view.listResources());
   server.setRequestHandler('resources/templates/list', () => view.listResourceTemplates());
-  server.setRequestHandler('resources/read', (request, ctx) => runner.relayed(ctx, (relay) => view.readResource(request.params, relay)) as never);
+  server.setRequestHandler('resources/read', (request, ctx) => runner.relayed(ctx, (relay) => view.readResource(withAnswers(request.params, ctx), relay)) as never);
   server.setRequestHandler('completion/complete', (request, ctx) => view.complete(request.params, directRelay(ctx)) as never);
   return server;
 }

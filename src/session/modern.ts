@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import {
+  CLIENT_CAPABILITIES_META_KEY,
   inputRequired,
+  MissingRequiredClientCapabilityError,
   type ClientCapabilities,
   type InputRequest,
   type Notification,
@@ -14,7 +16,7 @@ import { Sealer } from '../store/index.js';
 import type { UrlElicitation } from './auth-tools.js';
 import { CallEndedError, UnanswerableRequestError } from './errors.js';
 import { Exchange, ROUND_WAIT_MS } from './exchange.js';
-import { missingCapability } from './capabilities.js';
+import { missingCapability, requiredCapabilities } from './capabilities.js';
 import { createServerFace, type RequestRunner } from './handlers.js';
 import { principalKey } from '../principal/index.js';
 import type { DownstreamFace, PrincipalView, RelayContext } from './view.js';
@@ -46,8 +48,11 @@ export class ModernFace implements DownstreamFace, RequestRunner {
   private readonly sealer = new Sealer(randomBytes(32).toString('base64url'));
   private readonly owner: string;
   private readonly watched = new Map<string, number>();
-  /** Calls answered without the SDK's server (src/http/modern-fast-path.ts), by relay key: their clients' capabilities. */
-  private readonly directCalls = new Map<string, ClientCapabilities>();
+  /**
+   * Calls answered without the SDK's server (src/http/modern-fast-path.ts), by relay key: their clients' capabilities,
+   * and what an upstream asked during the call that the client could not answer.
+   */
+  private readonly directCalls = new Map<string, { capabilities: ClientCapabilities; refused?: ClientCapabilities }>();
   private nextDirectCall = 0;
 
   constructor(private readonly view: PrincipalView, private notifier: ServerNotifier = NO_LISTENERS) {
@@ -109,13 +114,18 @@ export class ModernFace implements DownstreamFace, RequestRunner {
 
   /**
    * A tools/call whose client can be asked nothing (it declared no sampling, elicitation or roots): relayed straight,
-   * with no exchange. What an upstream asks during it is refused as the client's missing capability.
+   * with no exchange. A 2026 upstream is told the client's capabilities; what a 2025 one asks during the call is
+   * refused to it, and the call answers MissingRequiredClientCapabilityError (MCP 2026-07-28 basic/lifecycle: -32021),
+   * as on the exchange path (forwardRequest).
    */
   async callDirect(params: Parameters<PrincipalView['callTool']>[0], capabilities: ClientCapabilities, signal: AbortSignal) {
     const key = `direct:${this.nextDirectCall++}`;
-    this.directCalls.set(key, capabilities);
+    const call: { capabilities: ClientCapabilities; refused?: ClientCapabilities } = { capabilities };
+    this.directCalls.set(key, call);
     try {
-      return await this.view.callTool(params, { signal, requestId: key });
+      const result = await this.view.callTool(params, { signal, requestId: key, clientCapabilities: capabilities });
+      if (call.refused) throw new MissingRequiredClientCapabilityError({ requiredCapabilities: call.refused });
+      return result;
     } finally {
       this.directCalls.delete(key);
     }
@@ -134,7 +144,9 @@ export class ModernFace implements DownstreamFace, RequestRunner {
     } else {
       exchange = new Exchange((ended) => this.exchanges.delete(ended.key));
       this.exchanges.set(exchange.key, exchange);
-      exchange.start(work(exchange.relay));
+      // The upstream request declares what this client declared on it (2026-07-28: each request declares its own).
+      const declared = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
+      exchange.start(work({ ...exchange.relay, clientCapabilities: declared ?? {} }));
     }
     const outcome = await exchange.next(ctx);
     if (outcome.kind === 'done') return outcome.result as T;
@@ -157,18 +169,25 @@ export class ModernFace implements DownstreamFace, RequestRunner {
    * An upstream's request during a call becomes one of the call's input requests. Outside a call there is nothing to
    * answer it with: the modern era has no server-to-client requests (2026-07-28 basic/patterns/mrtr).
    */
-  forwardRequest(request: Request, options: { signal: AbortSignal; relatedRequestId?: RequestId }) {
+  forwardRequest(request: Request, options: { signal: AbortSignal; relatedRequestId?: RequestId; inputKey?: string }) {
     const direct = options.relatedRequestId === undefined ? undefined : this.directCalls.get(String(options.relatedRequestId));
-    if (direct) return Promise.reject(new UnanswerableRequestError('missing-capability', missingCapability(request, direct) ?? request.method));
+    if (direct) {
+      direct.refused ??= requiredCapabilities(request);
+      return Promise.reject(new UnanswerableRequestError('missing-capability', missingCapability(request, direct.capabilities) ?? request.method));
+    }
     const exchange = options.relatedRequestId === undefined ? undefined : this.exchanges.get(String(options.relatedRequestId));
     if (!exchange) {
       return Promise.reject(new UnanswerableRequestError('outside-call', request.method));
     }
     const missing = missingCapability(request, exchange.clientCapabilities);
-    // Upstreams are told what any of this principal's clients can do; this call's client may lack it (MCP 2025-11-25
-    // basic/lifecycle#capability-negotiation). The call then ends as it would with a server that knew: a tool error.
-    if (missing) return Promise.reject(new UnanswerableRequestError('missing-capability', missing));
-    return exchange.ask(request, options.signal);
+    // Upstreams are told what any of this principal's clients can do; this call's client may lack it. MCP 2026-07-28
+    // basic/lifecycle: a request that needs a capability the client did not declare is answered with
+    // MissingRequiredClientCapabilityError (-32021, HTTP 400), as a server that knew would; it is not run without it.
+    if (missing) {
+      exchange.refuse(new MissingRequiredClientCapabilityError({ requiredCapabilities: requiredCapabilities(request) }));
+      return Promise.reject(new UnanswerableRequestError('missing-capability', missing));
+    }
+    return exchange.ask(request, options.signal, options.inputKey);
   }
 
   async sendNotification(notification: Notification, relatedRequestId?: RequestId): Promise<void> {

@@ -12,6 +12,7 @@ import {
   type ReadResourceRequestParams,
   type Request,
   type RequestId,
+  type Tool,
 } from '@modelcontextprotocol/server';
 import type { AuthManager, SignInState } from '../auth/index.js';
 import { publicUri, resultWithPublicUris, serverFilter, SessionCatalog, type Route, type ServerFilter } from '../catalog/index.js';
@@ -43,7 +44,8 @@ import { NotOfferedError, UnanswerableRequestError } from './errors.js';
 export interface DownstreamFace {
   /** What the upstreams are told the client can do. */
   readonly clientCapabilities: ClientCapabilities;
-  forwardRequest(request: Request, options: { signal: AbortSignal; relatedRequestId?: RequestId }): Promise<Record<string, unknown>>;
+  /** `inputKey`: the upstream's key for the request when it came inside an input-required result (2026-07-28). */
+  forwardRequest(request: Request, options: { signal: AbortSignal; relatedRequestId?: RequestId; inputKey?: string }): Promise<Record<string, unknown>>;
   /** A notification for the client, on the stream of the request it belongs to when there is one. */
   sendNotification(notification: Notification, relatedRequestId?: RequestId): Promise<void>;
   listChanged(part: 'tools' | 'prompts' | 'resources'): void;
@@ -60,6 +62,8 @@ export interface RelayContext {
   /** The downstream request, so what an upstream sends during the call can be related to it. */
   requestId?: RequestId;
   sendNotification?: (notification: Notification) => Promise<void>;
+  /** 2026-07-28: the capabilities the client declared on this request (a 2025 session's are the session's). */
+  clientCapabilities?: ClientCapabilities;
 }
 
 export interface ViewOptions {
@@ -190,7 +194,7 @@ export class PrincipalView implements ConnectionUser {
 
   // --- ConnectionUser: what upstream connections send toward the client ---
 
-  upstreamRequest(connection: UpstreamConnection, request: Request, options: { signal: AbortSignal; relatedRequestId?: RequestId }) {
+  upstreamRequest(connection: UpstreamConnection, request: Request, options: { signal: AbortSignal; relatedRequestId?: RequestId; inputKey?: string }) {
     if (!this.face) return Promise.reject(new UnanswerableRequestError('no-client', request.method));
     // Connections declare every capability switchboard relays (they are shared); this client may lack it.
     const missing = missingCapability(request, this.face.clientCapabilities);
@@ -381,6 +385,11 @@ export class PrincipalView implements ConnectionUser {
     return this.withAuthMeta({ tools: [...this.catalog.tools] });
   }
 
+  /** A tool as this view lists it (its public name), if it lists it now. */
+  toolDefinition(name: string): Tool | undefined {
+    return this.catalog.toolDefinition(name);
+  }
+
   /** The tools/list result as UTF-8 JSON, serialised and encoded once per catalog version: 5,000 tools are megabytes. */
   async toolsListJson(): Promise<Buffer> {
     await this.firstListWait();
@@ -477,8 +486,10 @@ export class PrincipalView implements ConnectionUser {
       return this.withAuthMeta(resultWithPublicUris(result as CallToolResult, route.connection.name, route.prefix));
     } catch (error) {
       if (error instanceof UpstreamUnavailableError || error instanceof UpstreamTimeoutError) return this.withAuthMeta(this.unavailable(error));
-      // The tool asked for something this client cannot do (sampling, elicitation, roots): the tool failed, not the call.
-      if (error instanceof UpstreamRequestError && error.code === ProtocolErrorCode.MissingRequiredClientCapability) return this.withAuthMeta(toolError(error.message));
+      // The tool asked for something this client cannot do (sampling, elicitation, roots): for a 2025 session the tool
+      // failed, not the call. A 2026-07-28 request (it declares its capabilities) gets the -32021 error itself (MCP
+      // 2026-07-28 basic/lifecycle: MissingRequiredClientCapabilityError).
+      if (error instanceof UpstreamRequestError && error.code === ProtocolErrorCode.MissingRequiredClientCapability && !context.clientCapabilities) return this.withAuthMeta(toolError(error.message));
       throw error;
     }
   }
@@ -531,6 +542,7 @@ export class PrincipalView implements ConnectionUser {
         signal: context.signal,
         caller: this,
         downstreamRequestId: context.requestId,
+        clientCapabilities: context.clientCapabilities,
         onprogress: progressToken === undefined || !context.sendNotification ? undefined : (progress) => {
           void context.sendNotification?.({ method: 'notifications/progress', params: { ...progress, progressToken } }).catch(() => {});
         },

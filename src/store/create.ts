@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { StoreConfigError } from './errors.js';
+import type { EventRetention, EventStores } from './event-store.js';
+import { MemoryEventStores } from './memory-event-store.js';
 import { MemoryTokenStore } from './memory-store.js';
 import { RecordCodec } from './records.js';
 import { RedisConnection, redactUrl } from './redis-connection.js';
 import { RedisEraVerdicts } from './redis-era-verdicts.js';
+import { RedisEventStores } from './redis-event-store.js';
 import { RedisLock } from './redis-lock.js';
 import { RedisSignInNotices } from './redis-sign-in-notices.js';
 import { RedisTokenStore } from './redis-store.js';
@@ -56,6 +59,21 @@ export function createTokenStore(options: TokenStoreOptions): TokenStore {
   const notices = new RedisSignInNotices(options.url, connection, codec, logger);
   const verdicts = new RedisEraVerdicts(connection, logger);
   return new RedisTokenStore(connection, codec, lock, options.sessionGrantTtlMs ?? DEFAULT_SESSION_GRANT_TTL_MS, notices, verdicts);
+}
+
+export interface EventStoreOptions extends EventRetention {
+  /** The same url as the token store's: `memory:` keeps events in this process, Redis shares them between replicas. */
+  url: string;
+  logger: Logger;
+}
+
+/** Chooses the event store of resumable legacy streams from the url, as createTokenStore does. */
+export function createEventStores(options: EventStoreOptions): EventStores {
+  const url = parseStoreUrl(options.url);
+  const retention = { retentionMs: options.retentionMs, eventsPerStream: options.eventsPerStream };
+  if (url.protocol === 'memory:') return new MemoryEventStores(retention);
+  const logger = options.logger.child({ component: 'event-store' });
+  return new RedisEventStores(new RedisConnection(options.url, logger, 'event store'), retention, logger);
 }
 
 function sealerFor(secret: string): Sealer {

@@ -26,7 +26,8 @@ export class RedisConnection {
   private ready!: Promise<void>;
   private markReady!: () => void;
 
-  constructor(url: string, logger: Logger) {
+  /** `label` names the store in errors and logs ("token store", "event store"). */
+  constructor(url: string, logger: Logger, private readonly label = 'token store') {
     this.logger = logger.child({ redis: redactUrl(url) });
     this.resetReady();
     this.client = new Redis(url, {
@@ -35,7 +36,7 @@ export class RedisConnection {
       commandTimeout: COMMAND_TIMEOUT_MS,
       connectTimeout: CONNECT_TIMEOUT_MS,
       retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, MAX_RECONNECT_DELAY_MS) + Math.floor(Math.random() * 100),
-      connectionName: 'switchboard-token-store',
+      connectionName: `switchboard-${label.replace(/\s+/g, '-')}`,
     });
     this.client.on('ready', () => this.onReady());
     this.client.on('close', () => this.onClose());
@@ -47,13 +48,13 @@ export class RedisConnection {
    * `waitForReady: false` fails at once while the connection is down, for callers that have a cheaper way out (a cache).
    */
   async run<T>(operation: string, command: (client: Redis) => Promise<T>, options: { waitForReady?: boolean } = {}): Promise<T> {
-    if (this.closing) throw new StoreUnavailableError(`token store ${operation}: the store is closed`);
-    if (options.waitForReady === false && this.client.status !== 'ready') throw new StoreUnavailableError(`token store ${operation}: Redis is not reachable`);
+    if (this.closing) throw new StoreUnavailableError(`${this.label} ${operation}: the store is closed`);
+    if (options.waitForReady === false && this.client.status !== 'ready') throw new StoreUnavailableError(`${this.label} ${operation}: Redis is not reachable`);
     await this.untilReady(operation);
     try {
       return await command(this.client);
     } catch (error) {
-      throw new StoreUnavailableError(`token store ${operation} failed: ${(error as Error).message}`, { cause: error });
+      throw new StoreUnavailableError(`${this.label} ${operation} failed: ${(error as Error).message}`, { cause: error });
     }
   }
 
@@ -70,7 +71,7 @@ export class RedisConnection {
     if (this.client.status === 'ready') return;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StoreUnavailableError(`token store ${operation}: Redis is not reachable`)), READY_WAIT_MS);
+      timer = setTimeout(() => reject(new StoreUnavailableError(`${this.label} ${operation}: Redis is not reachable`)), READY_WAIT_MS);
     });
     try {
       // One shared promise per outage rather than a listener per waiting call, so a burst of callers during an outage
@@ -82,8 +83,8 @@ export class RedisConnection {
   }
 
   private onReady(): void {
-    if (this.state === 'down') this.logger.info('token store connection to Redis recovered');
-    else this.logger.info('token store connected to Redis');
+    if (this.state === 'down') this.logger.info(`${this.label} connection to Redis recovered`);
+    else this.logger.info(`${this.label} connected to Redis`);
     this.state = 'up';
     this.errorLoggedThisOutage = false;
     this.markReady();
@@ -93,14 +94,14 @@ export class RedisConnection {
     if (this.closing || this.state !== 'up') return;
     this.state = 'down';
     this.resetReady();
-    this.logger.warn('token store connection to Redis lost; reconnecting in the background');
+    this.logger.warn(`${this.label} connection to Redis lost; reconnecting in the background`);
   }
 
   /** Once per outage: a reconnect loop would otherwise log the same refusal every two seconds. */
   private onError(error: Error): void {
     if (this.closing || this.errorLoggedThisOutage) return;
     this.errorLoggedThisOutage = true;
-    this.logger.warn({ error: error.message }, 'token store cannot reach Redis');
+    this.logger.warn({ error: error.message }, `${this.label} cannot reach Redis`);
   }
 
   private resetReady(): void {

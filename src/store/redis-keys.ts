@@ -16,4 +16,6 @@ export const redisKeys = {
   eraVerdict: (key: string) => `${PREFIX}:era-verdict:${part(key)}`,
   /** The pub/sub channel of completed sign-ins. */
   signIns: `${PREFIX}:sign-ins`,
+  /** One Redis Stream per SSE stream of a session (resumable legacy streams). */
+  events: (session: string, stream: string) => `${PREFIX}:events:${part(session)}:${part(stream)}`,
 };

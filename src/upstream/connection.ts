@@ -52,7 +52,7 @@ export interface ConnectionUser {
   /** A notification for this user's client (logs, updates of resources it subscribed to). */
   upstreamNotification(connection: UpstreamConnection, notification: Notification, relatedRequestId: RequestId | undefined): void;
   /** A server-to-client request (sampling, elicitation, roots) that belongs to this user's client. */
-  upstreamRequest(connection: UpstreamConnection, request: Request, options: { signal: AbortSignal; relatedRequestId?: RequestId }): Promise<PassThroughResult>;
+  upstreamRequest(connection: UpstreamConnection, request: Request, options: { signal: AbortSignal; relatedRequestId?: RequestId; inputKey?: string }): Promise<PassThroughResult>;
 }
 
 export interface UpstreamConnectionOptions {
@@ -76,6 +76,8 @@ export interface CallOptions {
   caller?: ConnectionUser;
   /** The downstream request this call serves, so upstream requests and logs during it can be related to it. */
   downstreamRequestId?: RequestId;
+  /** 2026 era: what the caller's client declared on its request; the upstream is told the part switchboard relays. */
+  clientCapabilities?: ClientCapabilities;
 }
 
 /** A call in flight: whose it is, so that what the upstream sends during it reaches the right client. */
@@ -272,10 +274,10 @@ export class UpstreamConnection {
       options.onprogress?.(progress);
     }) : undefined;
     try {
-      const params = withMeta(request.params, live.era === 'modern' ? this.modernMeta(progressToken, options.caller) : progressToken === undefined ? undefined : { progressToken });
+      const params = withMeta(request.params, live.era === 'modern' ? this.modernMeta(progressToken, options.caller, options.clientCapabilities) : progressToken === undefined ? undefined : { progressToken });
       const send = (roundParams: Record<string, unknown> | undefined) => this.send(live, { method: request.method, params: roundParams }, deadline.signal, owner);
       if (live.era === 'modern' && INPUT_REQUIRED_METHODS.has(request.method)) {
-        return await relayInputRequired(params, send, (input) => this.askClient(input, deadline.signal, owner));
+        return await relayInputRequired(params, send, (input, key) => this.askClient(input, key, deadline.signal, owner));
       }
       return await send(params);
     } catch (error) {
@@ -392,20 +394,26 @@ export class UpstreamConnection {
    * users' when no one calls). A 2025 server logs until the client sets a level; a 2026 one logs only when the
    * request names one, so a client that set none gets everything in both eras.
    */
-  private modernMeta(progressToken: string | undefined, caller?: ConnectionUser): Record<string, unknown> {
+  private modernMeta(progressToken: string | undefined, caller?: ConnectionUser, clientCapabilities?: ClientCapabilities): Record<string, unknown> {
     const level = caller ? this.logLevels.get(caller) : mostVerbose(this.logLevels.values());
-    return { ...(progressToken !== undefined && { progressToken }), [LOG_LEVEL_META_KEY]: level ?? 'debug' };
+    // MCP 2026-07-28 basic/lifecycle: every request declares its client's capabilities, and a server asks only for
+    // what was declared. A request on behalf of one client declares what that client can do, not the connection's all.
+    const declared = clientCapabilities && Object.fromEntries(Object.entries(this.declaredCapabilities()).flatMap(([name]) => {
+      const own = (clientCapabilities as Record<string, unknown>)[name];
+      return own === undefined ? [] : [[name, own]];
+    }));
+    return { ...(progressToken !== undefined && { progressToken }), [LOG_LEVEL_META_KEY]: level ?? 'debug', ...(declared && { [CLIENT_CAPABILITIES_META_KEY]: declared }) };
   }
 
   /** An embedded request of an input_required result goes to the client that made the call, if it can answer it. */
-  private async askClient(input: InputRequest, signal: AbortSignal, owner: CallOwner): Promise<PassThroughResult> {
+  private async askClient(input: InputRequest, inputKey: string, signal: AbortSignal, owner: CallOwner): Promise<PassThroughResult> {
     const capability = input.method.split('/')[0] ?? '';
     if (!(capability in this.declaredCapabilities())) {
       throw new UpstreamRequestError(ProtocolErrorCode.MissingRequiredClientCapability, `the client of this switchboard session does not support ${capability} (${input.method})`);
     }
     const target = owner.user ? owner : this.untiedOwner();
     if (!target?.user) throw new UpstreamRequestError(ProtocolErrorCode.InvalidRequest, untiedRequestMessage(input.method));
-    return target.user.upstreamRequest(this, input as Request, { signal, relatedRequestId: target.requestId });
+    return target.user.upstreamRequest(this, input as Request, { signal, relatedRequestId: target.requestId, inputKey });
   }
 
   private translateRequestError(live: Live, error: unknown): unknown {
@@ -544,7 +552,8 @@ export class UpstreamConnection {
         [CLIENT_INFO_META_KEY]: CLIENT_INFO,
         [CLIENT_CAPABILITIES_META_KEY]: this.declaredCapabilities(),
       } : undefined;
-      live.direct = new DirectCaller({ server: this.name, transport: opened.transport, post: opened.post, logger: this.logger, envelope });
+      const toolSchema = (name: string) => this.catalogValue.tools.find((tool) => tool.name === name)?.inputSchema;
+      live.direct = new DirectCaller({ server: this.name, transport: opened.transport, post: opened.post, logger: this.logger, envelope, toolSchema });
     }
     this.capabilities = client.getServerCapabilities();
     // 2026: subscribe first, then list, so that no change between the listing and the subscription is missed.

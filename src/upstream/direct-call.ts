@@ -4,6 +4,7 @@ import { createParser } from 'eventsource-parser';
 import type { Logger } from '../log/index.js';
 import { UpstreamConnectionClosedError, UpstreamHttpError, UpstreamProtocolError, UpstreamRequestError, UpstreamTimeoutError } from './errors.js';
 import type { UpstreamFetch, UpstreamPostResponse } from './fetch.js';
+import { paramHeaderValues, scanParamHeaders } from './param-headers.js';
 
 /**
  * tools/call over Streamable HTTP without the SDK client's request path. Through the SDK, each call builds a fetch
@@ -18,8 +19,9 @@ import type { UpstreamFetch, UpstreamPostResponse } from './fetch.js';
  * (and the connection's progress relay, progress.ts) run and its requests are answered, in the order they arrived.
  * Our request ids are strings (`switchboard-N`) and the SDK's are numbers: no two requests in flight on the session
  * share an id. A 2026 call carries the connection's envelope and the `MCP-Protocol-Version`, `Mcp-Method` and
- * `Mcp-Name` headers (MCP 2026-07-28 basic/transports) instead of a session id; an input_required result is returned
- * as it is, for the connection's relay (input-required.ts).
+ * `Mcp-Name` headers (MCP 2026-07-28 basic/transports) instead of a session id, and the `Mcp-Param-*` headers of the
+ * tool's x-mcp-header parameters (SEP-2243, param-headers.ts); an input_required result is returned as it is, for
+ * the connection's relay (input-required.ts).
  */
 export interface DirectCallerOptions {
   server: string;
@@ -31,6 +33,8 @@ export interface DirectCallerOptions {
    * 2026-07-28 basic, "Request metadata"). Absent for a 2025 session, whose requests carry its session id instead.
    */
   envelope?: Record<string, unknown>;
+  /** 2026-07-28: the input schema of an upstream tool as listed, whose x-mcp-header parameters are mirrored. */
+  toolSchema?: (name: string) => unknown;
 }
 
 export interface DirectCallOptions {
@@ -69,6 +73,9 @@ const MAX_EVENT_CHARS = 64 * 1024 * 1024;
 /** After our response, a stream that has not ended yet is read (and discarded) this long and this far, to keep the socket. */
 const DRAIN_LIMIT_BYTES = 64 * 1024;
 const DRAIN_TIMEOUT_MS = 2_000;
+
+/** Before resuming a stream the server ended early, without its `retry`: the SDK client's first reconnection delay. */
+const DEFAULT_RESUME_DELAY_MS = 1_000;
 
 export class DirectCaller {
   private nextId = 0;
@@ -154,6 +161,8 @@ export class DirectCaller {
       headers['mcp-protocol-version'] = String(envelope[PROTOCOL_VERSION_META_KEY]);
       headers['mcp-method'] = request.method;
       headers['mcp-name'] = String(params?.name);
+      const scan = scanParamHeaders(this.options.toolSchema?.(String(params?.name)));
+      if (scan.ok) Object.assign(headers, paramHeaderValues(scan.headers, params?.arguments as Record<string, unknown> | undefined));
       params = { ...params, _meta: { ...envelope, ...params?._meta } };
     } else {
       if (transport.sessionId) headers['mcp-session-id'] = transport.sessionId;
@@ -190,6 +199,7 @@ export class DirectCaller {
 
   private readEventStream(id: string, body: Readable, onMessage: DirectCallOptions['onMessage']): Promise<void> {
     let lastEventId: string | undefined;
+    let retryMs: number | undefined;
     return new Promise<void>((resolve, reject) => {
       const decoder = new TextDecoder();
       let done = false;
@@ -207,6 +217,9 @@ export class DirectCaller {
       // WHATWG HTML "Interpreting an event stream", by eventsource-parser; events are handled as they complete.
       const parser = createParser({
         maxBufferSize: MAX_EVENT_CHARS,
+        onRetry: (ms) => {
+          retryMs = ms;
+        },
         onEvent: (event) => {
           if (done) return;
           if (event.id !== undefined) lastEventId = event.id;
@@ -237,8 +250,14 @@ export class DirectCaller {
         if (!this.pending.has(id)) finish();
         // MCP 2025-11-25 basic/transports#resumability-and-redelivery: a server may end the stream early after an
         // event id; the response then comes on a GET stream resumed from that id, and hook() routes it to the call.
+        // It first waits the `retry` the stream gave, as the SDK client does (SEP-1699, MCP 2025-11-25 basic/transports:
+        // a client respects the server's retry interval before it reconnects).
         else if (lastEventId !== undefined) {
-          void this.options.transport.resumeStream(lastEventId).catch(() => {});
+          const resumeFrom = lastEventId;
+          const timer = setTimeout(() => {
+            if (this.pending.has(id)) void this.options.transport.resumeStream(resumeFrom).catch(() => {});
+          }, retryMs ?? DEFAULT_RESUME_DELAY_MS);
+          timer.unref();
           finish();
         } else finish(new UpstreamProtocolError('the upstream ended its answer without a response to the request'));
       };
