@@ -66,16 +66,7 @@ Then('every audit event names the authorization server {string}', function (this
 });
 
 Then('the audit trail holds none of the tokens, codes and verifiers exchanged with {string}, nor the users\' own tokens', function (this: SwitchboardWorld, issuer: string) {
-  const seen = auth(this).authServer(issuer).inspect();
-  const secrets = new Map<string, string>();
-  for (const t of seen.tokens) secrets.set(t.token, `access token ${t.jti}`);
-  for (const t of seen.refreshTokens) secrets.set(t.token, `refresh token of grant ${t.grantId}`);
-  for (const c of seen.clients) if (c.clientSecret) secrets.set(c.clientSecret, `client secret of ${c.clientId}`);
-  for (const r of seen.authorizationRequests) if (r.params.state) secrets.set(r.params.state, 'sign-in state');
-  for (const r of seen.tokenRequests) {
-    if (r.params.code) secrets.set(r.params.code, 'authorization code');
-    if (r.params.code_verifier) secrets.set(r.params.code_verifier, 'PKCE verifier');
-  }
+  const secrets = auth(this).secretsSeenBy(issuer);
   for (const [client, token] of frontDoor(this).tokens) secrets.set(token, `the token of client ${client}`);
   assert.ok([...secrets.values()].some((what) => what.startsWith('refresh token')), 'the scenario issued no refresh token');
   assert.ok([...secrets.values()].some((what) => what === 'authorization code'), 'the scenario exchanged no code');

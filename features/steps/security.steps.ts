@@ -90,16 +90,7 @@ Then('{string} renewed the access token with the refresh token', function (this:
 
 Then('switchboard\'s log holds none of the tokens, codes, verifiers, states and secrets of {string}, nor the client\'s credentials', function (this: SwitchboardWorld, issuer: string) {
   const seen = auth(this).authServer(issuer).inspect();
-  const secrets = new Map<string, string>();
-  for (const t of seen.tokens) secrets.set(t.token, 'an access token');
-  for (const t of seen.refreshTokens) secrets.set(t.token, 'a refresh token');
-  for (const c of seen.clients) if (c.clientSecret) secrets.set(c.clientSecret, `the secret of client ${c.clientId}`);
-  for (const r of seen.authorizationRequests) if (r.params.state) secrets.set(r.params.state, 'a sign-in state');
-  for (const r of seen.tokenRequests) {
-    if (r.params.code) secrets.set(r.params.code, 'an authorization code');
-    if (r.params.code_verifier) secrets.set(r.params.code_verifier, 'a PKCE verifier');
-    if (r.params.refresh_token) secrets.set(r.params.refresh_token, 'a refresh token');
-  }
+  const secrets = auth(this).secretsSeenBy(issuer);
   const own = clientCredentials.get(this);
   if (own) secrets.set(own, "the client's own credentials");
   assert.ok(seen.tokens.length > 0 && seen.refreshTokens.length > 0 && seen.tokenRequests.some((r) => r.params.code_verifier), 'the flows ran');

@@ -237,16 +237,7 @@ Then('switchboard holds a sign-in at {string} for {client}', async function (thi
 // --- logs ---
 
 Then('switchboard\'s log holds none of the tokens, codes, verifiers and secrets exchanged with {string}', function (this: SwitchboardWorld, issuer: string) {
-  const seen = auth(this).authServer(issuer).inspect();
-  const secrets = new Map<string, string>();
-  for (const t of seen.tokens) secrets.set(t.token, `access token ${t.jti}`);
-  for (const t of seen.refreshTokens) secrets.set(t.token, `refresh token of grant ${t.grantId}`);
-  for (const c of seen.clients) if (c.clientSecret) secrets.set(c.clientSecret, `client secret of ${c.clientId}`);
-  for (const r of seen.authorizationRequests) if (r.params.state) secrets.set(r.params.state, 'sign-in state');
-  for (const r of seen.tokenRequests) {
-    if (r.params.code) secrets.set(r.params.code, 'authorization code');
-    if (r.params.code_verifier) secrets.set(r.params.code_verifier, 'PKCE verifier');
-  }
+  const secrets = auth(this).secretsSeenBy(issuer);
   assert.ok([...secrets.values()].some((what) => what.startsWith('refresh token')), 'the flow issued no refresh token');
   assert.ok([...secrets.values()].some((what) => what.startsWith('client secret')), 'the flow used no client secret');
   assert.ok(this.logLines.length > 0, 'switchboard logged nothing');

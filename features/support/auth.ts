@@ -32,6 +32,25 @@ export class AuthFixture {
     return server;
   }
 
+  /**
+   * Every secret the authorization server `name` issued or was shown, by what it is: access and refresh tokens,
+   * client secrets, sign-in states, authorization codes and PKCE verifiers. What a leak check searches for.
+   */
+  secretsSeenBy(name: string): Map<string, string> {
+    const seen = this.authServer(name).inspect();
+    const secrets = new Map<string, string>();
+    for (const t of seen.tokens) secrets.set(t.token, `access token ${t.jti}`);
+    for (const t of seen.refreshTokens) secrets.set(t.token, `refresh token of grant ${t.grantId}`);
+    for (const c of seen.clients) if (c.clientSecret) secrets.set(c.clientSecret, `client secret of ${c.clientId}`);
+    for (const r of seen.authorizationRequests) if (r.params.state) secrets.set(r.params.state, 'sign-in state');
+    for (const r of seen.tokenRequests) {
+      if (r.params.code) secrets.set(r.params.code, 'authorization code');
+      if (r.params.code_verifier) secrets.set(r.params.code_verifier, 'PKCE verifier');
+      if (r.params.refresh_token) secrets.set(r.params.refresh_token, 'refresh token presented');
+    }
+    return secrets;
+  }
+
   authServer(name: string): MockAuthServer {
     const server = this.authServers.get(name);
     if (!server) throw new Error(`no authorization server "${name}" in this scenario`);

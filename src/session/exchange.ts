@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY, type ClientCapabilities, type LoggingLevel, type Notification, type Request, type ServerContext } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY, type ClientCapabilities, type Notification, type Request, type ServerContext } from '@modelcontextprotocol/server';
+import { levelAdmits } from '../upstream/index.js';
 import type { RelayContext } from './view.js';
 
 /** Between two rounds an exchange waits this long for the client's retry (a person may be answering). */
 export const ROUND_WAIT_MS = 10 * 60_000;
-
-/** RFC 5424 severities in ascending order, as MCP's logging levels are (server/utilities/logging). */
-const LOG_SEVERITY: readonly LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 
 type Event =
   | { kind: 'input'; key: string; request: Request }
@@ -152,7 +150,7 @@ export class Exchange {
     if (notification.method !== 'notifications/message') return true;
     if (this.logLevel === undefined) return false;
     const level = (notification.params as { level?: unknown } | undefined)?.level;
-    return typeof level !== 'string' || LOG_SEVERITY.indexOf(level as LoggingLevel) >= LOG_SEVERITY.indexOf(this.logLevel as LoggingLevel);
+    return levelAdmits(this.logLevel, level);
   }
 
   /** Ends the exchange: the upstream request is cancelled and requests still waiting for an answer fail. */

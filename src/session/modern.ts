@@ -13,6 +13,7 @@ import {
   type ServerNotifier,
 } from '@modelcontextprotocol/server';
 import { Sealer } from '../store/index.js';
+import { RELAYABLE_CAPABILITIES } from '../upstream/index.js';
 import type { UrlElicitation } from './auth-tools.js';
 import { CallEndedError, UnanswerableRequestError } from './errors.js';
 import { Exchange, ROUND_WAIT_MS } from './exchange.js';
@@ -21,12 +22,6 @@ import { createServerFace, type RequestRunner } from './handlers.js';
 import { principalKey } from '../principal/index.js';
 import type { DownstreamFace, PrincipalView, RelayContext } from './view.js';
 
-/**
- * What the upstreams of a modern view are told the client can do. Each 2026-07-28 request declares its own
- * capabilities, so the connections (shared by the principal's requests) declare all three, and a request the current
- * client cannot answer is refused when it comes (see forwardRequest).
- */
-const RELAYABLE: ClientCapabilities = { sampling: {}, elicitation: { form: {}, url: {} }, roots: {} };
 
 /** Until a face is told where listen streams are, there are none to tell. */
 const NO_LISTENERS: ServerNotifier = { toolsChanged() {}, promptsChanged() {}, resourcesChanged() {}, resourceUpdated() {} };
@@ -42,7 +37,12 @@ interface SealedState {
  * roots) becomes an input-required result that the client answers by retrying (basic/patterns/mrtr).
  */
 export class ModernFace implements DownstreamFace, RequestRunner {
-  readonly clientCapabilities = RELAYABLE;
+  /**
+   * What the upstreams of a modern view are told the client can do. Each 2026-07-28 request declares its own
+   * capabilities, so the connections (shared by the principal's requests) declare everything switchboard relays, and
+   * a request the current client cannot answer is refused when it comes (see forwardRequest).
+   */
+  readonly clientCapabilities = RELAYABLE_CAPABILITIES;
   private readonly exchanges = new Map<string, Exchange>();
   /** requestState is sealed here and read back only by this process, which holds the exchanges it names. */
   private readonly sealer = new Sealer(randomBytes(32).toString('base64url'));

@@ -29,6 +29,7 @@ import { DirectCaller, DirectCallRefused } from './direct-call.js';
 import { UpstreamConnectionClosedError, UpstreamRequestError, UpstreamTimeoutError, UpstreamUnavailableError } from './errors.js';
 import type { AuthChallenge, UpstreamCredentials } from './fetch.js';
 import { INPUT_REQUIRED_METHODS, relayInputRequired, type InputRequest } from './input-required.js';
+import { levelAdmits, mostVerbose } from './log-levels.js';
 import { ProgressRelay, type Progress } from './progress.js';
 import { EMPTY_CATALOG, type CatalogPart, type UpstreamCatalog, type UpstreamState } from './state.js';
 import { createTransport, saysVerdictIsStale, shouldFallBackToSse, transportCandidates, type OpenedTransport, type TransportKind } from './transport.js';
@@ -368,7 +369,7 @@ export class UpstreamConnection {
     const level = (notification.params as { level?: unknown } | undefined)?.level;
     const admits = (user: ConnectionUser) => {
       const wanted = this.logLevels.get(user);
-      return wanted === undefined || typeof level !== 'string' || severity(level) >= severity(wanted);
+      return wanted === undefined || levelAdmits(wanted, level);
     };
     if (owner?.user) {
       if (admits(owner.user)) owner.user.upstreamNotification(this, notification, owner.requestId);
@@ -795,19 +796,6 @@ export class UpstreamConnection {
 }
 
 const LEGACY: PriorDiscovery = { kind: 'legacy' };
-
-/** MCP 2025-11-25 server/utilities/logging: the syslog severities, least severe first. */
-const LOG_SEVERITY: readonly LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
-
-function severity(level: string): number {
-  return LOG_SEVERITY.indexOf(level as LoggingLevel);
-}
-
-function mostVerbose(levels: Iterable<LoggingLevel>): LoggingLevel | undefined {
-  let chosen: LoggingLevel | undefined;
-  for (const level of levels) if (chosen === undefined || severity(level) < severity(chosen)) chosen = level;
-  return chosen;
-}
 
 function untiedRequestMessage(method: string): string {
   return `switchboard cannot tell which of its clients ${method} is for: it came outside any call, on a connection that several clients share`;

@@ -6,4 +6,5 @@ export { LEGACY_VERDICT_HORIZON_MS, MemoryEraVerdicts, type EraVerdictCache } fr
 export { createUpstreamFetch, type AuthChallenge, type SignInCredentials, type StaticCredentials, type UpstreamCredentials } from './fetch.js';
 export { EMPTY_CATALOG, type CatalogPart, type UpstreamCatalog, type UpstreamState } from './state.js';
 export { backoffDelay, type BackoffPolicy } from './backoff.js';
+export { levelAdmits } from './log-levels.js';
 export { paramHeaderMismatch, paramHeaderValues, scanParamHeaders, type ParamHeader, type ParamHeaderScan } from './param-headers.js';
