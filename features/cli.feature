@@ -76,3 +76,11 @@ Feature: Starting switchboard from the command line
       | how       |
       | --port    |
       | http.port |
+
+  # The README's first command. The demo's mock servers use fixed ports (7400-7403); switchboard takes 8080, or a free
+  # port when something else holds it.
+  Scenario: The demo starts, also when switchboard's default port is taken, and serves its servers
+    Given another program listens on switchboard's default port
+    When the demo is started with npm start
+    Then the demo prints an MCP endpoint that is not on the default port
+    And the demo's switchboard is ready with the servers "weather, jira, wiki"

@@ -5,6 +5,7 @@
  * `switchboard` command (compiled JavaScript in dist/), in its own process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { loadConfigFile } from '../src/config/index.js';
@@ -17,9 +18,22 @@ const CONFIG = fileURLToPath(new URL('../examples/demo.yaml', import.meta.url));
 const SWITCHBOARD_BIN = fileURLToPath(new URL('../bin/switchboard.js', import.meta.url));
 const AUTH_PORT = 7400;
 
+/** `preferred` when it is free on loopback, else a free port (a second demo, or an IDE's server, holds 8080). */
+async function freePortOr(preferred: number): Promise<number> {
+  const tryPort = (port: number) => new Promise<number | undefined>((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(undefined));
+    server.listen(port, '127.0.0.1', () => {
+      const { port: bound } = server.address() as AddressInfo;
+      server.close(() => resolve(bound));
+    });
+  });
+  return (await tryPort(preferred)) ?? (await tryPort(0))!;
+}
+
 /** Starts the switchboard command with the demo configuration; resolves once it answers /healthz. */
-async function startSwitchboard(origin: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [SWITCHBOARD_BIN, 'serve', '--config', CONFIG], { stdio: 'inherit' });
+async function startSwitchboard(origin: string, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [SWITCHBOARD_BIN, 'serve', '--config', CONFIG, '--port', String(port)], { stdio: 'inherit' });
   let exited = false;
   child.once('exit', () => (exited = true));
   for (let attempt = 0; attempt < 300 && !exited; attempt++) {
@@ -43,9 +57,11 @@ async function main(): Promise<void> {
   const jira = await startProtectedMcpServer({ authServer, name: 'jira', port: port('jira') });
   const wiki = await startProtectedMcpServer({ authServer, name: 'wiki', port: port('wiki') });
 
-  const origin = new URL(config.publicUrl ?? `http://127.0.0.1:${config.http.port}`).origin;
+  const switchboardPort = await freePortOr(config.http.port);
+  if (switchboardPort !== config.http.port) console.log(`\n  demo: port ${config.http.port} is taken; switchboard listens on ${switchboardPort} instead.`);
+  const origin = `http://127.0.0.1:${switchboardPort}`;
   const stopMocks = () => Promise.all([jira.close(), wiki.close(), weather.stop(), authServer.close()]);
-  const switchboard = await startSwitchboard(origin).catch(async (error: unknown) => {
+  const switchboard = await startSwitchboard(origin, switchboardPort).catch(async (error: unknown) => {
     await stopMocks();
     throw error;
   });
@@ -86,7 +102,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   console.error(error instanceof PortInUseError
-    ? `demo: a port it needs is taken (${error.message}); stop what uses ports 7400-7403 and 8080, or edit examples/demo.yaml`
+    ? `demo: a port it needs is taken (${error.message}); stop what uses ports 7400-7403, or edit examples/demo.yaml`
     : `demo: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

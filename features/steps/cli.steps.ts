@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { After, Given, Then, When } from '@cucumber/cucumber';
 import { parseDocument } from 'yaml';
 import { DEFAULT_HTTP_PORT } from '../../src/config/index.js';
 import { auth } from '../support/auth.js';
-import { REPO_ROOT, runSwitchboardProcess } from '../support/cli.js';
+import { buildSwitchboard, REPO_ROOT, runSwitchboardProcess } from '../support/cli.js';
+import { eventually } from '../support/wait.js';
 import type { SwitchboardWorld } from '../support/world.js';
 
 Given('the configuration file {string}:', async function (this: SwitchboardWorld, name: string, text: string) {
@@ -121,4 +123,57 @@ Then('the sign-in sent the browser back to switchboard on a free port instead of
   assert.equal(callback.pathname, '/oauth/callback');
   assert.notEqual(Number(callback.port), DEFAULT_HTTP_PORT, `the redirect URI kept the taken port: ${callback.href}`);
   assert.equal(outcome.status, 200, outcome.text);
+});
+
+// --- the demo (npm start) ---
+
+const demos = new WeakMap<SwitchboardWorld, { child: ChildProcess; endpoint: Promise<string> }>();
+
+When('the demo is started with npm start', async function (this: SwitchboardWorld) {
+  // The demo runs the switchboard command from dist/, as npm install builds it.
+  await buildSwitchboard();
+  // npm start is `tsx scripts/demo.ts`; run directly, so the pid is the demo's own and Ctrl-C (SIGINT) stops it.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const endpoint = new Promise<string>((resolve, reject) => {
+    const read = (chunk: Buffer) => {
+      output += chunk.toString();
+      const found = /MCP endpoint:\s+(\S+)/.exec(output)?.[1];
+      if (found) resolve(found);
+    };
+    child.stdout.on('data', read);
+    child.stderr.on('data', read);
+    child.once('exit', (code) => reject(new Error(`the demo exited (${code}) before printing its endpoint:\n${output}`)));
+  });
+  endpoint.catch(() => {});
+  demos.set(this, { child, endpoint });
+});
+
+async function demoEndpoint(world: SwitchboardWorld): Promise<string> {
+  const demo = demos.get(world);
+  assert.ok(demo, 'no demo runs in this scenario');
+  return demo.endpoint;
+}
+
+Then('the demo prints an MCP endpoint that is not on the default port', async function (this: SwitchboardWorld) {
+  const endpoint = new URL(await demoEndpoint(this));
+  assert.equal(endpoint.pathname, '/mcp');
+  assert.notEqual(Number(endpoint.port), DEFAULT_HTTP_PORT);
+});
+
+Then("the demo's switchboard is ready with the servers {string}", async function (this: SwitchboardWorld, list: string) {
+  const readyz = new URL('/readyz', await demoEndpoint(this)).href;
+  const servers = await eventually(async () => {
+    const answer = await fetch(readyz).then((r) => r.json() as Promise<{ servers?: Record<string, unknown> }>, () => undefined);
+    return answer?.servers && Object.keys(answer.servers).length === 3 ? answer.servers : undefined;
+  }, 'the demo to report its servers');
+  assert.deepEqual(Object.keys(servers).sort(), list.split(',').map((s) => s.trim()).sort());
+});
+
+After(async function (this: SwitchboardWorld) {
+  const demo = demos.get(this);
+  if (!demo || demo.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => demo.child.once('exit', resolve));
+  demo.child.kill('SIGINT');
+  await exited;
 });
