@@ -32,7 +32,7 @@ import { printProfile, summarizeProfile, type ProfileSummary } from './bench/pro
 import { benchSessions, type MemoryReading, type SessionFigures } from './bench/sessions.js';
 import { profileFile, readMemory, startSwitchboard, waitForUpstreams, type ProcessMemory, type SwitchboardProcess } from './bench/switchboard.js';
 
-const TARGETS = { c16RatioMin: 0.75, c1AddedP50MsMax: 0.8, modernC16RatioMin: 0.8, listP50MsMax: 5, sessionsRssMbMax: 200, sessionOpenP50MsMax: 10, secondRoundGrowthMbMax: 10 } as const;
+const TARGETS = { c16RatioMin: 0.75, c1AddedP50MsMax: 0.8, modernC16RatioMin: 0.8, listP50MsMax: 5, sessionsRssMbMax: 200, sessionOpenP50MsMax: 10, secondRoundGrowthMbMax: 10, idleRssMbMax: 80 } as const;
 const LIST_SERVERS = 100;
 const LIST_TOOLS_PER_SERVER = 50;
 const CHILD_START_TIMEOUT_MS = 60_000;
@@ -439,7 +439,7 @@ async function main(): Promise<void> {
     const reading = (m: MemoryReading): string => `RSS ${mb(m.rssBytes)} MB, heap used ${mb(m.heapUsedBytes)} MB, ${m.sessions} sessions, ${m.upstreamSessions} upstream sessions`;
     const [first, second] = sessions.rounds;
     const growth = secondRoundGrowth(sessions);
-    console.log(`idle:                              ${reading(sessions.idle)}`);
+    console.log(`idle:                              ${reading(sessions.idle)}   target RSS <= ${TARGETS.idleRssMbMax} MB: ${verdict(mb(sessions.idle.rssBytes) <= TARGETS.idleRssMbMax)}`);
     console.log(`new session initialize + tools/list p50 ${sessions.open.p50Ms.toFixed(1)} ms, p99 ${sessions.open.p99Ms.toFixed(1)} ms   target p50 <= ${TARGETS.sessionOpenP50MsMax} ms: ${verdict(sessions.open.p50Ms <= TARGETS.sessionOpenP50MsMax)}`);
     console.log(`first lists that lacked an upstream's tools (its connection failed and was retried): ${sessions.shortLists} of ${SESSION_OPEN_SAMPLES} one at a time, ${first.shortLists} and ${second.shortLists} of ${sessionCount} in rounds 1 and 2`);
     console.log(`round 1, ${sessionCount} sessions open (${first.openSeconds.toFixed(1)} s to open): ${reading(first.withSessions)}   target RSS <= ${TARGETS.sessionsRssMbMax} MB: ${verdict(mb(first.withSessions.rssBytes) <= TARGETS.sessionsRssMbMax)}`);
@@ -487,6 +487,7 @@ async function main(): Promise<void> {
         rss: mb(sessions.rounds[0].withSessions.rssBytes) <= TARGETS.sessionsRssMbMax,
         openP50: sessions.open.p50Ms <= TARGETS.sessionOpenP50MsMax,
         secondRoundGrowth: mb(secondRoundGrowth(sessions).rssBytes) <= TARGETS.secondRoundGrowthMbMax,
+        idleRss: mb(sessions.idle.rssBytes) <= TARGETS.idleRssMbMax,
       },
     },
     benchMaxListenersWarnings: benchWarnings,

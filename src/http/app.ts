@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { hostHeaderValidation } from '@modelcontextprotocol/node';
-import { isInitializeRequest, isLegacyRequest } from '@modelcontextprotocol/server';
+import { classifyInboundRequest, isInitializeRequest } from '@modelcontextprotocol/server';
 import type { IdentityAssertions } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import { callerOf, type FrontDoor } from '../front-door/index.js';
@@ -42,17 +42,21 @@ export interface HttpAppOptions {
 }
 
 /**
- * What the SDK's era classification reads: the method, the headers, and the body it is given already parsed. A
- * Request without a body spares what `toWebRequest` would do on every request: serialise the parsed body again
- * (up to `http.bodyLimitBytes`) only for it to go unread.
+ * Whether the SDK's modern handler would serve this POST as a 2025-era request. `classifyInboundRequest` is the step
+ * behind the SDK's own `isLegacyRequest` and `createMcpHandler` routing, so this branch never disagrees with the
+ * modern handler; calling it on the headers and the parsed body spares building a web `Request` per POST (headers,
+ * URL, an AbortSignal) only to read three headers from it.
  */
-function classifiable(req: Request): globalThis.Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
-  }
-  return new globalThis.Request(`http://${req.headers.host ?? 'localhost'}${req.originalUrl}`, { method: req.method, headers });
+function isLegacyPost(req: Request): boolean {
+  if (req.body === undefined) return true;
+  const outcome = classifyInboundRequest({
+    httpMethod: 'POST',
+    protocolVersionHeader: req.header('mcp-protocol-version'),
+    mcpMethodHeader: req.header('mcp-method'),
+    mcpNameHeader: req.header('mcp-name'),
+    body: req.body,
+  });
+  return outcome.kind === 'legacy';
 }
 
 function jsonRpcError(res: Response, status: number, code: number, message: string): void {
@@ -132,7 +136,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     }
     // 2026-07-28 basic/transports: no session id, and every request carries its protocol version in `_meta`. The SDK's
     // own classification decides, so this branch never disagrees with its modern handler.
-    if (!(await isLegacyRequest(classifiable(req), req.body))) return options.modern.handle(req, res, callerOf(res));
+    if (!isLegacyPost(req)) return options.modern.handle(req, res, callerOf(res));
     if (!isInitializeRequest(req.body) && !(Array.isArray(req.body) && req.body.some(isInitializeRequest))) {
       return jsonRpcError(res, 400, -32000, 'Bad Request: no Mcp-Session-Id header, and the request is not an initialize request');
     }

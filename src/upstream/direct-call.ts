@@ -146,8 +146,11 @@ export class DirectCaller {
   /** Settles the call a response belongs to; false when the message is not a response to one of ours. */
   private deliver(message: unknown): boolean {
     if (typeof message !== 'object' || message === null || !('id' in message) || (!('result' in message) && !('error' in message))) return false;
-    const call = this.pending.get((message as ResponseMessage).id);
+    const id = (message as ResponseMessage).id;
+    const call = this.pending.get(id);
     if (!call) return false;
+    // Settled now: what the reader checks next ("did the answer hold our response?") must see it.
+    this.pending.delete(id);
     call.resolve(message as ResponseMessage);
     return true;
   }
