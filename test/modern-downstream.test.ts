@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { after, before, describe, it } from 'node:test';
@@ -163,6 +164,29 @@ describe('modern (2026-07-28) clients over stdio', () => {
     } finally {
       await client.close();
       await upstream.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('modern (2026-07-28) clients over stdio: listen streams', () => {
+  it('subscribe the upstream to the resources they name, and hear its updates', { timeout: 30_000 }, async () => {
+    const everything = fileURLToPath(import.meta.resolve('@modelcontextprotocol/server-everything/dist/index.js'));
+    const dir = await mkdtemp(join(tmpdir(), 'switchboard-stdio-'));
+    const client = new Client({ name: 'test', version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN } } });
+    try {
+      const configFile = join(dir, 'config.json');
+      await writeFile(configFile, JSON.stringify({ mcpServers: { everything: { command: process.execPath, args: [everything, 'stdio'] } }, http: { port: 0 }, log: { level: 'silent' } }));
+      await client.connect(new StdioClientTransport({ command: process.execPath, args: ['bin/switchboard.js', 'serve', '--stdio', '--config', configFile], stderr: 'ignore' }));
+      const uri = 'everything+demo://resource/dynamic/text/1';
+      const updated = new Promise<string>((resolve) => client.setNotificationHandler('notifications/resources/updated', (n) => resolve(n.params.uri)));
+      const listening = await client.listen({ resourceSubscriptions: [uri] });
+      // The reference server sends updates (every 5 s) only for the resources its client subscribed to.
+      await client.callTool({ name: 'everything_toggle-subscriber-updates', arguments: {} });
+      assert.equal(await updated, uri);
+      await listening.close();
+    } finally {
+      await client.close();
       await rm(dir, { recursive: true, force: true });
     }
   });

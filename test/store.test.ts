@@ -363,25 +363,29 @@ describe('TokenStore on Redis: encryption at rest and sharing', () => {
     there.onSignInElsewhere((notice) => heard.there.push(notice));
     stranger.onSignInElsewhere((notice) => heard.stranger.push(notice));
     const sniffer = raw.duplicate();
-    const onTheWire: string[] = [];
-    await sniffer.psubscribe('*');
-    sniffer.on('pmessage', (_pattern: string, _channel: string, message: string) => onTheWire.push(message));
-    const notice = { principal: sessionPrincipal(randomUUID()), server: 'notes', issuer: ISSUER, state: `state-${randomUUID()}` };
-    // The subscriptions are made when the first listener comes; give them a moment to reach Redis.
-    await waitFor(async () => (await raw.pubsub('NUMSUB', 'switchboard:v1:sign-ins'))[1] === 3);
-    await here.announceSignIn(notice);
-    // The sniffer has its own connection: the same publish may reach it a moment after the other store.
-    await waitFor(() => heard.there.length === 1 && onTheWire.length > 0);
-    assert.deepEqual(heard.there, [notice]);
-    assert.deepEqual(heard.here, [], 'a store does not hear its own announcement');
-    assert.deepEqual(heard.stranger, [], 'a store with another secret cannot open the notice');
-    assert.ok(onTheWire.length > 0 && onTheWire.every((message) => !message.includes(notice.state) && !message.includes(notice.principal.sessionId)));
+    // A failed assertion must not leave a connection retrying forever: the test file would never exit.
+    try {
+      const onTheWire: string[] = [];
+      await sniffer.psubscribe('*');
+      sniffer.on('pmessage', (_pattern: string, _channel: string, message: string) => onTheWire.push(message));
+      const notice = { principal: sessionPrincipal(randomUUID()), server: 'notes', issuer: ISSUER, state: `state-${randomUUID()}` };
+      // The subscriptions are made when the first listener comes; give them a moment to reach Redis.
+      await waitFor(async () => (await raw.pubsub('NUMSUB', 'switchboard:v1:sign-ins'))[1] === 3);
+      await here.announceSignIn(notice);
+      // The sniffer has its own connection: the same publish may reach it a moment after the other store.
+      await waitFor(() => heard.there.length === 1 && onTheWire.length > 0);
+      assert.deepEqual(heard.there, [notice]);
+      assert.deepEqual(heard.here, [], 'a store does not hear its own announcement');
+      assert.deepEqual(heard.stranger, [], 'a store with another secret cannot open the notice');
+      assert.ok(onTheWire.length > 0 && onTheWire.every((message) => !message.includes(notice.state) && !message.includes(notice.principal.sessionId)));
 
-    await server.restart();
-    await waitFor(async () => (await there.ping().then(() => true, () => false)) && (await raw.pubsub('NUMSUB', 'switchboard:v1:sign-ins').catch(() => [0, 0]))[1] === 3);
-    await here.announceSignIn({ ...notice, state: 'after-restart' });
-    await waitFor(() => heard.there.length === 2);
-    sniffer.disconnect();
+      await server.restart();
+      await waitFor(async () => (await there.ping().then(() => true, () => false)) && (await raw.pubsub('NUMSUB', 'switchboard:v1:sign-ins').catch(() => [0, 0]))[1] === 3);
+      await here.announceSignIn({ ...notice, state: 'after-restart' });
+      await waitFor(() => heard.there.length === 2);
+    } finally {
+      sniffer.disconnect();
+    }
   });
 
   it('shares the era verdicts of upstream servers between stores; legacy ones expire after the horizon', async () => {

@@ -1,5 +1,5 @@
-import { serveStdio } from '@modelcontextprotocol/server/stdio';
-import type { Server, ServerNotifier } from '@modelcontextprotocol/server';
+import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
+import type { JSONRPCMessage, RequestId, Server, ServerNotifier } from '@modelcontextprotocol/server';
 import type { AuthManager } from '../auth/index.js';
 import type { Config, ServerChange } from '../config/index.js';
 import type { Logger } from '../log/index.js';
@@ -39,25 +39,75 @@ export function serveOverStdio(options: StdioOptions): { serversChanged(change: 
   let legacy: Session | undefined;
   let modern: ModernFace | undefined;
   let modernView: PrincipalView | undefined;
+  // A modern client's view and face, made by its first modern message (the SDK's pinning, or a listen it observes).
+  const modernFace = (): ModernFace => {
+    modernView ??= new PrincipalView({ ...options, logger: options.logger.child({ principal: options.principal.kind }) });
+    return (modern ??= new ModernFace(modernView));
+  };
+  const wire = new StdioServerTransport();
   const handle = serveStdio((ctx) => {
     if (ctx.era === 'legacy') {
       legacy ??= new Session({ ...options, id: 'stdio' });
       return legacy.server;
     }
-    modernView ??= new PrincipalView({ ...options, logger: options.logger.child({ principal: options.principal.kind }) });
-    modern ??= new ModernFace(modernView);
-    const server = modern.createServer();
-    modern.publishTo(notifierOf(server));
+    const face = modernFace();
+    const server = face.createServer();
+    face.publishTo(notifierOf(server));
     return server;
-  }, { onerror: (error) => options.logger.debug({ error: error.message }, 'stdio message rejected') });
+  }, { transport: wire, onerror: (error) => options.logger.debug({ error: error.message }, 'stdio message rejected') });
+  const unwatchAll = watchListenedResources(wire, (uris) => modernFace().watchResources(uris));
   return {
     serversChanged: (change) => {
       legacy?.view.serversChanged(change);
       modernView?.serversChanged(change);
     },
     close: async () => {
+      unwatchAll();
       await Promise.all([legacy?.close({ forgetTokens: false }), modern?.close()]);
       await handle.close();
     },
   };
+}
+
+/**
+ * The upstream resource subscriptions of a modern stdio client follow its listen streams, as on HTTP (http/modern.ts):
+ * a `subscriptions/listen` naming `resourceSubscriptions` (MCP 2026-07-28 basic/utilities/subscriptions) watches those
+ * URIs until the client cancels it, the SDK refuses it (an error response to its id), or the connection ends. The
+ * SDK's serveStdio answers listen requests itself, so the wire's messages are observed on their way through, never
+ * changed. Returns what releases every watch.
+ */
+function watchListenedResources(wire: StdioServerTransport, watch: (uris: readonly string[]) => () => void): () => void {
+  const watches = new Map<RequestId, () => void>();
+  const release = (id: RequestId | undefined) => {
+    if (id === undefined) return;
+    watches.get(id)?.();
+    watches.delete(id);
+  };
+  const inbound = wire.onmessage;
+  wire.onmessage = (message) => {
+    const uris = listenedUris(message);
+    const id = 'id' in message ? message.id : undefined;
+    if (id !== undefined && uris) {
+      release(id);
+      watches.set(id, watch(uris));
+    } else if ('method' in message && message.method === 'notifications/cancelled') {
+      release((message.params as { requestId?: RequestId } | undefined)?.requestId);
+    }
+    inbound?.(message);
+  };
+  const send = wire.send.bind(wire);
+  wire.send = (message) => {
+    if ('error' in message) release(message.id ?? undefined);
+    return send(message);
+  };
+  return () => {
+    for (const unwatch of watches.values()) unwatch();
+    watches.clear();
+  };
+}
+
+function listenedUris(message: JSONRPCMessage): string[] | undefined {
+  if (!('method' in message) || message.method !== 'subscriptions/listen') return undefined;
+  const uris = (message.params as { notifications?: { resourceSubscriptions?: unknown } } | undefined)?.notifications?.resourceSubscriptions;
+  return Array.isArray(uris) && uris.length > 0 && uris.every((uri) => typeof uri === 'string') ? uris : undefined;
 }
