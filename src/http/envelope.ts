@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
+import { toolCallParamsProblem } from '../session/index.js';
 
 /** JSON-RPC 2.0 section 5.1 error codes this step answers with. */
 const INVALID_REQUEST = -32600;
@@ -23,12 +24,6 @@ const Response_ = z.union([
   z.object({ jsonrpc: z.literal('2.0'), id: Id.nullable(), error: z.object({ code: z.number().int(), message: z.string() }) }),
 ]);
 const Message = z.union([RequestOrNotification, Response_]);
-
-/** MCP 2025-11-25 server/tools#calling-tools: `name` is the tool's name, `arguments` an object of its arguments. */
-const ToolCallParams = z.object({
-  name: z.string({ error: 'tools/call needs "name", the name of a tool, as a string' }).min(1, 'tools/call needs "name", the name of a tool, as a string'),
-  arguments: z.record(z.string(), z.unknown(), { error: 'tools/call "arguments" must be an object of argument names to values' }).optional(),
-}, { error: 'tools/call needs params with "name" and, optionally, "arguments"' });
 
 /**
  * The JSON-RPC envelope of a POST to /mcp, checked before any MCP transport sees it, so that malformed input gets the
@@ -65,11 +60,9 @@ function checkEnvelope(req: Request, sessionOpen: (id: string) => boolean): Refu
   if (session !== undefined && !sessionOpen(session)) return undefined;
   for (const message of messages as z.infer<typeof Message>[]) {
     if (!('method' in message) || message.method !== 'tools/call' || message.id === undefined) continue;
-    const params = ToolCallParams.safeParse(message.params);
-    if (!params.success) {
-      // Answered like any JSON-RPC error to a request the server read: HTTP 200, the error in the body.
-      return { status: 200, error: { code: INVALID_PARAMS, message: `Invalid params: ${params.error.issues[0]?.message}` }, id: message.id };
-    }
+    const problem = toolCallParamsProblem(message.params);
+    // Answered like any JSON-RPC error to a request the server read: HTTP 200, the error in the body.
+    if (problem) return { status: 200, error: { code: INVALID_PARAMS, message: problem }, id: message.id };
   }
   return undefined;
 }

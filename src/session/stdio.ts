@@ -1,5 +1,5 @@
 import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
-import type { JSONRPCMessage, RequestId, Server, ServerNotifier } from '@modelcontextprotocol/server';
+import { ProtocolErrorCode, type JSONRPCMessage, type RequestId, type Server, type ServerNotifier } from '@modelcontextprotocol/server';
 import type { AuthManager } from '../auth/index.js';
 import type { Config, ServerChange } from '../config/index.js';
 import type { Logger } from '../log/index.js';
@@ -8,6 +8,7 @@ import { Session } from './legacy.js';
 import { ModernFace } from './modern.js';
 import type { Principal } from '../principal/index.js';
 import type { ConnectionPool } from '../upstream/index.js';
+import { toolCallParamsProblem } from './tool-call-params.js';
 import { PrincipalView } from './view.js';
 
 export interface StdioOptions {
@@ -56,6 +57,7 @@ export function serveOverStdio(options: StdioOptions): { serversChanged(change: 
     return server;
   }, { transport: wire, onerror: (error) => options.logger.debug({ error: error.message }, 'stdio message rejected') });
   const unwatchAll = watchListenedResources(wire, (uris) => modernFace().watchResources(uris));
+  refuseMalformedToolCalls(wire);
   return {
     serversChanged: (change) => {
       legacy?.view.serversChanged(change);
@@ -103,6 +105,20 @@ function watchListenedResources(wire: StdioServerTransport, watch: (uris: readon
   return () => {
     for (const unwatch of watches.values()) unwatch();
     watches.clear();
+  };
+}
+
+/**
+ * A tools/call whose params are malformed gets switchboard's short -32602, as on HTTP (http/envelope.ts), instead of
+ * the SDK's schema dump; it never reaches the SDK or an upstream.
+ */
+function refuseMalformedToolCalls(wire: StdioServerTransport): void {
+  const inbound = wire.onmessage;
+  wire.onmessage = (message) => {
+    const id = 'id' in message ? message.id : undefined;
+    const problem = id !== undefined && 'method' in message && message.method === 'tools/call' ? toolCallParamsProblem(message.params) : undefined;
+    if (id === undefined || problem === undefined) return inbound?.(message);
+    void wire.send({ jsonrpc: '2.0', id, error: { code: ProtocolErrorCode.InvalidParams, message: problem } }).catch(() => {});
   };
 }
 
