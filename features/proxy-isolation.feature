@@ -2,7 +2,9 @@
 Feature: Upstream sign-ins behind the front door belong to users
   Behind the front door, upstream tokens belong to the person signed in (per user and issuer, `tokens.scope: user`,
   the default), or to each session (`tokens.scope: session`). One user never gets another's token, a session
-  answers only the user who opened it, and the token a client presents to switchboard never goes further.
+  answers only the user who opened it, and the token a client presents to switchboard never goes further. A server
+  that is removed takes its tokens with it, for every user: its access tokens go, and so does the whole sign-in at its
+  authorization server once no other server signs in there.
 
   Background:
     Given an authorization server "idp"
@@ -101,3 +103,44 @@ Feature: Upstream sign-ins behind the front door belong to users
     Then switchboard holds a sign-in at "corp" for the user "alice"
     When client "alice-desktop" is connected as "alice"
     Then client "alice-desktop" sees the tool "jira_whoami"
+
+  Scenario: Removing a server deletes its tokens for every user, and a server behind the same issuer keeps working
+    Given a protected server "wiki" behind "corp"
+    And switchboard is protected by "idp"
+    And switchboard is running from a configuration file with the upstreams "jira, wiki"
+    And client "alice" is connected as "alice"
+    And client "bob" is connected as "bob"
+    When client "alice" signs in to "jira" as "alice"
+    And client "bob" signs in to "jira" as "bob"
+    And the configuration file is saved with the upstreams "wiki"
+    And switchboard is told to reload its configuration
+    Then client "alice" eventually no longer sees the tool "jira_whoami"
+    And client "bob" eventually no longer sees the tool "jira_whoami"
+    When client "alice" calls "wiki_whoami"
+    Then client "alice" gets a result mentioning "alice"
+    When client "bob" calls "wiki_whoami"
+    Then client "bob" gets a result mentioning "bob"
+    When the configuration file is saved with the upstreams "jira, wiki"
+    And switchboard is told to reload its configuration
+    Then client "alice" eventually sees the tool "jira_whoami"
+    And client "bob" eventually sees the tool "jira_whoami"
+    And "jira" was sent a new token of each of the users "alice, bob" once it was back, none it had seen before
+
+  Scenario: Deleting the last server behind an issuer deletes every user's sign-in there, so adding it again needs new sign-ins
+    Given switchboard is protected by "idp"
+    And switchboard is running from a configuration file with the upstreams "weather"
+    And "ops" with the scope "servers.create" adds the server "jira"
+    And client "alice" is connected as "alice"
+    And client "bob" is connected as "bob"
+    When client "alice" signs in to "jira" as "alice"
+    And client "bob" signs in to "jira" as "bob"
+    And "ops" with the scope "servers.delete" deletes the server "jira"
+    Then the admin API answers 204
+    And switchboard holds no sign-in at "corp" for the user "alice"
+    And switchboard holds no sign-in at "corp" for the user "bob"
+    When "ops" with the scope "servers.create" adds the server "jira"
+    Then client "alice" eventually sees the tool "authenticate_jira"
+    And client "bob" eventually sees the tool "authenticate_jira"
+    And client "alice" does not see the tool "jira_whoami"
+    And client "bob" does not see the tool "jira_whoami"
+    And "corp" was never asked to refresh a sign-in

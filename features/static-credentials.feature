@@ -94,6 +94,20 @@ Feature: Static credentials for upstream servers
     And "corp" issued client credentials tokens only, to "reports-svc"
     And the secret "cs-reports-77e1" appears nowhere in what switchboard logged, reported or answered
 
+  Scenario: An app-level token is obtained with a signed client assertion instead of a secret (private_key_jwt)
+    Given an authorization server "corp" that knows the service client "reports-svc" by its public key
+    And a protected server "reports" behind "corp"
+    And switchboard uses the client credentials "reports-svc" with its private key from a file for "reports"
+    And switchboard is running
+    And a client is connected
+    Then the client sees the tool "reports_whoami"
+    And the client does not see the tool "authenticate_reports"
+    When the client calls "reports_whoami"
+    Then "reports" received a token from "corp" meant for "reports"
+    And "corp" issued client credentials tokens only, to "reports-svc"
+    And "corp" authenticated "reports-svc" by a JWT client assertion signed with its key, for "corp" itself
+    And the private key of "reports-svc" appears nowhere in what switchboard logged
+
   Scenario: The client credentials token is renewed before it expires
     Given an authorization server "corp" that knows the service client "reports-svc" with the secret "cs-reports-77e1"
     And tokens of "corp" live 2 seconds

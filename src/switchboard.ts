@@ -3,12 +3,13 @@ import { userInfo } from 'node:os';
 import express from 'express';
 import { AuditLog, type AuditDestination, type AuditRecorder } from './audit/index.js';
 import { AuthManager, authRoutes } from './auth/index.js';
-import { isEmptyChange, loadConfigFile, ServerSet, watchFile, type Config, type ServerChange } from './config/index.js';
+import { isEmptyChange, loadConfigFile, removedBy, ServerSet, watchFile, type Config, type RemovedServer, type ServerChange } from './config/index.js';
 import { FrontDoor } from './front-door/index.js';
 import { adminRoutes, createHttpApp, httpOrigin, isLoopbackHost, listen, ModernEndpoint, modernPrincipal, PortInUseError, SessionRegistry, sessionGrantTtlMs, type Readiness } from './http/index.js';
 import type { Logger } from './log/index.js';
 import { Metrics } from './metrics/index.js';
 import { localUser } from './principal/index.js';
+import { loadStoredServers, RuntimeServers } from './runtime-servers/index.js';
 import { serveOverStdio } from './session/index.js';
 import { createTokenStore, type TokenStore } from './store/index.js';
 import { ConnectionPool, HealthMonitor } from './upstream/index.js';
@@ -43,12 +44,19 @@ interface ServerChangeTargets {
   audit: AuditRecorder;
 }
 
-function applyServerChange(change: ServerChange, targets: ServerChangeTargets, logger: Logger): void {
+/**
+ * Connections of removed and reconfigured servers close first, then auth forgets what it knew of them, then the views
+ * tell their clients. Resolves once the tokens of the servers in `removed` are deleted for every principal (only the
+ * process that made the change passes them: the store is shared, one deletion serves every replica).
+ */
+async function applyServerChange(change: ServerChange, removed: readonly RemovedServer[], targets: ServerChangeTargets, logger: Logger): Promise<void> {
+  if (isEmptyChange(change)) return;
   targets.pool.serversChanged(change);
   targets.health?.serversChanged(change);
-  targets.auth.serversChanged(change);
+  const tokensDeleted = targets.auth.serversChanged(change, removed);
   for (const views of targets.views) views.serversChanged(change);
   logger.info(change, 'servers changed');
+  await tokensDeleted;
 }
 
 /** Hot reload of `file`, when there is one: on every change of it, and on reload() (SIGHUP). */
@@ -71,7 +79,9 @@ function configReloader(path: string, servers: ServerSet, targets: ServerChangeT
   void loadConfigFile(path).then((config) => {
     rest ??= others(config);
   }, () => {});
-  return async () => {
+  // One reload at a time, in order: a save that follows another applies after it, tokens deleted included.
+  let running: Promise<ServerChange | undefined> = Promise.resolve(undefined);
+  const reloadOnce = async (): Promise<ServerChange | undefined> => {
     let next: Config;
     try {
       next = await loadConfigFile(path);
@@ -84,12 +94,15 @@ function configReloader(path: string, servers: ServerSet, targets: ServerChangeT
     }
     if (rest !== undefined && others(next) !== rest) logger.warn({ file: path }, 'only mcpServers changes apply without a restart; the other changes wait for one');
     rest = others(next);
+    const before = servers.snapshot();
     const change = servers.replaceFromFile(next.mcpServers);
-    if (!isEmptyChange(change)) applyServerChange(change, targets, logger);
+    // Every replica reloads its own file: each deletes what its file removed (idempotent, under the refresh locks).
+    await applyServerChange(change, removedBy(change, before), targets, logger);
     const summary = (['added', 'removed', 'updated'] as const).map((kind) => `${kind}: ${change[kind].join(', ') || 'none'}`).join('; ');
     targets.audit.record({ user: RELOAD_USER, action: 'config.reload', resourceType: 'config', resourceId: path, outcome: 'success', reason: summary });
     return change;
   };
+  return () => (running = running.then(reloadOnce, reloadOnce));
 }
 
 /** The token store, checked once at start: an unreachable Redis is reported loudly and never replaced by memory. */
@@ -133,6 +146,9 @@ export async function serveHttp(config: Config, logger: Logger, options: ServeOp
   warnAboutVisibility(config, logger);
   const audit = openAudit(config, options, 1);
   const store = await openStore(config, options, logger);
+  // The servers added through the admin API join the file's before anything connects.
+  const servers = new ServerSet(config);
+  await loadStoredServers(servers, store, logger);
   const auth = new AuthManager(config, store, logger, audit);
   // Every server's shared connection opens now, in parallel: /readyz reports them before any client connects, and the
   // first session finds the public servers connected.
@@ -147,9 +163,10 @@ export async function serveHttp(config: Config, logger: Logger, options: ServeOp
   const inboundAuth = config.inboundAuth;
   const frontDoor = inboundAuth ? new FrontDoor({ config: { ...config, inboundAuth }, publicUrl: () => auth.publicUrl, logger, audit }) : undefined;
   const targets: ServerChangeTargets = { pool, auth, health, views: [sessions, modern], audit };
-  const servers = new ServerSet(config);
   const { reload, stopWatching } = hotReload(options.configFile, servers, targets, logger);
-  const admin = adminRoutes({ servers, apply: (change) => applyServerChange(change, targets, logger), frontDoor, loopback: isLoopbackHost(config.http.host), logger, audit });
+  const runtime = new RuntimeServers(servers, store, (change, removed) => applyServerChange(change, removed, targets, logger), logger);
+  const stopFollowing = runtime.follow();
+  const admin = adminRoutes({ servers, runtime, frontDoor, loopback: isLoopbackHost(config.http.host), logger, audit });
   const app = createHttpApp({
     frontDoor,
     admin,
@@ -184,6 +201,7 @@ export async function serveHttp(config: Config, logger: Logger, options: ServeOp
     close: async () => {
       health.stop();
       stopWatching();
+      stopFollowing();
       await Promise.all([sessions.closeAll(), modern.close()]);
       await pool.close();
       await stopServer(server);
@@ -215,6 +233,8 @@ async function listenForCallback(server: HttpServer, config: Config, logger: Log
  */
 export async function serveStdio(config: Config, logger: Logger, options: ServeOptions = {}): Promise<Pick<RunningHttp, 'reload' | 'close'>> {
   const store = await openStore(config, options, logger);
+  const servers = new ServerSet(config);
+  await loadStoredServers(servers, store, logger);
   const audit = openAudit(config, options, 2);
   const auth = new AuthManager(config, store, logger, audit);
   const app = express();
@@ -230,11 +250,14 @@ export async function serveStdio(config: Config, logger: Logger, options: ServeO
   const stdio = serveOverStdio({ principal: localUser(userInfo().username), config, pool, logger, metrics: new Metrics(), auth });
   logger.info({ servers: Object.keys(config.mcpServers), callback: auth.redirectUri }, 'switchboard serving on stdio');
   const targets: ServerChangeTargets = { pool, auth, views: [stdio], audit };
-  const { reload, stopWatching } = hotReload(options.configFile, new ServerSet(config), targets, logger);
+  const { reload, stopWatching } = hotReload(options.configFile, servers, targets, logger);
+  // No admin API here, but the servers other processes on a shared store add and remove are followed.
+  const stopFollowing = new RuntimeServers(servers, store, (change, removed) => applyServerChange(change, removed, targets, logger), logger).follow();
   return {
     reload,
     close: async () => {
       stopWatching();
+      stopFollowing();
       await stdio.close();
       await pool.close();
       await stopServer(callbackServer);

@@ -215,6 +215,55 @@ for (const backend of backends) {
       assert.deepEqual(await store.getGrant(kept, ISSUER), keptGrant);
     });
 
+    it('finds every principal\'s grant at an issuer, of every kind, and none at another issuer', async () => {
+      const store = backend.open();
+      const issuer = `https://as-${randomUUID()}.example:8443/tenant:1`;
+      const principals = [sessionPrincipal(`a:${randomUUID()}`), localUser(`user-${randomUUID()}`), signedInUser('https://front.example/t:1', `alice:${randomUUID()}`)];
+      for (const principal of principals) await store.putGrant(principal, grant(issuer));
+      const elsewhere = sessionPrincipal(randomUUID());
+      await store.putGrant(elsewhere, grant(`https://other-${randomUUID()}.example`));
+      await store.putGrant(principals[0]!, grant(`https://other-${randomUUID()}.example`));
+
+      const found = await store.grantsAt(issuer);
+      assert.deepEqual(found.map(({ principal }) => principalKey(principal)).sort(), principals.map(principalKey).sort());
+      for (const { principal, grant: held } of found) assert.deepEqual(held, await store.getGrant(principal, issuer));
+
+      await store.deleteGrant(principals[1]!, issuer);
+      await store.deletePrincipal(principals[0] as ReturnType<typeof sessionPrincipal>);
+      assert.deepEqual((await store.grantsAt(issuer)).map(({ principal }) => principalKey(principal)), [principalKey(principals[2]!)]);
+      assert.deepEqual(await store.grantsAt(`https://nobody-${randomUUID()}.example`), []);
+    });
+
+    it('finds the grants at an issuer among more principals than one SCAN batch holds', async (t) => {
+      const store = backend.open();
+      const issuer = `https://as-${randomUUID()}.example`;
+      const count = 1_200;
+      const users = Array.from({ length: count }, (_, i) => signedInUser('https://front.example', `user-${i}-${randomUUID()}`));
+      for (let i = 0; i < count; i += 100) await Promise.all(users.slice(i, i + 100).map((user, j) => store.putGrant(user, grant(i + j < count / 2 ? issuer : `${issuer}/other`))));
+      const started = performance.now();
+      const found = await store.grantsAt(issuer);
+      // Printed for the README, not asserted: no timed assertions.
+      t.diagnostic(`grantsAt(${backend.name}): ${found.length} of ${count} principals in ${(performance.now() - started).toFixed(1)} ms`);
+      assert.equal(found.length, count / 2);
+      assert.equal(new Set(found.map(({ principal }) => principalKey(principal))).size, count / 2);
+    });
+
+    it('keeps stored servers in the order they were first stored, and deletes one', async () => {
+      const store = backend.open();
+      const names = [`zeta-${randomUUID()}`, `alpha-${randomUUID()}`];
+      const [first, second] = names.map((name, i) => ({ name, entry: { url: `https://${i}.example/mcp`, headers: { Authorization: `Bearer key-${i}` } }, createdAt: Date.now() + i, updatedAt: Date.now() + i }));
+      await store.putServer(first!);
+      await store.putServer(second!);
+      const changed = { ...first!, entry: { url: 'https://changed.example/mcp' }, updatedAt: Date.now() + 10 };
+      await store.putServer(changed);
+      const mine = (await store.listServers()).filter(({ name }) => names.includes(name));
+      assert.deepEqual(mine, [changed, second]);
+      assert.deepEqual(await store.getServer(second!.name), second);
+      await store.deleteServer(first!.name);
+      assert.equal(await store.getServer(first!.name), undefined);
+      assert.deepEqual((await store.listServers()).filter(({ name }) => names.includes(name)), [second]);
+    });
+
     it('a pending sign-in can be taken once', async () => {
       const store = backend.open();
       const sign = pending();
@@ -386,6 +435,43 @@ describe('TokenStore on Redis: encryption at rest and sharing', () => {
     } finally {
       sniffer.disconnect();
     }
+  });
+
+  it('a grant copied under another principal\'s key is left out of the grants at its issuer', async () => {
+    const store = openRedis();
+    const issuer = `https://as-${randomUUID()}.example`;
+    const [owner, other] = [signedInUser('https://front.example', 'owner'), signedInUser('https://front.example', `other-${randomUUID()}`)];
+    await store.putGrant(owner, grant(issuer));
+    await raw.hset(grantsKey(other), issuer, (await raw.hget(grantsKey(owner), issuer))!);
+    assert.deepEqual((await store.grantsAt(issuer)).map(({ principal }) => principalKey(principal)), [principalKey(owner)]);
+  });
+
+  it('keeps stored servers sealed: no secret of their entries is readable in Redis', async () => {
+    const store = openRedis();
+    const server = { name: `news-${randomUUID()}`, entry: { url: 'https://news.example/mcp', headers: { Authorization: 'Bearer news-api-key-in-clear' } }, createdAt: Date.now(), updatedAt: Date.now() };
+    await store.putServer(server);
+    const sealed = await raw.hget('switchboard:v1:servers', server.name);
+    assert.ok(sealed, 'the server is under the documented key');
+    assert.ok(!sealed.includes('news-api-key-in-clear') && !sealed.includes('news.example'));
+    assert.deepEqual(await openRedis().getServer(server.name), server);
+    assert.equal(await openRedis({ secret: OTHER_SECRET }).getServer(server.name), undefined, 'another secret cannot read it');
+  });
+
+  it('tells the other stores on the same Redis of a changed server, sealed, and never itself', async () => {
+    const here = openRedis();
+    const there = openRedis();
+    const stranger = openRedis({ secret: OTHER_SECRET });
+    const heard = { here: [] as unknown[], there: [] as unknown[], stranger: [] as unknown[] };
+    here.onServerChangeElsewhere((notice) => heard.here.push(notice));
+    there.onServerChangeElsewhere((notice) => heard.there.push(notice));
+    stranger.onServerChangeElsewhere((notice) => heard.stranger.push(notice));
+    await waitFor(async () => (await raw.pubsub('NUMSUB', 'switchboard:v1:server-changes'))[1] === 3);
+    const name = `news-${randomUUID()}`;
+    await here.announceServerChange({ name });
+    await waitFor(() => heard.there.length === 1);
+    assert.deepEqual(heard.there, [{ name }]);
+    assert.deepEqual(heard.here, []);
+    assert.deepEqual(heard.stranger, []);
   });
 
   it('shares the era verdicts of upstream servers between stores; legacy ones expire after the horizon', async () => {

@@ -199,6 +199,24 @@ Then('{string} received tokens of the users {string} only', function (this: Swit
   assert.deepEqual([...subjects].sort(), users.split(',').map((u) => u.trim()).sort());
 });
 
+/**
+ * Before its removal the server saw one token per user (each signed in once); after it came back, a token that switchboard
+ * still held would be presented again. A deleted one cannot be: the server sees a second, newer token.
+ */
+Then('{string} was sent a new token of each of the users {string} once it was back, none it had seen before', function (this: SwitchboardWorld, server: string, users: string) {
+  const records = auth(this).protectedServer(server).inspect().filter((r) => r.token);
+  for (const user of users.split(',').map((u) => u.trim())) {
+    const tokens = [...new Set(records.filter((r) => r.token!.sub === user).map((r) => r.token!.jti))];
+    assert.equal(tokens.length, 2, `${server} saw ${tokens.length} tokens of ${user}: the one before its removal and a new one were expected`);
+    const order = records.map((r) => r.token!.jti);
+    assert.ok(order.lastIndexOf(tokens[0]) < order.indexOf(tokens[1]), `${user}'s first token was still presented after the new one`);
+  }
+});
+
+Then('{string} was never asked to refresh a sign-in', function (this: SwitchboardWorld, issuer: string) {
+  assert.equal(auth(this).authServer(issuer).inspect().counts.refreshGrants, 0);
+});
+
 // --- a real MCP client that signs in by itself ---
 
 When('an MCP client that supports OAuth connects to switchboard knowing only its URL', async function (this: SwitchboardWorld) {

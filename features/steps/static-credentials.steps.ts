@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { After, Given, When, Then } from '@cucumber/cucumber';
+import { decodeJwt, exportJWK, exportPKCS8, generateKeyPair, importJWK, jwtVerify, type JWK } from 'jose';
 import type { MockCredential } from '../../mock-servers/mcp/index.js';
 import { auth } from '../support/auth.js';
 import { eventually } from '../support/wait.js';
@@ -79,6 +80,61 @@ Given('tokens of {string} live {int} seconds', function (this: SwitchboardWorld,
 Given('switchboard uses the client credentials {string} with the secret {string} for {string}', function (this: SwitchboardWorld, clientId: string, clientSecret: string, server: string) {
   // Nothing else: the token endpoint is found through the server's protected resource metadata.
   this.upstream(server).settings.auth = { type: 'client_credentials', clientId, clientSecret: fromEnvironment(this, server, clientSecret) };
+});
+
+/** The key pair of each private_key_jwt service client of a scenario: the authorization server knows the public half. */
+const serviceKeys = new WeakMap<SwitchboardWorld, Map<string, { publicJwk: JWK; privatePem: string }>>();
+
+function serviceKey(world: SwitchboardWorld, clientId: string) {
+  const key = serviceKeys.get(world)?.get(clientId);
+  if (!key) throw new Error(`no key pair of the service client "${clientId}" in this scenario`);
+  return key;
+}
+
+Given('an authorization server {string} that knows the service client {string} by its public key', async function (this: SwitchboardWorld, name: string, clientId: string) {
+  const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+  const publicJwk = { ...(await exportJWK(publicKey)), kid: `${clientId}-key`, alg: 'ES256', use: 'sig' };
+  const keys = serviceKeys.get(this) ?? new Map();
+  keys.set(clientId, { publicJwk, privatePem: await exportPKCS8(privateKey) });
+  serviceKeys.set(this, keys);
+  await auth(this).startAuthServer(name, { preRegisteredClients: [{ clientId, jwks: [publicJwk as JsonWebKey], redirectUris: [] }] });
+});
+
+Given('switchboard uses the client credentials {string} with its private key from a file for {string}', async function (this: SwitchboardWorld, clientId: string, server: string) {
+  const files = await this.files();
+  await files.write(`${clientId}.pem`, serviceKey(this, clientId).privatePem);
+  // Nothing else: the token endpoint is found through the server's protected resource metadata.
+  this.upstream(server).settings.auth = { type: 'client_credentials', clientId, privateKeyJwt: { keyFile: files.path(`${clientId}.pem`), alg: 'ES256', kid: `${clientId}-key` } };
+});
+
+Then('{string} authenticated {string} by a JWT client assertion signed with its key, for {string} itself', async function (this: SwitchboardWorld, name: string, clientId: string, audience: string) {
+  const server = auth(this).authServer(audience);
+  const requests = auth(this).authServer(name).inspect().tokenRequests;
+  assert.ok(requests.length > 0, 'no token request');
+  const publicKey = await importJWK(serviceKey(this, clientId).publicJwk, 'ES256');
+  for (const request of requests) {
+    assert.equal(request.clientAuthMethod, 'private_key_jwt');
+    // RFC 7523 section 2.2: the assertion and its type in the body, and no secret beside them.
+    assert.equal(request.params.client_assertion_type, 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+    assert.equal(request.params.client_secret, undefined);
+    const assertion = request.params.client_assertion;
+    assert.ok(assertion, 'no client_assertion');
+    await jwtVerify(assertion, publicKey);
+    // RFC 7523 section 3: issuer and subject are the client, the audience the authorization server, with an expiry.
+    const claims = decodeJwt(assertion);
+    assert.equal(claims.iss, clientId);
+    assert.equal(claims.sub, clientId);
+    assert.ok([claims.aud].flat().some((aud) => aud === server.issuer || aud === `${server.issuer}/token`), `aud ${JSON.stringify(claims.aud)}`);
+    assert.ok(typeof claims.exp === 'number');
+  }
+});
+
+Then('the private key of {string} appears nowhere in what switchboard logged', function (this: SwitchboardWorld, clientId: string) {
+  const { privatePem } = serviceKey(this, clientId);
+  const body = privatePem.split('\n').filter((line) => line && !line.startsWith('-----')).join('');
+  assert.ok(this.logLines.length > 0, 'switchboard logged nothing: the check would prove nothing');
+  const logged = this.logLines.join('\n');
+  for (const piece of [body.slice(0, 40), body.slice(-40)]) assert.ok(!logged.includes(piece), 'a piece of the private key was logged');
 });
 
 When('{string} revokes every token', function (this: SwitchboardWorld, name: string) {

@@ -52,7 +52,8 @@ export function buildMetadata(issuer: string, options: ResolvedAuthServerOptions
     // draft-ietf-oauth-identity-assertion-authz-grant section 7 (IdP) and the MCP extension's section 6 (resource AS).
     identity_chaining_requested_token_types_supported: [ID_JAG_TOKEN_TYPE],
     authorization_grant_profiles_supported: ['urn:ietf:params:oauth:grant-profile:id-jag'],
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    token_endpoint_auth_signing_alg_values_supported: ['RS256', 'ES256'],
     revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     introspection_endpoint_auth_methods_supported: ['none'],
     ...(options.advertiseS256 ? { code_challenge_methods_supported: options.pkce === 'optional' ? ['S256', 'plain'] : ['S256'] } : {}),

@@ -6,6 +6,8 @@ export interface PreRegisteredClient {
   clientId: string;
   /** Present: a confidential client (client_secret_basic or client_secret_post). Absent: a public client (auth method `none`). */
   clientSecret?: string;
+  /** Present: a confidential client that authenticates with private_key_jwt (RFC 7523 section 2.2), by these public keys. */
+  jwks?: JsonWebKey[];
   redirectUris: string[];
 }
 
@@ -141,7 +143,7 @@ export const mutableOptionsSchema = z
     refreshTokenTtlSeconds: z.number().int().positive(),
     rotateRefreshTokens: z.boolean(),
     approval: z.enum(['auto', 'form']),
-    preRegisteredClients: z.array(z.object({ clientId: z.string().min(1), clientSecret: z.string().optional(), redirectUris: z.array(z.string()) })),
+    preRegisteredClients: z.array(z.object({ clientId: z.string().min(1), clientSecret: z.string().optional(), jwks: z.array(z.looseObject({ kty: z.string() })).optional(), redirectUris: z.array(z.string()) })),
     metadataOverrides: z.record(z.string(), z.unknown()),
     scopesSupported: z.array(z.string()),
     metadataEndpoints: z.array(z.enum(['oauth', 'oidc', 'oidc-appended'])),

@@ -4,7 +4,7 @@ import type { ResolvedAuthServerOptions } from './options.js';
 import type { TokenSigner } from './signing.js';
 
 export type ClientSource = 'preregistered' | 'dcr' | 'cimd';
-export type ClientAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post';
+export type ClientAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
 export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials' | typeof JWT_BEARER_GRANT;
 
 /** RFC 8693 section 2.1 and RFC 7523 section 2.1 grant types (cross-app access: ID-JAG out, ID-JAG in). */
@@ -14,6 +14,8 @@ export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 export interface ClientRecord {
   clientId: string;
   clientSecret?: string;
+  /** The public keys of a private_key_jwt client. */
+  jwks?: JsonWebKey[];
   redirectUris: string[];
   tokenEndpointAuthMethod: ClientAuthMethod;
   grantTypes: string[];
@@ -184,13 +186,15 @@ export class AuthServerState {
 
   registerPreRegisteredClients(): void {
     for (const c of this.options().preRegisteredClients) {
+      const confidential = c.clientSecret !== undefined || c.jwks !== undefined;
       this.clients.set(c.clientId, {
         clientId: c.clientId,
         ...(c.clientSecret !== undefined ? { clientSecret: c.clientSecret } : {}),
+        ...(c.jwks !== undefined ? { jwks: c.jwks } : {}),
         redirectUris: [...c.redirectUris],
-        tokenEndpointAuthMethod: c.clientSecret !== undefined ? 'client_secret_basic' : 'none',
+        tokenEndpointAuthMethod: c.jwks !== undefined ? 'private_key_jwt' : c.clientSecret !== undefined ? 'client_secret_basic' : 'none',
         // Confidential clients may also use the cross-app access grants (the draft's security considerations: confidential only).
-        grantTypes: ['authorization_code', 'refresh_token', ...(c.clientSecret !== undefined ? ['client_credentials', TOKEN_EXCHANGE_GRANT, JWT_BEARER_GRANT] : [])],
+        grantTypes: ['authorization_code', 'refresh_token', ...(confidential ? ['client_credentials', TOKEN_EXCHANGE_GRANT, JWT_BEARER_GRANT] : [])],
         source: 'preregistered',
         registeredAt: this.clock.now(),
         metadata: {},

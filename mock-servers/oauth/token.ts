@@ -174,7 +174,7 @@ export function createTokenHandler(ctx: RouteContext): (req: Request, res: Respo
       if (grantType === '') throw new OAuthErrorResponse('invalid_request', 'grant_type missing');
       const grant = GRANTS[grantType];
       if (!grant) throw new OAuthErrorResponse('unsupported_grant_type', `grant_type ${grantType} is not supported`);
-      const { client, method } = authenticateClient(req, params, ctx.state);
+      const { client, method } = await authenticateClient(req, params, ctx.state);
       record.clientId = client.clientId;
       record.clientAuthMethod = method;
       if (!client.grantTypes.includes(grantType)) throw new OAuthErrorResponse('unauthorized_client', `client is not registered for ${grantType}`);

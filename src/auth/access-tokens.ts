@@ -10,6 +10,8 @@ import type { ServerAuthInfo } from './server-info.js';
 
 /** Refresh this long before expiry, or at a quarter of the lifetime for short-lived tokens. */
 const REFRESH_MARGIN_MS = 60_000;
+/** How many principals' grants a server removal changes at once (each under its refresh lock). */
+const FORGET_CONCURRENCY = 16;
 
 /**
  * Access tokens per principal, issuer and resource, kept in the store as one grant per (principal, issuer). Refreshes
@@ -63,6 +65,18 @@ export class AccessTokens {
       delete tokens[resource];
       await this.store.putGrant(principal, { ...grant, tokens, updatedAt: Date.now() });
     });
+  }
+
+  /**
+   * A server was removed: every principal's access token for its resource goes, or, with `wholeGrant` (no server left
+   * behind the issuer), every principal's grant there, refresh token included. Returns how many principals held one.
+   */
+  async forgetServer(issuer: string, resource: string, options: { wholeGrant: boolean }): Promise<number> {
+    const holders = (await this.store.grantsAt(issuer)).filter(({ grant }) => options.wholeGrant || resource in grant.tokens);
+    for (let i = 0; i < holders.length; i += FORGET_CONCURRENCY) {
+      await Promise.all(holders.slice(i, i + FORGET_CONCURRENCY).map(({ principal }) => this.signOut(principal, issuer, options.wholeGrant ? undefined : resource)));
+    }
+    return holders.length;
   }
 
   /** A session ended: its grants go with it. The type keeps the local user's and signed-in users' grants out of reach. */

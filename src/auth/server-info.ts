@@ -29,12 +29,24 @@ export interface ServerAuthInfo {
  */
 export class ServerInfoResolver {
   private readonly cache = new Map<string, { at: number; info: Promise<ServerAuthInfo> }>();
+  /** The issuer and resource discovery last found for each server, kept past the cache's TTL: where its tokens are. */
+  private readonly lastFound = new Map<string, ServerIdentity>();
 
   constructor(private readonly config: Config) {}
 
   /** The server was removed or reconfigured: what discovery found for it is found again. */
   forget(server: string): void {
     for (const key of this.cache.keys()) if (key.startsWith(`${server}\u0000`)) this.cache.delete(key);
+    this.lastFound.delete(server);
+  }
+
+  /**
+   * Where a server's tokens are kept (its issuer and resource): what discovery last found, else discovery with `config`
+   * (a removed server is no longer in the configuration). Read what is known before `forget`.
+   */
+  identify(server: string, config: RemoteServerConfig): Promise<ServerIdentity> {
+    const known = this.lastFound.get(server);
+    return known ? Promise.resolve(known) : this.discover(server, config, undefined).then(identityOf);
   }
 
   /** The configuration of a server switchboard may sign in to. */
@@ -46,7 +58,7 @@ export class ServerInfoResolver {
 
   /** The fetch policy for all authorization traffic on behalf of a server (discovery, registration, tokens). */
   policyFor(server: string): FetchPolicy {
-    return fetchPolicyFor(this.remote(server).url, { allowPrivateHosts: this.config.security.allowPrivateHosts, allowHttp: this.config.security.allowHttp });
+    return this.policyAt(this.remote(server).url);
   }
 
   /**
@@ -62,16 +74,19 @@ export class ServerInfoResolver {
     const key = `${server}\u0000${challenge?.resourceMetadata ?? ''}\u0000${issuer ?? ''}`;
     const cached = this.cache.get(key);
     if (cached && !fresh && Date.now() - cached.at < DISCOVERY_TTL_MS) return cached.info;
-    const info = this.discover(server, challenge, issuer);
+    const info = this.discover(server, this.remote(server), challenge, issuer);
     this.cache.set(key, { at: Date.now(), info });
-    info.catch(() => this.cache.delete(key));
+    info.then((found) => this.lastFound.set(server, identityOf(found)), () => this.cache.delete(key));
     return info;
   }
 
-  private async discover(server: string, challenge: BearerChallenge | undefined, knownIssuer?: string): Promise<ServerAuthInfo> {
-    const config = this.remote(server);
+  private policyAt(url: string): FetchPolicy {
+    return fetchPolicyFor(url, { allowPrivateHosts: this.config.security.allowPrivateHosts, allowHttp: this.config.security.allowHttp });
+  }
+
+  private async discover(server: string, config: RemoteServerConfig, challenge: BearerChallenge | undefined, knownIssuer?: string): Promise<ServerAuthInfo> {
     const auth = oauthSettings(config);
-    const policy = this.policyFor(server);
+    const policy = this.policyAt(config.url);
     if (auth?.authorizationEndpoint && auth.tokenEndpoint) {
       // The operator gave the endpoints outright, for servers that publish no metadata.
       const issuer = auth.issuer ?? new URL(auth.tokenEndpoint).origin;
@@ -111,6 +126,16 @@ export class ServerInfoResolver {
     const defaultScope = auth?.scopes?.join(' ') ?? prm?.scopesSupported?.join(' ');
     return { server, resource: prm?.resource ?? canonicalResource(config.url), issuer: metadata.issuer, metadata, defaultScope: defaultScope || undefined };
   }
+}
+
+/** Where a server's tokens are kept: the grant at its issuer, the access token for its resource. */
+export interface ServerIdentity {
+  issuer: string;
+  resource: string;
+}
+
+function identityOf(info: ServerAuthInfo): ServerIdentity {
+  return { issuer: info.issuer, resource: info.resource };
 }
 
 /** MCP 2025-11-25 authorization, canonical server URI: lowercase scheme and host, no fragment. */

@@ -1,5 +1,5 @@
 import { NO_AUDIT, type AuditRecorder } from '../audit/index.js';
-import type { Config, ServerChange } from '../config/index.js';
+import { isRemote, staticAuth, type Config, type RemoteServerConfig, type RemovedServer, type ServerChange } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { principalKey, type Principal, type SessionPrincipal } from '../principal/index.js';
 import type { AccessToken, TokenStore } from '../store/index.js';
@@ -9,7 +9,7 @@ import { ClientIdentities } from './client-identity.js';
 import { CrossAppAccess } from './cross-app-access.js';
 import { IdentityAssertions } from './identity-assertions.js';
 import type { BearerChallenge } from './discovery/index.js';
-import { ServerInfoResolver, type ServerAuthInfo } from './server-info.js';
+import { ServerInfoResolver, type ServerAuthInfo, type ServerIdentity } from './server-info.js';
 import { SignInFlow, type CompletedSignIn, type SignInStart } from './sign-in-flow.js';
 import { SignInStates } from './sign-in-states.js';
 import { StaticServerCredentials } from './static-credentials.js';
@@ -36,8 +36,11 @@ export class AuthManager implements TokenService {
   readonly signIns: SignInStates;
 
   /** `audit`: where sign-ins, sign-outs and refresh failures are recorded. */
-  constructor(config: Config, readonly store: TokenStore, logger: Logger, audit: AuditRecorder = NO_AUDIT) {
+  private readonly log: Logger;
+
+  constructor(private readonly config: Config, readonly store: TokenStore, logger: Logger, audit: AuditRecorder = NO_AUDIT) {
     const log = logger.child({ component: 'auth' });
+    this.log = log;
     this.staticCredentials = new StaticServerCredentials(config, log);
     this.address = new CallbackAddress(config.publicUrl);
     this.servers = new ServerInfoResolver(config);
@@ -49,9 +52,38 @@ export class AuthManager implements TokenService {
     this.signIns = new SignInStates(this, log, audit);
   }
 
-  /** Servers were removed or reconfigured (src/config ServerSet): their discovery is done again. */
-  serversChanged(change: ServerChange): void {
+  /**
+   * Servers were removed or reconfigured (src/config ServerSet): their discovery is done again, and the tokens of each
+   * server in `removed` are deleted for every principal (issue 7: removing a server deletes its tokens). Only the
+   * process that made the change passes `removed`, so a change that every replica applies deletes them once. Resolves
+   * once they are deleted; a failure is logged, never thrown: the server is gone either way.
+   */
+  serversChanged(change: ServerChange, removed: readonly RemovedServer[] = []): Promise<void> {
+    // What discovery found is read before it is forgotten.
+    const identified = removed.filter(({ server }) => isRemote(server) && !staticAuth(server)).map(({ name, server }) => ({ name, identity: this.servers.identify(name, server as RemoteServerConfig) }));
     for (const server of [...change.removed, ...change.updated]) this.servers.forget(server);
+    return Promise.all(identified.map(({ name, identity }) => this.forgetTokensOf(name, identity))).then(() => {});
+  }
+
+  private async forgetTokensOf(server: string, identity: Promise<ServerIdentity>): Promise<void> {
+    try {
+      const { issuer, resource } = await identity;
+      const sharedBy = await this.serversBehind(issuer);
+      const principals = await this.tokens.forgetServer(issuer, resource, { wholeGrant: sharedBy.length === 0 });
+      this.log.info({ server, issuer, principals, keptFor: sharedBy }, sharedBy.length === 0 ? 'removed server: its sign-ins deleted for every principal' : 'removed server: its tokens deleted for every principal');
+    } catch (error) {
+      this.log.warn({ server, error: error instanceof Error ? error.message : String(error) }, 'removed server: its tokens could not be deleted');
+    }
+  }
+
+  /**
+   * The servers configured now that sign in at `issuer`. A server whose issuer cannot be found (its discovery fails) is
+   * counted in: its users' refresh token is kept rather than lost to a passing outage.
+   */
+  private async serversBehind(issuer: string): Promise<string[]> {
+    const candidates = Object.entries(this.config.mcpServers).filter(([, server]) => isRemote(server) && !staticAuth(server));
+    const issuers = await Promise.all(candidates.map(([name, server]) => this.servers.identify(name, server as RemoteServerConfig).then((found) => found.issuer, () => undefined)));
+    return candidates.filter((_, i) => issuers[i] === undefined || issuers[i] === issuer).map(([name]) => name);
   }
 
   /** Called once the HTTP port is known, when no publicUrl was configured. */

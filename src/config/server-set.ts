@@ -8,8 +8,19 @@ export interface ServerChange {
   updated: string[];
 }
 
+/** A server that a change removed, with the configuration it had: where its tokens were is found from it. */
+export interface RemovedServer {
+  name: string;
+  server: ServerConfig;
+}
+
 export function isEmptyChange(change: ServerChange): boolean {
   return change.added.length === 0 && change.removed.length === 0 && change.updated.length === 0;
+}
+
+/** The removed servers of `change`, with the configurations they had in `before` (a ServerSet snapshot). */
+export function removedBy(change: ServerChange, before: Readonly<Record<string, ServerConfig>>): RemovedServer[] {
+  return change.removed.flatMap((name) => (before[name] ? [{ name, server: before[name] }] : []));
 }
 
 /**
@@ -53,6 +64,11 @@ export class ServerSet {
 
   names(): string[] {
     return Object.keys(this.config.mcpServers);
+  }
+
+  /** The servers as they are now; read it before a change to know what the change removed (removedBy). */
+  snapshot(): Readonly<Record<string, ServerConfig>> {
+    return { ...this.config.mcpServers };
   }
 
   /** The whole set becomes `next`. */

@@ -1,8 +1,10 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { NO_AUDIT, type AuditRecorder } from '../audit/index.js';
-import { ConfigError, isRemote, keepMaskedSecrets, maskSecrets, parseServerEntry, type ServerChange, type ServerSet } from '../config/index.js';
+import { ConfigError, isRemote, keepMaskedSecrets, maskSecrets, parseServerEntry, type ServerConfig, type ServerSet } from '../config/index.js';
 import { callerOf, type FrontDoor } from '../front-door/index.js';
 import type { Logger } from '../log/index.js';
+import type { RuntimeServers } from '../runtime-servers/index.js';
+import { StoreUnavailableError } from '../store/index.js';
 
 /** A server entry is a few hundred bytes; anything this large is not one. */
 const BODY_LIMIT = '64kb';
@@ -12,9 +14,10 @@ const SCOPES = { read: 'servers.read', create: 'servers.create', update: 'server
 type Action = keyof typeof SCOPES;
 
 export interface AdminOptions {
+  /** What is served now (read). */
   servers: ServerSet;
-  /** Applies a change to everything that follows the server set (src/switchboard.ts). */
-  apply: (change: ServerChange) => void;
+  /** Where the API's changes go: the store, this process, the other replicas. */
+  runtime: RuntimeServers;
   /** When set, every request needs its bearer token with the action's scope. */
   frontDoor?: FrontDoor;
   /** Without a front door the API answers only on a loopback bind: whoever reaches it is the local user. */
@@ -73,11 +76,24 @@ export function adminRoutes(options: AdminOptions): express.Router {
 
   const shown = (name: string) => ({ name, source: servers.isRuntime(name) ? 'api' : 'file', ...maskSecrets(servers.get(name)!) });
 
-  const apply = (change: ServerChange, user: string | undefined, action: Action, name: string) => {
-    options.apply(change);
+  /** Runs the change; a store that cannot take it refuses it with 503, and nothing changed. */
+  const changed = async (res: Response, action: Exclude<Action, 'read'>, name: string, change: () => Promise<void>): Promise<boolean> => {
+    const user = callerOf(res)?.token.subject;
+    try {
+      await change();
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      logger.warn({ user, action, server: name, error: error.message }, 'admin API: the store cannot keep the change; nothing changed');
+      audit.record({ user: user ?? LOCAL_USER, action: `server.${action}`, resourceType: 'server', resourceId: name, outcome: 'failure', reason: 'the store is unavailable' });
+      refuse(res, 503, 'store_unavailable', 'the store that keeps the servers is unavailable; nothing changed, try again');
+      return false;
+    }
     logger.info({ user, action, server: name }, 'admin API: server changed');
-    audit.record({ user: user ?? LOCAL_USER, action: `server.${action as Exclude<Action, 'read'>}`, resourceType: 'server', resourceId: name, outcome: 'success' });
+    audit.record({ user: user ?? LOCAL_USER, action: `server.${action}`, resourceType: 'server', resourceId: name, outcome: 'success' });
+    return true;
   };
+  const put = (res: Response, action: 'create' | 'update', name: string, server: ServerConfig, entry: Record<string, unknown>) =>
+    changed(res, action, name, () => options.runtime.put(name, server, entry));
 
   router.get('/admin/servers', allowed('read'), (_req, res) => {
     res.json({ servers: servers.names().map(shown) });
@@ -89,34 +105,32 @@ export function adminRoutes(options: AdminOptions): express.Router {
     res.json(shown(name));
   });
 
-  router.post('/admin/servers', allowed('create'), body, (req, res) => {
+  router.post('/admin/servers', allowed('create'), body, async (req, res) => {
     const { name, ...entry } = (req.body ?? {}) as Record<string, unknown>;
     const parsed = checked(res, name, entry);
     if (!parsed) return;
     if (servers.get(parsed.name)) return refuse(res, 409, 'conflict', `a server "${parsed.name}" exists already`);
-    apply(servers.putRuntime(parsed.name, parsed.server), callerOf(res)?.token.subject, 'create', parsed.name);
-    res.status(201).json(shown(parsed.name));
+    if (await put(res, 'create', parsed.name, parsed.server, entry)) res.status(201).json(shown(parsed.name));
   });
 
-  router.put('/admin/servers/:name', allowed('update'), body, (req, res) => {
+  router.put('/admin/servers/:name', allowed('update'), body, async (req, res) => {
     const name = String(req.params.name);
     const previous = servers.get(name);
     if (!previous) return refuse(res, 404, 'not_found', `no server "${name}"`);
     if (!servers.isRuntime(name)) return refuse(res, 409, 'conflict', `the server "${name}" comes from the configuration file; change it there`);
     const { name: renamed, ...entry } = (req.body ?? {}) as Record<string, unknown>;
     if (renamed !== undefined && renamed !== name) return refuse(res, 400, 'invalid_request', 'name: a server cannot be renamed; create another one');
-    const parsed = checked(res, name, keepMaskedSecrets(entry, previous));
+    const kept = keepMaskedSecrets(entry, previous) as Record<string, unknown>;
+    const parsed = checked(res, name, kept);
     if (!parsed) return;
-    apply(servers.putRuntime(name, parsed.server), callerOf(res)?.token.subject, 'update', name);
-    res.json(shown(name));
+    if (await put(res, 'update', name, parsed.server, kept)) res.json(shown(name));
   });
 
-  router.delete('/admin/servers/:name', allowed('delete'), (req, res) => {
+  router.delete('/admin/servers/:name', allowed('delete'), async (req, res) => {
     const name = String(req.params.name);
     if (!servers.get(name)) return refuse(res, 404, 'not_found', `no server "${name}"`);
     if (!servers.isRuntime(name)) return refuse(res, 409, 'conflict', `the server "${name}" comes from the configuration file; change it there`);
-    apply(servers.removeRuntime(name), callerOf(res)?.token.subject, 'delete', name);
-    res.status(204).end();
+    if (await changed(res, 'delete', name, () => options.runtime.delete(name))) res.status(204).end();
   });
 
   // A body that is not JSON, or too large: the same JSON errors as everything else here.

@@ -1,5 +1,6 @@
 export {
   localUser,
+  principalFromKey,
   principalKey,
   samePrincipal,
   sessionPrincipal,

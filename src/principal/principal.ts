@@ -56,6 +56,22 @@ export function principalKey(principal: Principal): string {
   }
 }
 
+/**
+ * The principal a store key names (the inverse of principalKey), for a store that finds grants by their key (the
+ * grants at an issuer, when a server is removed). Undefined for a key of no known shape.
+ */
+export function principalFromKey(key: string): Principal | undefined {
+  const [kind, ...rest] = key.split(':');
+  try {
+    if (kind === 'session' && rest.length === 1) return sessionPrincipal(decodeURIComponent(rest[0]!));
+    if (kind === 'stdio' && rest.length >= 1) return localUser(rest.join(':'));
+    if (kind === 'user' && rest.length === 2) return signedInUser(decodeURIComponent(rest[0]!), decodeURIComponent(rest[1]!));
+  } catch {
+    // A malformed percent-encoding or an empty part: not a key principalKey made.
+  }
+  return undefined;
+}
+
 export function samePrincipal(a: Principal, b: Principal): boolean {
   return principalKey(a) === principalKey(b);
 }

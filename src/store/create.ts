@@ -9,7 +9,7 @@ import { RedisConnection, redactUrl } from './redis-connection.js';
 import { RedisEraVerdicts } from './redis-era-verdicts.js';
 import { RedisEventStores } from './redis-event-store.js';
 import { RedisLock } from './redis-lock.js';
-import { RedisSignInNotices } from './redis-sign-in-notices.js';
+import { RedisNotices } from './redis-notices.js';
 import { RedisTokenStore } from './redis-store.js';
 import { Sealer } from './sealed.js';
 import type { TokenStore } from './types.js';
@@ -56,7 +56,7 @@ export function createTokenStore(options: TokenStoreOptions): TokenStore {
   const codec = new RecordCodec(sealerFor(options.secret), logger);
   const connection = new RedisConnection(options.url, logger);
   const lock = new RedisLock(connection, { waitMs: lockWaitMs, leaseMs: options.lockLeaseMs ?? DEFAULT_LOCK_LEASE_MS }, logger);
-  const notices = new RedisSignInNotices(options.url, connection, codec, logger);
+  const notices = new RedisNotices(options.url, connection, codec, logger);
   const verdicts = new RedisEraVerdicts(connection, logger);
   return new RedisTokenStore(connection, codec, lock, options.sessionGrantTtlMs ?? DEFAULT_SESSION_GRANT_TTL_MS, notices, verdicts);
 }

@@ -1,7 +1,7 @@
-import { principalKey, type Principal, type SessionPrincipal } from '../principal/index.js';
+import { principalFromKey, principalKey, type Principal, type SessionPrincipal } from '../principal/index.js';
 import type { RecordCodec } from './records.js';
 import { KeyedMutex } from './memory-lock.js';
-import type { ClientRegistration, Grant, PendingSignIn, TokenStore } from './types.js';
+import type { ClientRegistration, Grant, GrantOfPrincipal, PendingSignIn, StoredServer, TokenStore } from './types.js';
 
 /**
  * Keeps records in this process, sealed exactly as the Redis store seals them, so both stores share one code path
@@ -12,6 +12,7 @@ export class MemoryTokenStore implements TokenStore {
   private readonly grants = new Map<string, Map<string, string>>();
   private readonly pending = new Map<string, { sealed: string; expiresAt: number }>();
   private readonly registrations = new Map<string, string>();
+  private readonly servers = new Map<string, string>();
   private readonly locks: KeyedMutex;
 
   constructor(
@@ -37,6 +38,18 @@ export class MemoryTokenStore implements TokenStore {
     const ofPrincipal = this.grants.get(principalKey(principal));
     ofPrincipal?.delete(issuer);
     if (ofPrincipal?.size === 0) this.grants.delete(principalKey(principal));
+  }
+
+  async grantsAt(issuer: string): Promise<GrantOfPrincipal[]> {
+    const found: GrantOfPrincipal[] = [];
+    for (const [key, ofPrincipal] of this.grants) {
+      const sealed = ofPrincipal.get(issuer);
+      const principal = principalFromKey(key);
+      if (sealed === undefined || !principal) continue;
+      const grant = this.codec.open({ kind: 'grant', principal: key, issuer }, sealed);
+      if (grant) found.push({ principal, grant });
+    }
+    return found;
   }
 
   async deletePrincipal(principal: SessionPrincipal): Promise<void> {
@@ -70,10 +83,34 @@ export class MemoryTokenStore implements TokenStore {
     this.registrations.set(registrationKey(reg.issuer, reg.redirectUri), sealed);
   }
 
+  async listServers(): Promise<StoredServer[]> {
+    const opened = [...this.servers].map(([name, sealed]) => this.codec.open({ kind: 'server', name }, sealed));
+    return opened.filter((server) => server !== undefined).sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async getServer(name: string): Promise<StoredServer | undefined> {
+    const sealed = this.servers.get(name);
+    return sealed === undefined ? undefined : this.codec.open({ kind: 'server', name }, sealed);
+  }
+
+  async putServer(server: StoredServer): Promise<void> {
+    this.servers.set(server.name, this.codec.seal({ kind: 'server', name: server.name }, server));
+  }
+
+  async deleteServer(name: string): Promise<void> {
+    this.servers.delete(name);
+  }
+
   /** A memory store is never shared: there is nobody else to tell. */
   async announceSignIn(): Promise<void> {}
 
   onSignInElsewhere(): () => void {
+    return () => {};
+  }
+
+  async announceServerChange(): Promise<void> {}
+
+  onServerChangeElsewhere(): () => void {
     return () => {};
   }
 
@@ -87,6 +124,7 @@ export class MemoryTokenStore implements TokenStore {
     this.grants.clear();
     this.pending.clear();
     this.registrations.clear();
+    this.servers.clear();
   }
 
   /** Abandoned sign-ins are never taken; sweeping on each put keeps them from piling up without a timer. */

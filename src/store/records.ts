@@ -1,21 +1,30 @@
 import type { Logger } from 'pino';
 import type { Sealer } from './sealed.js';
-import type { ClientRegistration, Grant, PendingSignIn, SignInNotice } from './types.js';
+import type { ClientRegistration, Grant, PendingSignIn, ServerNotice, SignInNotice, StoredServer } from './types.js';
 
 /** Who a record belongs to. Bound into its ciphertext, so a record only opens where it was written. */
 export type RecordOwner =
   | { kind: 'grant'; principal: string; issuer: string }
   | { kind: 'pending'; state: string }
   | { kind: 'registration'; issuer: string; redirectUri: string }
-  | { kind: 'sign-in-notice' };
+  | { kind: 'server'; name: string }
+  | { kind: 'sign-in-notice' }
+  | { kind: 'server-notice' };
 
 interface RecordTypes {
   grant: Grant;
   pending: PendingSignIn;
   registration: ClientRegistration;
   /** `origin` names the process that announced it, so it does not act on its own announcement twice. */
+  server: StoredServer;
   'sign-in-notice': SignInNotice & { origin: string };
+  'server-notice': ServerNotice & { origin: string };
 }
+
+/** The records that are notices to other processes, each on its own pub/sub channel (redis-notices.ts). */
+export type NoticeKind = 'sign-in-notice' | 'server-notice';
+/** A notice as it is announced: the record without the announcing process. */
+export type Notice<K extends NoticeKind> = Omit<RecordTypes[K], 'origin'>;
 
 /** Seals records to JSON ciphertext bound to their owner, and opens them, for both store implementations. */
 export class RecordCodec {
@@ -41,7 +50,19 @@ export class RecordCodec {
     // Authenticated by GCM, so this is our own JSON; the v1 key prefix guards against a changed shape.
     return JSON.parse(json) as RecordTypes[K];
   }
+
+  /** A notice's owner is its kind alone: every process sharing the secret may announce one. */
+  sealNotice<K extends NoticeKind>(kind: K, notice: NoticeRecord<K>): string {
+    return this.sealer.seal(JSON.stringify(notice), associatedData({ kind } as RecordOwner));
+  }
+
+  openNotice<K extends NoticeKind>(kind: K, sealed: string): NoticeRecord<K> | undefined {
+    return this.open({ kind } as Extract<RecordOwner, { kind: K }>, sealed);
+  }
 }
+
+/** A notice as it travels: the announcing process beside it. */
+export type NoticeRecord<K extends NoticeKind> = RecordTypes[K];
 
 /** A JSON array, not a joined string: `a|b` + `c` and `a` + `b|c` must not produce the same bytes. */
 function associatedData(owner: RecordOwner): string {
@@ -52,8 +73,12 @@ function associatedData(owner: RecordOwner): string {
       return JSON.stringify(['pending', owner.state]);
     case 'registration':
       return JSON.stringify(['registration', owner.issuer, owner.redirectUri]);
+    case 'server':
+      return JSON.stringify(['server', owner.name]);
     case 'sign-in-notice':
       return JSON.stringify(['sign-in-notice']);
+    case 'server-notice':
+      return JSON.stringify(['server-notice']);
   }
 }
 

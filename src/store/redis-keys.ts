@@ -14,8 +14,16 @@ export const redisKeys = {
   lock: (key: string) => `${PREFIX}:lock:${part(key)}`,
   /** The era verdict of an upstream server under one credential context (upstream/verdicts.ts verdictKey). */
   eraVerdict: (key: string) => `${PREFIX}:era-verdict:${part(key)}`,
+  /** Every grant's hash starts so: SCAN finds the grants at an issuer (rare: a server was removed). */
+  allGrants: `${PREFIX}:grants:*`,
+  /** The principal key of a grants hash (the inverse of `grants`). */
+  principalOfGrants: (key: string) => decodeURIComponent(key.slice(`${PREFIX}:grants:`.length)),
+  /** One hash of the servers added through the admin API, a field per server name. */
+  servers: `${PREFIX}:servers`,
   /** The pub/sub channel of completed sign-ins. */
   signIns: `${PREFIX}:sign-ins`,
+  /** The pub/sub channel of changes of stored servers. */
+  serverChanges: `${PREFIX}:server-changes`,
   /** One Redis Stream per SSE stream of a session (resumable legacy streams). */
   events: (session: string, stream: string) => `${PREFIX}:events:${part(session)}:${part(stream)}`,
 };

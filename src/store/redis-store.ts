@@ -1,11 +1,14 @@
-import { principalKey, type Principal, type SessionPrincipal } from '../principal/index.js';
+import { principalFromKey, principalKey, type Principal, type SessionPrincipal } from '../principal/index.js';
 import type { RecordCodec } from './records.js';
 import type { RedisConnection } from './redis-connection.js';
 import { redisKeys } from './redis-keys.js';
 import type { RedisLock } from './redis-lock.js';
-import type { RedisSignInNotices } from './redis-sign-in-notices.js';
+import type { RedisNotices } from './redis-notices.js';
 import type { EraVerdictCache } from '../upstream/index.js';
-import type { ClientRegistration, Grant, PendingSignIn, SignInNotice, TokenStore } from './types.js';
+import type { ClientRegistration, Grant, GrantOfPrincipal, PendingSignIn, ServerNotice, SignInNotice, StoredServer, TokenStore } from './types.js';
+
+/** Keys SCAN looks at per round trip while it finds the grants at an issuer. */
+const SCAN_BATCH = 500;
 
 /** Keeps sealed records in Redis, shared by every switchboard process that uses the same Redis and secret. */
 export class RedisTokenStore implements TokenStore {
@@ -17,7 +20,7 @@ export class RedisTokenStore implements TokenStore {
     private readonly lock: RedisLock,
     /** How long a session's grants outlive their last renewal (keepSessions) or write. */
     private readonly sessionGrantTtlMs: number,
-    private readonly notices: RedisSignInNotices,
+    private readonly notices: RedisNotices,
     readonly eraVerdicts: EraVerdictCache,
   ) {}
 
@@ -39,6 +42,37 @@ export class RedisTokenStore implements TokenStore {
 
   async deleteGrant(principal: Principal, issuer: string): Promise<void> {
     await this.connection.run('deleteGrant', (client) => client.hdel(redisKeys.grants(principalKey(principal)), issuer));
+  }
+
+  /**
+   * SCAN over the grants hashes, one HGET per hash found (pipelined per batch). It reads every principal's key once,
+   * which a server removal can afford; an index per issuer would be cheaper to read, but it would have to follow every
+   * write and every session grant's TTL, and could drift from the records it indexes.
+   */
+  async grantsAt(issuer: string): Promise<GrantOfPrincipal[]> {
+    const found = await this.connection.run('grantsAt', async (client) => {
+      const sealed: [string, string][] = [];
+      let cursor = '0';
+      do {
+        const [next, keys] = await client.scan(cursor, 'MATCH', redisKeys.allGrants, 'COUNT', SCAN_BATCH);
+        cursor = next;
+        if (keys.length === 0) continue;
+        const pipeline = client.pipeline();
+        for (const key of keys) pipeline.hget(key, issuer);
+        const results = await pipeline.exec();
+        failedIn(results);
+        keys.forEach((key, i) => {
+          const value = results?.[i]?.[1];
+          if (typeof value === 'string') sealed.push([redisKeys.principalOfGrants(key), value]);
+        });
+      } while (cursor !== '0');
+      return sealed;
+    });
+    return found.flatMap(([key, sealed]) => {
+      const principal = principalFromKey(key);
+      const grant = principal && this.codec.open({ kind: 'grant', principal: key, issuer }, sealed);
+      return principal && grant ? [{ principal, grant }] : [];
+    });
   }
 
   async deletePrincipal(principal: SessionPrincipal): Promise<void> {
@@ -78,12 +112,40 @@ export class RedisTokenStore implements TokenStore {
     await this.connection.run('putRegistration', (client) => client.set(redisKeys.registration(reg.issuer, reg.redirectUri), sealed));
   }
 
+  async listServers(): Promise<StoredServer[]> {
+    const all = await this.connection.run('listServers', (client) => client.hgetall(redisKeys.servers));
+    const opened = Object.entries(all).map(([name, sealed]) => this.codec.open({ kind: 'server', name }, sealed));
+    return opened.filter((server) => server !== undefined).sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async getServer(name: string): Promise<StoredServer | undefined> {
+    const sealed = await this.connection.run('getServer', (client) => client.hget(redisKeys.servers, name));
+    return sealed === null ? undefined : this.codec.open({ kind: 'server', name }, sealed);
+  }
+
+  async putServer(server: StoredServer): Promise<void> {
+    const sealed = this.codec.seal({ kind: 'server', name: server.name }, server);
+    await this.connection.run('putServer', (client) => client.hset(redisKeys.servers, server.name, sealed));
+  }
+
+  async deleteServer(name: string): Promise<void> {
+    await this.connection.run('deleteServer', (client) => client.hdel(redisKeys.servers, name));
+  }
+
   announceSignIn(notice: SignInNotice): Promise<void> {
-    return this.notices.announce(notice);
+    return this.notices.announce('sign-in-notice', notice);
   }
 
   onSignInElsewhere(listener: (notice: SignInNotice) => void): () => void {
-    return this.notices.listen(listener);
+    return this.notices.listen('sign-in-notice', listener);
+  }
+
+  announceServerChange(notice: ServerNotice): Promise<void> {
+    return this.notices.announce('server-notice', notice);
+  }
+
+  onServerChangeElsewhere(listener: (notice: ServerNotice) => void): () => void {
+    return this.notices.listen('server-notice', listener);
   }
 
   withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {

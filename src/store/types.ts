@@ -53,6 +53,33 @@ export interface SignInNotice {
   state: string;
 }
 
+/** A principal's grant at one issuer, as the grants at an issuer are listed (a server behind it was removed). */
+export interface GrantOfPrincipal {
+  principal: Principal;
+  grant: Grant;
+}
+
+/**
+ * A server added through the admin API, kept so that it outlives a restart and every replica serves it. `entry` is
+ * the configuration entry as the API checked it (secrets included, so it is sealed like a grant); whoever loads it
+ * checks it again with the configuration schema.
+ */
+export interface StoredServer {
+  name: string;
+  entry: Record<string, unknown>;
+  /** When it was first stored: stored servers load in this order (the later server gives way on a name collision). */
+  createdAt: number;
+  updatedAt: number;
+}
+
+/**
+ * A stored server was created, changed or deleted, told to every process sharing the store. It names the server only:
+ * a replica reads the store for what the server is now, so notices that arrive out of order still end in the same state.
+ */
+export interface ServerNotice {
+  name: string;
+}
+
 /** How switchboard is known to an authorization server, per redirect URI. May hold a client secret. */
 export interface ClientRegistration {
   issuer: string;
@@ -64,7 +91,7 @@ export interface ClientRegistration {
 }
 
 /**
- * Where upstream OAuth state lives. Every record is encrypted at rest and bound to its owner, so a record that was
+ * Where upstream OAuth state lives, and the servers added at run time. Every record is encrypted at rest and bound to its owner, so a record that was
  * moved, tampered with or written under another secret reads as absent.
  *
  * Grants are kept per principal (a session, the local user, a signed-in user) and issuer, so one principal's tokens
@@ -80,6 +107,11 @@ export interface TokenStore {
   getGrant(principal: Principal, issuer: string): Promise<Grant | undefined>;
   putGrant(principal: Principal, grant: Grant): Promise<void>;
   deleteGrant(principal: Principal, issuer: string): Promise<void>;
+  /**
+   * Every principal's grant at the issuer, for the rare change that concerns them all (a server behind the issuer was
+   * removed). A grant that does not open is left out, as getGrant would read it as absent.
+   */
+  grantsAt(issuer: string): Promise<GrantOfPrincipal[]>;
   /**
    * Deletes every grant of a session that ended. Only a session's grants end with it: the local user's and a signed-in
    * user's outlive every session they use.
@@ -109,6 +141,15 @@ export interface TokenStore {
   announceSignIn(notice: SignInNotice): Promise<void>;
   /** Hears the sign-ins other processes sharing this store announce; never this process's own. */
   onSignInElsewhere(listener: (notice: SignInNotice) => void): () => void;
+  /** The servers added through the admin API, in the order they were first stored (createdAt). */
+  listServers(): Promise<StoredServer[]>;
+  getServer(name: string): Promise<StoredServer | undefined>;
+  putServer(server: StoredServer): Promise<void>;
+  deleteServer(name: string): Promise<void>;
+  /** Tells the other processes sharing this store that a stored server changed (Redis pub/sub, sealed). */
+  announceServerChange(notice: ServerNotice): Promise<void>;
+  /** Hears the server changes other processes sharing this store announce; never this process's own. */
+  onServerChangeElsewhere(listener: (notice: ServerNotice) => void): () => void;
   /** Resolves when the backend is reachable; rejects with StoreUnavailableError otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

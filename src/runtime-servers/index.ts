@@ -1,0 +1,1 @@
+export { RuntimeServers, loadStoredServers, type ApplyServerChange } from './runtime-servers.js';
