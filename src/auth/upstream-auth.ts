@@ -35,9 +35,9 @@ export class AuthManager implements TokenService {
   /** The sign-in state of each principal that has a view now. */
   readonly signIns: SignInStates;
 
-  /** `audit`: where sign-ins, sign-outs and refresh failures are recorded. */
   private readonly log: Logger;
 
+  /** `audit`: where sign-ins, sign-outs and refresh failures are recorded. */
   constructor(private readonly config: Config, readonly store: TokenStore, logger: Logger, audit: AuditRecorder = NO_AUDIT) {
     const log = logger.child({ component: 'auth' });
     this.log = log;
