@@ -7,6 +7,7 @@ import type { Metrics } from '../metrics/index.js';
 import { Session } from './legacy.js';
 import { ModernFace } from './modern.js';
 import type { Principal } from '../principal/index.js';
+import { requestStateSealer } from '../store/index.js';
 import type { ConnectionPool } from '../upstream/index.js';
 import { PrincipalView } from './view.js';
 
@@ -45,7 +46,8 @@ export function serveOverStdio(options: StdioOptions): { serversChanged(change: 
       return legacy.server;
     }
     modernView ??= new PrincipalView({ ...options, logger: options.logger.child({ principal: options.principal.kind }) });
-    modern ??= new ModernFace(modernView);
+    // One process and one client: a request state is sealed for this process only, and no call is held elsewhere.
+    modern ??= new ModernFace(modernView, { sealer: requestStateSealer(undefined), replica: 'stdio' });
     const server = modern.createServer();
     modern.publishTo(notifierOf(server));
     return server;

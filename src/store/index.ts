@@ -1,5 +1,5 @@
-export type { AccessToken, ClientRegistration, Grant, PendingSignIn, SignInNotice, TokenStore } from './types.js';
-export { createEventStores, createTokenStore, type EventStoreOptions, type TokenStoreOptions } from './create.js';
+export type { AccessToken, ClientRegistration, Grant, HeldCalls, HeldRound, HeldRoundAnswer, HeldRoundNotification, PendingSignIn, SignInNotice, TokenStore } from './types.js';
+export { createEventStores, createTokenStore, requestStateSealer, type EventStoreOptions, type TokenStoreOptions } from './create.js';
 export type { EventStores, SessionEventStore } from './event-store.js';
-export { LockTimeoutError, StoreConfigError, StoreUnavailableError } from './errors.js';
+export { HeldCallLostError, LockTimeoutError, StoreConfigError, StoreUnavailableError } from './errors.js';
 export { Sealer } from './sealed.js';

@@ -1,13 +1,23 @@
 import type { Logger } from 'pino';
 import type { Sealer } from './sealed.js';
-import type { ClientRegistration, Grant, PendingSignIn, SignInNotice } from './types.js';
+import type { ClientRegistration, Grant, HeldRound, HeldRoundAnswer, HeldRoundNotification, PendingSignIn, SignInNotice } from './types.js';
 
 /** Who a record belongs to. Bound into its ciphertext, so a record only opens where it was written. */
 export type RecordOwner =
   | { kind: 'grant'; principal: string; issuer: string }
   | { kind: 'pending'; state: string }
   | { kind: 'registration'; issuer: string; redirectUri: string }
-  | { kind: 'sign-in-notice' };
+  | { kind: 'sign-in-notice' }
+  /** A message between replicas about a held call, bound to the channel it was published on. */
+  | { kind: 'held-call'; channel: string };
+
+/** What goes between replicas about a held call (redis-held-calls.ts), sealed: to the holder (`round`, `cancel`), and back to the forwarder (the rest). */
+export type HeldCallMessage =
+  | { type: 'round'; id: string; replyTo: string; round: HeldRound }
+  | { type: 'cancel'; id: string }
+  | { type: 'accepted' | 'alive'; id: string }
+  | { type: 'notification'; id: string; notification: HeldRoundNotification }
+  | { type: 'answer'; id: string; answer: HeldRoundAnswer };
 
 interface RecordTypes {
   grant: Grant;
@@ -15,6 +25,7 @@ interface RecordTypes {
   registration: ClientRegistration;
   /** `origin` names the process that announced it, so it does not act on its own announcement twice. */
   'sign-in-notice': SignInNotice & { origin: string };
+  'held-call': HeldCallMessage;
 }
 
 /** Seals records to JSON ciphertext bound to their owner, and opens them, for both store implementations. */
@@ -54,6 +65,8 @@ function associatedData(owner: RecordOwner): string {
       return JSON.stringify(['registration', owner.issuer, owner.redirectUri]);
     case 'sign-in-notice':
       return JSON.stringify(['sign-in-notice']);
+    case 'held-call':
+      return JSON.stringify(['held-call', owner.channel]);
   }
 }
 

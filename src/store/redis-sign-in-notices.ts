@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import type { Logger } from 'pino';
 import type { RecordCodec } from './records.js';
 import type { RedisConnection } from './redis-connection.js';
 import { redisKeys } from './redis-keys.js';
+import type { RedisSubscriber } from './redis-subscriber.js';
 import type { SignInNotice } from './types.js';
 
 /**
@@ -17,14 +16,11 @@ export class RedisSignInNotices {
   /** This process, so that it ignores its own notices coming back. */
   private readonly origin = randomUUID();
   private readonly listeners = new Set<(notice: SignInNotice) => void>();
-  private subscriber: Redis | undefined;
-  private lostLogged = false;
 
   constructor(
-    private readonly url: string,
     private readonly connection: RedisConnection,
+    private readonly subscriber: RedisSubscriber,
     private readonly codec: RecordCodec,
-    private readonly logger: Logger,
   ) {}
 
   async announce(notice: SignInNotice): Promise<void> {
@@ -34,36 +30,8 @@ export class RedisSignInNotices {
 
   listen(listener: (notice: SignInNotice) => void): () => void {
     this.listeners.add(listener);
-    this.subscriber ??= this.subscribe();
+    void this.subscriber.listen(redisKeys.signIns, 'sign-ins of other replicas', (message) => this.deliver(message)).catch(() => {});
     return () => this.listeners.delete(listener);
-  }
-
-  async close(): Promise<void> {
-    this.subscriber?.disconnect();
-  }
-
-  /**
-   * A connection of its own: a subscribed Redis connection runs nothing else. ioredis subscribes again after every
-   * reconnect (autoResubscribe), and the first SUBSCRIBE waits in its queue until the connection is up.
-   */
-  private subscribe(): Redis {
-    const subscriber = new Redis(this.url, {
-      maxRetriesPerRequest: null,
-      retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000) + Math.floor(Math.random() * 100),
-      connectionName: 'switchboard-sign-ins',
-    });
-    subscriber.on('message', (_channel: string, message: string) => this.deliver(message));
-    subscriber.on('ready', () => (this.lostLogged = false));
-    // Once per outage; the token store's own connection reports the outage in full.
-    subscriber.on('error', (error: Error) => {
-      if (this.lostLogged) return;
-      this.lostLogged = true;
-      this.logger.warn({ error: error.message }, 'sign-in notices from other replicas are not heard until Redis is back');
-    });
-    subscriber.subscribe(redisKeys.signIns).catch((error: unknown) => {
-      this.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'could not listen for sign-ins of other replicas');
-    });
-    return subscriber;
   }
 
   private deliver(message: string): void {

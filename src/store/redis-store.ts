@@ -4,8 +4,9 @@ import type { RedisConnection } from './redis-connection.js';
 import { redisKeys } from './redis-keys.js';
 import type { RedisLock } from './redis-lock.js';
 import type { RedisSignInNotices } from './redis-sign-in-notices.js';
+import type { RedisSubscriber } from './redis-subscriber.js';
 import type { EraVerdictCache } from '../upstream/index.js';
-import type { ClientRegistration, Grant, PendingSignIn, SignInNotice, TokenStore } from './types.js';
+import type { ClientRegistration, Grant, HeldCalls, PendingSignIn, SignInNotice, TokenStore } from './types.js';
 
 /** Keeps sealed records in Redis, shared by every switchboard process that uses the same Redis and secret. */
 export class RedisTokenStore implements TokenStore {
@@ -17,8 +18,9 @@ export class RedisTokenStore implements TokenStore {
     private readonly lock: RedisLock,
     /** How long a session's grants outlive their last renewal (keepSessions) or write. */
     private readonly sessionGrantTtlMs: number,
-    private readonly notices: RedisSignInNotices,
+    private readonly pubsub: { notices: RedisSignInNotices; subscriber: RedisSubscriber },
     readonly eraVerdicts: EraVerdictCache,
+    readonly heldCalls: HeldCalls,
   ) {}
 
   async getGrant(principal: Principal, issuer: string): Promise<Grant | undefined> {
@@ -79,11 +81,11 @@ export class RedisTokenStore implements TokenStore {
   }
 
   announceSignIn(notice: SignInNotice): Promise<void> {
-    return this.notices.announce(notice);
+    return this.pubsub.notices.announce(notice);
   }
 
   onSignInElsewhere(listener: (notice: SignInNotice) => void): () => void {
-    return this.notices.listen(listener);
+    return this.pubsub.notices.listen(listener);
   }
 
   withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
@@ -95,7 +97,7 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async close(): Promise<void> {
-    await this.notices.close();
+    this.pubsub.subscriber.close();
     await this.connection.close();
   }
 }
