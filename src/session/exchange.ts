@@ -54,7 +54,8 @@ export class Exchange {
   private nextInput = 0;
   private finished = false;
 
-  constructor(private readonly onEnd: (exchange: Exchange) => void) {}
+  /** `call`: the client request it serves (rounds.ts roundCall), which every retry must be. */
+  constructor(readonly call: string, private readonly onEnd: (exchange: Exchange) => void) {}
 
   /** The relay context of the upstream work: it outlives each round's HTTP exchange, and is related by `key`. */
   get relay(): RelayContext {

@@ -17,9 +17,9 @@ import {
 import { HeldCallLostError, type HeldCalls, type HeldRound, type HeldRoundAnswer, type HeldRoundNotification, type Sealer } from '../store/index.js';
 import { RELAYABLE_CAPABILITIES } from '../upstream/index.js';
 import type { UrlElicitation } from './auth-tools.js';
-import { CallEndedError, HeldRoundError, UnanswerableRequestError } from './errors.js';
+import { CallEndedError, ForeignRequestStateError, HeldRoundError, UnanswerableRequestError } from './errors.js';
 import { Exchange, ROUND_WAIT_MS, type Round, type RoundOutcome } from './exchange.js';
-import { RoundStates, UpstreamInputRound, type RoundState } from './rounds.js';
+import { roundCall, RoundStates, UpstreamInputRound, type RoundState } from './rounds.js';
 import { missingCapability, requiredCapabilities } from './capabilities.js';
 import { createServerFace, type RequestRunner } from './handlers.js';
 import { principalKey } from '../principal/index.js';
@@ -140,14 +140,17 @@ export class ModernFace implements DownstreamFace, RequestRunner {
 
   // --- RequestRunner: a relayed request may take several rounds ---
 
-  async relayed<T>(ctx: ServerContext, work: (relay: RelayContext) => Promise<T>): Promise<T | InputRequiredResult> {
+  async relayed<T>(ctx: ServerContext, request: Request, work: (relay: RelayContext) => Promise<T>): Promise<T | InputRequiredResult> {
     const state = ctx.mcpReq.requestState<RoundState>();
     const round = roundOf(ctx);
+    const call = roundCall(request);
     if (state?.kind === 'held') {
+      // The retry must be the request its state was minted for (the upstream's own check is the upstream's, below).
+      if (state.call !== call) throw new ForeignRequestStateError();
       const answer = state.replica === this.options.replica ? this.continueHeld(state.exchange, ctx.mcpReq.inputResponses, round) : this.forwardHeld(state, ctx, round);
       return (await answer) as T | InputRequiredResult;
     }
-    const exchange = this.openExchange();
+    const exchange = this.openExchange(call);
     exchange.start(work({
       ...exchange.relay,
       // The upstream request declares what this client declared on it (2026-07-28: each request declares its own).
@@ -178,8 +181,8 @@ export class ModernFace implements DownstreamFace, RequestRunner {
     }
   }
 
-  private openExchange(): Exchange {
-    const exchange = new Exchange((ended) => this.exchanges.delete(ended.key));
+  private openExchange(call: string): Exchange {
+    const exchange = new Exchange(call, (ended) => this.exchanges.delete(ended.key));
     this.exchanges.set(exchange.key, exchange);
     return exchange;
   }
@@ -227,7 +230,7 @@ export class ModernFace implements DownstreamFace, RequestRunner {
     if (outcome.kind === 'done') return outcome.result;
     return inputRequired({
       inputRequests: outcome.requests as Record<string, InputRequest>,
-      requestState: this.states.seal({ kind: 'held', replica: this.options.replica, exchange: exchange.key, expiresAt: Date.now() + ROUND_WAIT_MS }),
+      requestState: this.states.seal({ kind: 'held', replica: this.options.replica, exchange: exchange.key, call: exchange.call, expiresAt: Date.now() + ROUND_WAIT_MS }),
     });
   }
 

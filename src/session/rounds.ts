@@ -15,7 +15,7 @@ import type { Sealer } from '../store/index.js';
  */
 export type RoundState =
   | { kind: 'upstream'; call: string; upstreamState?: string; expiresAt: number }
-  | { kind: 'held'; replica: string; exchange: string; expiresAt: number };
+  | { kind: 'held'; replica: string; exchange: string; call: string; expiresAt: number };
 
 /** Seals and opens the request states of one principal. */
 export class RoundStates {
@@ -40,11 +40,12 @@ export class RoundStates {
 }
 
 /**
- * The upstream call a round belongs to, as a digest: a retry must be the same request (basic/patterns/mrtr: the client
- * retries the original request with the answers), so its server, method, name or URI and arguments must match. The
- * arguments are bound, not carried: a state holding megabytes of them would come back in every retry.
+ * The call a round belongs to, as a digest: a retry must be the same request (basic/patterns/mrtr: the client
+ * retries the original request with the answers), so its method, name or URI and arguments must match, and the
+ * server for an upstream request (the client's own request to switchboard has none). The arguments are bound, not
+ * carried: a state holding megabytes of them would come back in every retry.
  */
-export function roundCall(server: string, request: Request): string {
+export function roundCall(request: Request, server = ''): string {
   const params = request.params ?? {};
   const target = params.name ?? params.uri;
   return createHash('sha256').update(canonicalJson([server, request.method, target, params.arguments ?? {}])).digest('base64url');

@@ -552,7 +552,7 @@ export class PrincipalView implements ConnectionUser {
     const server = route.connection.name;
     if (route.connection.state === 'connecting') await route.connection.settled(this.options.config.sessions.firstListWaitMs);
     const progressToken = request.params?._meta?.progressToken;
-    const call = roundCall(server, request);
+    const call = roundCall(request, server);
     const continuation = context.continuation;
     // The retry must be the request its state was minted for; answers meant for another call never reach this one.
     if (continuation && continuation.call !== call) throw new ForeignRequestStateError();
