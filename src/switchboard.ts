@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { userInfo } from 'node:os';
 import express from 'express';
@@ -11,7 +12,7 @@ import { Metrics } from './metrics/index.js';
 import { localUser } from './principal/index.js';
 import { loadStoredServers, RuntimeServers } from './runtime-servers/index.js';
 import { serveOverStdio } from './session/index.js';
-import { createTokenStore, type TokenStore } from './store/index.js';
+import { createTokenStore, requestStateSealer, type TokenStore } from './store/index.js';
 import { ConnectionPool, HealthMonitor } from './upstream/index.js';
 
 export interface ServeOptions {
@@ -159,7 +160,9 @@ export async function serveHttp(config: Config, logger: Logger, options: ServeOp
   const health = new HealthMonitor(config, pool, logger);
   health.start();
   const sessions = new SessionRegistry(config, pool, logger, metrics, auth, audit, health);
-  const modern = new ModernEndpoint({ principal: modernPrincipal(config.http.host, userInfo().username), config, pool, logger, metrics, auth, audit, health });
+  // Every replica with the same secret opens the request states of the others; a held call's state names its replica.
+  const rounds = { sealer: requestStateSealer(options.secret), replica: config.http.replicaId ?? randomUUID(), heldCalls: store.heldCalls };
+  const modern = new ModernEndpoint({ principal: modernPrincipal(config.http.host, userInfo().username), config, pool, logger, metrics, auth, audit, health, rounds });
   const inboundAuth = config.inboundAuth;
   const frontDoor = inboundAuth ? new FrontDoor({ config: { ...config, inboundAuth }, publicUrl: () => auth.publicUrl, logger, audit }) : undefined;
   const targets: ServerChangeTargets = { pool, auth, health, views: [sessions, modern], audit };

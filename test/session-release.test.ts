@@ -10,7 +10,7 @@ import { parseConfig } from '../src/config/index.js';
 import { createHttpApp, httpOrigin, listen, ModernEndpoint, modernPrincipal, SessionRegistry } from '../src/http/index.js';
 import { createLogger } from '../src/log/index.js';
 import { Metrics } from '../src/metrics/index.js';
-import { createTokenStore } from '../src/store/index.js';
+import { createTokenStore, requestStateSealer } from '../src/store/index.js';
 import { ConnectionPool } from '../src/upstream/index.js';
 import { startMockMcpServer, type MockMcpServer } from '../mock-servers/mcp/index.js';
 
@@ -49,7 +49,7 @@ describe('an ended session', () => {
     const auth = new AuthManager(config, createTokenStore({ url: 'memory:', logger }), logger);
     pool = new ConnectionPool(config, logger);
     registry = new SessionRegistry(config, pool, logger, metrics, auth);
-    modern = new ModernEndpoint({ principal: modernPrincipal('127.0.0.1', 'tester'), config, pool, logger, metrics, auth });
+    modern = new ModernEndpoint({ principal: modernPrincipal('127.0.0.1', 'tester'), config, pool, logger, metrics, auth, rounds: { sealer: requestStateSealer(undefined), replica: 'test' } });
     server = createServer(createHttpApp({ config, logger, metrics, sessions: registry, modern, readiness: async () => ({ ready: true }), upstreamConnections: () => pool.connections(), health: () => ({}) }));
     const port = await listen(server, 0, '127.0.0.1');
     auth.setPublicUrl(httpOrigin('127.0.0.1', port));

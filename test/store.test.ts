@@ -16,7 +16,7 @@ import {
   type TokenStoreOptions,
 } from '../src/store/index.js';
 import { localUser, principalKey, sessionPrincipal, signedInUser, type Principal } from '../src/principal/index.js';
-import { Sealer } from '../src/store/index.js';
+import { requestStateSealer, Sealer } from '../src/store/index.js';
 import { startRedis, type RedisServer } from './support/redis.js';
 
 const SECRET = 'test-secret-that-is-long-enough-0123456789';
@@ -679,6 +679,16 @@ describe('Sealer', () => {
     assert.equal(sealer.open(sealed, 'owner-a'), 'access-token-value');
     assert.equal(sealer.open(sealed, 'owner-b'), undefined);
     assert.equal(new Sealer(OTHER_SECRET).open(sealed, 'owner-a'), undefined);
+  });
+
+  it('derives one key per purpose from one secret: a request state and a record never open as each other', () => {
+    const requestStates = requestStateSealer(SECRET);
+    const state = requestStates.seal('state', 'owner');
+    // Another replica with the same secret opens it; the store's record key does not.
+    assert.equal(requestStateSealer(SECRET).open(state, 'owner'), 'state');
+    assert.equal(sealer.open(state, 'owner'), undefined);
+    assert.equal(requestStates.open(sealer.seal('record', 'owner'), 'owner'), undefined);
+    assert.throws(() => requestStateSealer('short'), /at least 32 characters/);
   });
 
   it('uses a fresh IV per record and rejects tampering', () => {

@@ -7,9 +7,10 @@ import type { Config, ServerChange } from '../config/index.js';
 import type { Caller } from '../front-door/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
+import type { HeldRound, HeldRoundAnswer } from '../store/index.js';
 import { paramHeaderMismatch, scanParamHeaders, type ConnectionPool, type HealthMonitor } from '../upstream/index.js';
 import { localUser, principalKey, type Principal } from '../principal/index.js';
-import { ModernFace, PrincipalView, SERVER_INFO } from '../session/index.js';
+import { CallEndedError, ModernFace, PrincipalView, SERVER_INFO, type ModernFaceOptions } from '../session/index.js';
 import type { ServerScope } from '../visibility/index.js';
 import { directModernCall, type DirectModernCall } from './modern-fast-path.js';
 import { isLoopbackHost } from './origin.js';
@@ -37,6 +38,8 @@ export interface ModernEndpointOptions {
   auth?: AuthManager;
   audit?: AuditRecorder;
   health?: HealthMonitor;
+  /** How request states are sealed, this replica's name in them, and where held calls' rounds go (session/modern.ts). */
+  rounds: ModernFaceOptions;
 }
 
 /**
@@ -67,7 +70,7 @@ class PrincipalEndpoint {
       maxRequestBodySize: options.config.http.bodyLimitBytes,
       onerror: (error) => options.logger.debug({ error: error.message }, 'modern request rejected'),
     });
-    this.face = new ModernFace(view, this.handler.notify);
+    this.face = new ModernFace(view, options.rounds, this.handler.notify);
     this.node = toNodeHandler(this.handler, { onerror: (error) => options.logger.warn({ error: error.message }, 'modern request failed') });
   }
 
@@ -153,11 +156,24 @@ class PrincipalEndpoint {
 export class ModernEndpoint {
   private readonly endpoints = new Map<string, PrincipalEndpoint>();
   private readonly sweeper: NodeJS.Timeout;
+  private readonly stopServingHeldCalls: (() => void) | undefined;
 
   constructor(private readonly options: ModernEndpointOptions) {
     const idle = options.config.sessions.idleTimeoutMs;
     this.sweeper = setInterval(() => void this.releaseIdle(), Math.max(250, Math.min(idle / 4, 60_000)));
     this.sweeper.unref();
+    const { heldCalls, replica } = options.rounds;
+    this.stopServingHeldCalls = heldCalls?.serve(replica, (round, serving) => this.answerHeld(round, serving));
+  }
+
+  /** A round another replica received for a call held here: the face of the caller's principal that holds it answers. */
+  private answerHeld(round: HeldRound, serving: Parameters<ModernFace['answerHeld']>[1]): Promise<HeldRoundAnswer> {
+    for (const endpoint of this.endpoints.values()) {
+      if (endpoint.face.holds(round.exchange, round.principal)) return endpoint.face.answerHeld(round, serving);
+    }
+    // Restarted with the same replica id, or the call expired: it is no longer here.
+    const ended = new CallEndedError('lost');
+    return Promise.resolve({ error: { code: ended.code, message: ended.message } });
   }
 
   /**
@@ -187,6 +203,7 @@ export class ModernEndpoint {
 
   async close(): Promise<void> {
     clearInterval(this.sweeper);
+    this.stopServingHeldCalls?.();
     const endpoints = [...this.endpoints.values()];
     this.endpoints.clear();
     await Promise.all(endpoints.map((e) => e.close()));

@@ -33,13 +33,38 @@ export class NotOfferedError extends RefusedRequestError {
 }
 
 /**
- * Answers (2026-07-28 input responses) to a call that is no longer in flight: it expired between rounds or was
- * cancelled. 2026-07-28 basic/patterns/mrtr: the client starts the call again.
+ * Answers (2026-07-28 input responses) to a call that is no longer in flight. 2026-07-28 basic/patterns/mrtr: the
+ * client starts the call again. `ended`: it expired between rounds or was cancelled; `lost`: the switchboard replica
+ * that held it is gone, or stopped answering.
  */
 export class CallEndedError extends RefusedRequestError {
   override readonly name = 'CallEndedError';
+  constructor(readonly kind: 'ended' | 'lost' = 'ended') {
+    super(ProtocolErrorCode.InvalidParams, kind === 'ended'
+      ? 'The call these answers belong to has ended (it expired or was cancelled); call again.'
+      : 'The call these answers belong to was lost: the switchboard replica that held it is gone; make the call again.');
+  }
+}
+
+/**
+ * The JSON-RPC error that the replica holding a call answered a forwarded round with, passed on to the client as it
+ * came (its code, message and data were the holder's own refusal).
+ */
+export class HeldRoundError extends RefusedRequestError {
+  override readonly name = 'HeldRoundError';
+  constructor(code: number, message: string, data?: unknown) {
+    super(code, message, data as Record<string, unknown> | undefined);
+  }
+}
+
+/**
+ * A retry whose requestState was minted for another request (another tool, prompt or resource, or other arguments).
+ * 2026-07-28 basic/patterns/mrtr: a client retries the original request; a state that does not belong to it is invalid.
+ */
+export class ForeignRequestStateError extends RefusedRequestError {
+  override readonly name = 'ForeignRequestStateError';
   constructor() {
-    super(ProtocolErrorCode.InvalidParams, 'The call these answers belong to has ended (it expired or was cancelled); call again.');
+    super(ProtocolErrorCode.InvalidParams, 'This requestState belongs to another request: retry the request it was given for, with the same arguments.');
   }
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY, type ClientCapabilities, type Notification, type Request, type ServerContext } from '@modelcontextprotocol/server';
+import { type ClientCapabilities, type Notification, type Request } from '@modelcontextprotocol/server';
 import { levelAdmits } from '../upstream/index.js';
 import type { RelayContext } from './view.js';
 
@@ -14,6 +14,21 @@ type Event =
 interface PendingInput {
   resolve(response: Record<string, unknown>): void;
   reject(error: Error): void;
+}
+
+/**
+ * One round of a client request: the request itself (or the retry), or, on the replica that holds the call, the retry
+ * another replica received and forwarded.
+ */
+export interface Round {
+  /** Aborted when the client gives up on the round: the call is cancelled. */
+  signal: AbortSignal;
+  /** What the client declared it can do in this round (2026-07-28: every request carries its capabilities). */
+  capabilities: ClientCapabilities;
+  /** The log level the request named, if any. */
+  logLevel: string | undefined;
+  /** A message related to the call (progress, a log), on this round's stream. */
+  notify(notification: Notification): Promise<void>;
 }
 
 /** What one round of an exchange ends with: the relayed result, or the requests the client must answer first. */
@@ -32,14 +47,15 @@ export class Exchange {
   private readonly events: Event[] = [];
   private readonly pending = new Map<string, PendingInput>();
   private wake: (() => void) | undefined;
-  private round: ServerContext | undefined;
+  private round: Round | undefined;
   private expiry: NodeJS.Timeout | undefined;
   private capabilities: ClientCapabilities = {};
   private logLevel: string | undefined;
   private nextInput = 0;
   private finished = false;
 
-  constructor(private readonly onEnd: (exchange: Exchange) => void) {}
+  /** `call`: the client request it serves (rounds.ts roundCall), which every retry must be. */
+  constructor(readonly call: string, private readonly onEnd: (exchange: Exchange) => void) {}
 
   /** The relay context of the upstream work: it outlives each round's HTTP exchange, and is related by `key`. */
   get relay(): RelayContext {
@@ -47,7 +63,7 @@ export class Exchange {
       signal: this.controller.signal,
       requestId: this.key,
       sendNotification: async (notification) => {
-        if (this.admits(notification)) await this.round?.mcpReq.notify(notification);
+        if (this.admits(notification)) await this.round?.notify(notification);
       },
     };
   }
@@ -91,18 +107,17 @@ export class Exchange {
   }
 
   /**
-   * Runs one round for the client request `ctx`: waits for the upstream's result or its next requests. Messages the
-   * upstream relates to the call (progress, logs) go on this round's stream; the client closing it cancels the call.
+   * Runs one round: waits for the upstream's result or its next requests. Messages the upstream relates to the call
+   * (progress, logs) go on this round's stream; the client closing it cancels the call.
    */
-  async next(ctx: ServerContext): Promise<RoundOutcome> {
+  async next(round: Round): Promise<RoundOutcome> {
     clearTimeout(this.expiry);
-    this.round = ctx;
-    const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
-    this.capabilities = (envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined) ?? {};
-    const level = envelope?.[LOG_LEVEL_META_KEY] ?? (ctx.mcpReq._meta as Record<string, unknown> | undefined)?.[LOG_LEVEL_META_KEY];
-    this.logLevel = typeof level === 'string' ? level : undefined;
+    this.round = round;
+    this.capabilities = round.capabilities;
+    this.logLevel = round.logLevel;
     const cancel = () => this.cancel();
-    ctx.mcpReq.signal.addEventListener('abort', cancel, { once: true });
+    if (round.signal.aborted) cancel();
+    round.signal.addEventListener('abort', cancel, { once: true });
     try {
       while (!this.events.length) await new Promise<void>((resolve) => (this.wake = resolve));
       const first = this.events[0]!;
@@ -122,7 +137,7 @@ export class Exchange {
       if (first.kind === 'failed') throw first.error;
       return { kind: 'done', result: first.result };
     } finally {
-      ctx.mcpReq.signal.removeEventListener('abort', cancel);
+      round.signal.removeEventListener('abort', cancel);
       this.round = undefined;
     }
   }
@@ -155,9 +170,13 @@ export class Exchange {
 
   /** Ends the exchange: the upstream request is cancelled and requests still waiting for an answer fail. */
   cancel(): void {
-    this.controller.abort(new Error('the client request ended'));
-    for (const pending of this.pending.values()) pending.reject(new Error('the client request ended'));
+    const ended = new Error('the client request ended');
+    this.controller.abort(ended);
+    for (const pending of this.pending.values()) pending.reject(ended);
     this.pending.clear();
+    // A round waiting for the upstream ends too, instead of waiting for what can no longer come.
+    this.events.length = 0;
+    this.push({ kind: 'failed', error: ended });
     this.end();
   }
 

@@ -1,4 +1,4 @@
-import { Server, type InputRequiredResult, type ServerCapabilities, type ServerContext } from '@modelcontextprotocol/server';
+import { Server, type InputRequiredResult, type Request, type ServerCapabilities, type ServerContext } from '@modelcontextprotocol/server';
 import type { PrincipalView, RelayContext } from './view.js';
 
 const CAPABILITIES: ServerCapabilities = {
@@ -20,7 +20,8 @@ const INSTRUCTIONS = 'switchboard: the tools, prompts and resources of several M
  * modern face answers with an input-required result instead (MRTR).
  */
 export interface RequestRunner {
-  relayed<T>(ctx: ServerContext, work: (relay: RelayContext) => Promise<T>): Promise<T | InputRequiredResult>;
+  /** `request`: the client's request as it came, whose retries must be the same request. */
+  relayed<T>(ctx: ServerContext, request: Request, work: (relay: RelayContext) => Promise<T>): Promise<T | InputRequiredResult>;
 }
 
 /** The relay context of a request served straight (no input rounds). */
@@ -50,12 +51,12 @@ export function createServerFace(view: PrincipalView, runner: RequestRunner, opt
     { capabilities: CAPABILITIES, instructions: INSTRUCTIONS, ...options },
   );
   server.setRequestHandler('tools/list', () => view.listTools());
-  server.setRequestHandler('tools/call', (request, ctx) => runner.relayed(ctx, (relay) => view.callTool(withAnswers(request.params, ctx), relay)));
+  server.setRequestHandler('tools/call', (request, ctx) => runner.relayed(ctx, request, (relay) => view.callTool(withAnswers(request.params, ctx), relay)));
   server.setRequestHandler('prompts/list', () => view.listPrompts());
-  server.setRequestHandler('prompts/get', (request, ctx) => runner.relayed(ctx, (relay) => view.getPrompt(withAnswers(request.params, ctx), relay)) as never);
+  server.setRequestHandler('prompts/get', (request, ctx) => runner.relayed(ctx, request, (relay) => view.getPrompt(withAnswers(request.params, ctx), relay)) as never);
   server.setRequestHandler('resources/list', () => view.listResources());
   server.setRequestHandler('resources/templates/list', () => view.listResourceTemplates());
-  server.setRequestHandler('resources/read', (request, ctx) => runner.relayed(ctx, (relay) => view.readResource(withAnswers(request.params, ctx), relay)) as never);
+  server.setRequestHandler('resources/read', (request, ctx) => runner.relayed(ctx, request, (relay) => view.readResource(withAnswers(request.params, ctx), relay)) as never);
   server.setRequestHandler('completion/complete', (request, ctx) => view.complete(request.params, directRelay(ctx)) as never);
   return server;
 }

@@ -17,7 +17,7 @@ const PassThrough = z.looseObject({});
 const FORWARDED_REQUEST_TIMEOUT_MS = 10 * 60_000;
 
 /** A legacy session pushes everything over its live connection; its requests never need input rounds. */
-const PUSHING: RequestRunner = { relayed: (ctx, work) => work(directRelay(ctx)) };
+const PUSHING: RequestRunner = { relayed: (ctx, _request, work) => work(directRelay(ctx)) };
 
 export interface SessionOptions {
   id: string;

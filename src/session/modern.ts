@@ -1,10 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import {
   CLIENT_CAPABILITIES_META_KEY,
   inputRequired,
+  LOG_LEVEL_META_KEY,
+  ProtocolErrorCode,
   MissingRequiredClientCapabilityError,
   type ClientCapabilities,
   type InputRequest,
+  type InputRequiredResult,
   type Notification,
   type Request,
   type RequestId,
@@ -12,11 +14,12 @@ import {
   type ServerContext,
   type ServerNotifier,
 } from '@modelcontextprotocol/server';
-import { Sealer } from '../store/index.js';
+import { HeldCallLostError, type HeldCalls, type HeldRound, type HeldRoundAnswer, type HeldRoundNotification, type Sealer } from '../store/index.js';
 import { RELAYABLE_CAPABILITIES } from '../upstream/index.js';
 import type { UrlElicitation } from './auth-tools.js';
-import { CallEndedError, UnanswerableRequestError } from './errors.js';
-import { Exchange, ROUND_WAIT_MS } from './exchange.js';
+import { CallEndedError, ForeignRequestStateError, HeldRoundError, UnanswerableRequestError } from './errors.js';
+import { Exchange, ROUND_WAIT_MS, type Round, type RoundOutcome } from './exchange.js';
+import { roundCall, RoundStates, UpstreamInputRound, type RoundState } from './rounds.js';
 import { missingCapability, requiredCapabilities } from './capabilities.js';
 import { createServerFace, type RequestRunner } from './handlers.js';
 import { principalKey } from '../principal/index.js';
@@ -26,9 +29,13 @@ import type { DownstreamFace, PrincipalView, RelayContext } from './view.js';
 /** Until a face is told where listen streams are, there are none to tell. */
 const NO_LISTENERS: ServerNotifier = { toolsChanged() {}, promptsChanged() {}, resourcesChanged() {}, resourceUpdated() {} };
 
-interface SealedState {
-  exchange: string;
-  expiresAt: number;
+export interface ModernFaceOptions {
+  /** Seals requestStates: requestStateSealer(SWITCHBOARD_SECRET), so that every replica opens what any of them sealed. */
+  sealer: Sealer;
+  /** This replica, as the states of the calls it holds name it (`http.replicaId`, or a random id per process). */
+  replica: string;
+  /** Where the rounds of calls held by other replicas go; absent when no other replica can be reached. */
+  heldCalls?: HeldCalls;
 }
 
 /**
@@ -44,9 +51,8 @@ export class ModernFace implements DownstreamFace, RequestRunner {
    */
   readonly clientCapabilities = RELAYABLE_CAPABILITIES;
   private readonly exchanges = new Map<string, Exchange>();
-  /** requestState is sealed here and read back only by this process, which holds the exchanges it names. */
-  private readonly sealer = new Sealer(randomBytes(32).toString('base64url'));
-  private readonly owner: string;
+  private readonly states: RoundStates;
+  private readonly principal: string;
   private readonly watched = new Map<string, number>();
   /**
    * Calls answered without the SDK's server (src/http/modern-fast-path.ts), by relay key: their clients' capabilities,
@@ -55,8 +61,9 @@ export class ModernFace implements DownstreamFace, RequestRunner {
   private readonly directCalls = new Map<string, { capabilities: ClientCapabilities; refused?: ClientCapabilities }>();
   private nextDirectCall = 0;
 
-  constructor(private readonly view: PrincipalView, private notifier: ServerNotifier = NO_LISTENERS) {
-    this.owner = `mrtr request state\u0000${view.principal ? principalKey(view.principal) : 'nobody'}`;
+  constructor(private readonly view: PrincipalView, private readonly options: ModernFaceOptions, private notifier: ServerNotifier = NO_LISTENERS) {
+    this.principal = view.principal ? principalKey(view.principal) : 'nobody';
+    this.states = new RoundStates(options.sealer, this.principal);
     view.attach(this);
   }
 
@@ -66,7 +73,7 @@ export class ModernFace implements DownstreamFace, RequestRunner {
     return createServerFace(this.view, this, {
       // MRTR server requirements 4-5: state that round-trips through the client is integrity-protected and checked
       // before the handler runs; a forged, foreign or expired state is refused with -32602.
-      requestState: { verify: (state) => this.openState(state) },
+      requestState: { verify: (state) => this.states.open(state) },
     });
   }
 
@@ -133,34 +140,113 @@ export class ModernFace implements DownstreamFace, RequestRunner {
 
   // --- RequestRunner: a relayed request may take several rounds ---
 
-  async relayed<T>(ctx: ServerContext, work: (relay: RelayContext) => Promise<T>) {
-    const state = ctx.mcpReq.requestState<SealedState>();
-    let exchange: Exchange;
-    if (state) {
-      const found = this.exchanges.get(state.exchange);
-      if (!found) throw new CallEndedError();
-      exchange = found;
-      exchange.answer(ctx.mcpReq.inputResponses);
-    } else {
-      exchange = new Exchange((ended) => this.exchanges.delete(ended.key));
-      this.exchanges.set(exchange.key, exchange);
-      // The upstream request declares what this client declared on it (2026-07-28: each request declares its own).
-      const declared = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
-      exchange.start(work({ ...exchange.relay, clientCapabilities: declared ?? {} }));
+  async relayed<T>(ctx: ServerContext, request: Request, work: (relay: RelayContext) => Promise<T>): Promise<T | InputRequiredResult> {
+    const state = ctx.mcpReq.requestState<RoundState>();
+    const round = roundOf(ctx);
+    const call = roundCall(request);
+    if (state?.kind === 'held') {
+      // The retry must be the request its state was minted for (the upstream's own check is the upstream's, below).
+      if (state.call !== call) throw new ForeignRequestStateError();
+      const answer = state.replica === this.options.replica ? this.continueHeld(state.exchange, ctx.mcpReq.inputResponses, round) : this.forwardHeld(state, ctx, round);
+      return (await answer) as T | InputRequiredResult;
     }
-    const outcome = await exchange.next(ctx);
-    if (outcome.kind === 'done') return outcome.result as T;
+    const exchange = this.openExchange(call);
+    exchange.start(work({
+      ...exchange.relay,
+      // The upstream request declares what this client declared on it (2026-07-28: each request declares its own).
+      clientCapabilities: round.capabilities,
+      statelessRounds: true,
+      ...(state && { continuation: { call: state.call, upstreamState: state.upstreamState, inputResponses: ctx.mcpReq.inputResponses ?? {} } }),
+    }));
+    return (await this.runRound(exchange, round)) as T | InputRequiredResult;
+  }
+
+  /** Whether this face holds the call `exchange` of `principal` (a round another replica forwarded). */
+  holds(exchange: string, principal: string): boolean {
+    return principal === this.principal && this.exchanges.has(exchange);
+  }
+
+  /** The round of a held call that another replica received: run here, where the call waits, and answered there. */
+  async answerHeld(round: HeldRound, options: { signal: AbortSignal; notify(notification: HeldRoundNotification): void }): Promise<HeldRoundAnswer> {
+    try {
+      const result = await this.continueHeld(round.exchange, round.inputResponses, {
+        signal: options.signal,
+        capabilities: round.capabilities as ClientCapabilities,
+        logLevel: round.logLevel,
+        notify: async (notification) => options.notify(notification as HeldRoundNotification),
+      });
+      return { result: result as Record<string, unknown> };
+    } catch (error) {
+      return { error: jsonRpcError(error) };
+    }
+  }
+
+  private openExchange(call: string): Exchange {
+    const exchange = new Exchange(call, (ended) => this.exchanges.delete(ended.key));
+    this.exchanges.set(exchange.key, exchange);
+    return exchange;
+  }
+
+  private continueHeld(key: string, inputResponses: Record<string, unknown> | undefined, round: Round): Promise<unknown> {
+    const exchange = this.exchanges.get(key);
+    if (!exchange) return Promise.reject(new CallEndedError());
+    exchange.answer(inputResponses);
+    return this.runRound(exchange, round);
+  }
+
+  /**
+   * The call waits on another replica (a 2025 upstream asked on the connection it holds): the round goes there, and
+   * its answer, complete or another input round, comes back here. A replica that is gone loses the call.
+   */
+  private async forwardHeld(state: Extract<RoundState, { kind: 'held' }>, ctx: ServerContext, round: Round): Promise<unknown> {
+    const heldCalls = this.options.heldCalls;
+    if (!heldCalls) throw new CallEndedError('lost');
+    let answer: HeldRoundAnswer;
+    try {
+      answer = await heldCalls.forward(state.replica, {
+        principal: this.principal,
+        exchange: state.exchange,
+        ...(ctx.mcpReq.inputResponses && { inputResponses: ctx.mcpReq.inputResponses }),
+        capabilities: round.capabilities as Record<string, unknown>,
+        ...(round.logLevel !== undefined && { logLevel: round.logLevel }),
+      }, { signal: ctx.mcpReq.signal, onNotification: (notification) => void round.notify(notification as Notification).catch(() => {}) });
+    } catch (error) {
+      if (error instanceof HeldCallLostError) throw new CallEndedError('lost');
+      throw error;
+    }
+    if ('error' in answer) throw new HeldRoundError(answer.error.code, answer.error.message, answer.error.data);
+    return answer.result;
+  }
+
+  /** One round of a call: its result, or what the client must answer first, with the requestState to retry with. */
+  private async runRound(exchange: Exchange, round: Round): Promise<unknown> {
+    let outcome: RoundOutcome;
+    try {
+      outcome = await exchange.next(round);
+    } catch (error) {
+      if (error instanceof UpstreamInputRound) return this.upstreamRound(error, round.capabilities);
+      throw error;
+    }
+    if (outcome.kind === 'done') return outcome.result;
     return inputRequired({
       inputRequests: outcome.requests as Record<string, InputRequest>,
-      requestState: this.sealer.seal(JSON.stringify({ exchange: exchange.key, expiresAt: Date.now() + ROUND_WAIT_MS } satisfies SealedState), this.owner),
+      requestState: this.states.seal({ kind: 'held', replica: this.options.replica, exchange: exchange.key, call: exchange.call, expiresAt: Date.now() + ROUND_WAIT_MS }),
     });
   }
 
-  private openState(state: string): SealedState {
-    const opened = this.sealer.open(state, this.owner);
-    const parsed = opened ? (JSON.parse(opened) as SealedState) : undefined;
-    if (!parsed || parsed.expiresAt < Date.now()) throw new Error('request state not minted here, or expired');
-    return parsed;
+  /**
+   * A 2026 upstream asked through its own input_required result: the client gets its requests under the upstream's
+   * keys, and a state from which any replica retries the upstream request. MCP 2026-07-28 basic/lifecycle: a request
+   * needing a capability the client did not declare is refused with -32021, never sent to it.
+   */
+  private upstreamRound(asked: UpstreamInputRound, capabilities: ClientCapabilities): InputRequiredResult {
+    for (const request of Object.values(asked.inputRequests)) {
+      if (missingCapability(request, capabilities)) throw new MissingRequiredClientCapabilityError({ requiredCapabilities: requiredCapabilities(request) });
+    }
+    return inputRequired({
+      inputRequests: asked.inputRequests as Record<string, InputRequest>,
+      requestState: this.states.seal({ kind: 'upstream', call: asked.call, ...(asked.upstreamState !== undefined && { upstreamState: asked.upstreamState }), expiresAt: Date.now() + ROUND_WAIT_MS }),
+    });
   }
 
   // --- DownstreamFace ---
@@ -217,4 +303,24 @@ export class ModernFace implements DownstreamFace, RequestRunner {
   completeElicitation(): void {
     // 2026-07-28 has no notifications/elicitation/complete: the client's retry answers the URL elicitation.
   }
+}
+
+/** A round as the client sent it: its capabilities and log level from the request's `_meta` envelope. */
+function roundOf(ctx: ServerContext): Round {
+  const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+  const level = envelope?.[LOG_LEVEL_META_KEY] ?? (ctx.mcpReq._meta as Record<string, unknown> | undefined)?.[LOG_LEVEL_META_KEY];
+  return {
+    signal: ctx.mcpReq.signal,
+    capabilities: (envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined) ?? {},
+    logLevel: typeof level === 'string' ? level : undefined,
+    notify: (notification) => ctx.mcpReq.notify(notification),
+  };
+}
+
+/** A round's failure as the JSON-RPC error the holder would have answered with itself. */
+function jsonRpcError(error: unknown): { code: number; message: string; data?: unknown } {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (!(error instanceof Error) || typeof code !== 'number' || !Number.isSafeInteger(code)) return { code: ProtocolErrorCode.InternalError, message: 'Internal error' };
+  const data = (error as { data?: unknown }).data;
+  return { code, message: error.message, ...(data !== undefined && { data }) };
 }

@@ -7,6 +7,7 @@ import type { Metrics } from '../metrics/index.js';
 import { Session } from './legacy.js';
 import { ModernFace } from './modern.js';
 import type { Principal } from '../principal/index.js';
+import { requestStateSealer } from '../store/index.js';
 import type { ConnectionPool } from '../upstream/index.js';
 import { toolCallParamsProblem } from './tool-call-params.js';
 import { PrincipalView } from './view.js';
@@ -43,7 +44,8 @@ export function serveOverStdio(options: StdioOptions): { serversChanged(change: 
   // A modern client's view and face, made by its first modern message (the SDK's pinning, or a listen it observes).
   const modernFace = (): ModernFace => {
     modernView ??= new PrincipalView({ ...options, logger: options.logger.child({ principal: options.principal.kind }) });
-    return (modern ??= new ModernFace(modernView));
+    // One process and one client: a request state is sealed for this process only, and no call is held elsewhere.
+    return (modern ??= new ModernFace(modernView, { sealer: requestStateSealer(undefined), replica: 'stdio' }));
   };
   const wire = new StdioServerTransport();
   const handle = serveStdio((ctx) => {

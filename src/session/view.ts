@@ -1,4 +1,5 @@
 import {
+  isInputRequiredResult,
   ProtocolErrorCode,
   SERVER_INFO_META_KEY,
   type CallToolResult,
@@ -34,7 +35,8 @@ import {
 } from '../upstream/index.js';
 import { AuthTools, AUTH_STATUS_URI, type UrlElicitation } from './auth-tools.js';
 import { missingCapability } from './capabilities.js';
-import { NotOfferedError, UnanswerableRequestError } from './errors.js';
+import { ForeignRequestStateError, NotOfferedError, UnanswerableRequestError } from './errors.js';
+import { roundCall, UpstreamInputRound } from './rounds.js';
 
 /**
  * The downstream side of a view: how what upstreams send reaches the client(s) of this principal. A legacy session
@@ -64,6 +66,21 @@ export interface RelayContext {
   sendNotification?: (notification: Notification) => Promise<void>;
   /** 2026-07-28: the capabilities the client declared on this request (a 2025 session's are the session's). */
   clientCapabilities?: ClientCapabilities;
+  /**
+   * 2026-07-28 client: a 2026 upstream's input_required result ends the request as an UpstreamInputRound (rounds.ts),
+   * for the client to answer by retrying, instead of waiting here for its answers.
+   */
+  statelessRounds?: boolean;
+  /** The retry of such a round: the call it must be, the upstream's own requestState and the client's answers. */
+  continuation?: UpstreamContinuation;
+}
+
+/** The client's retry of a 2026 upstream's input round (basic/patterns/mrtr), from switchboard's sealed requestState. */
+export interface UpstreamContinuation {
+  /** roundCall() of the request the round belongs to. */
+  call: string;
+  upstreamState?: string;
+  inputResponses: Record<string, unknown>;
 }
 
 export interface ViewOptions {
@@ -535,21 +552,32 @@ export class PrincipalView implements ConnectionUser {
     const server = route.connection.name;
     if (route.connection.state === 'connecting') await route.connection.settled(this.options.config.sessions.firstListWaitMs);
     const progressToken = request.params?._meta?.progressToken;
+    const call = roundCall(request, server);
+    const continuation = context.continuation;
+    // The retry must be the request its state was minted for; answers meant for another call never reach this one.
+    if (continuation && continuation.call !== call) throw new ForeignRequestStateError();
+    const params = continuation ? { ...request.params, inputResponses: continuation.inputResponses, ...(continuation.upstreamState !== undefined && { requestState: continuation.upstreamState }) } : request.params;
     const started = performance.now();
     let outcome = 'ok';
     try {
-      const result = await route.connection.request(request, {
+      const result = await route.connection.request({ method: request.method, params }, {
         signal: context.signal,
         caller: this,
         downstreamRequestId: context.requestId,
         clientCapabilities: context.clientCapabilities,
+        returnInputRequired: context.statelessRounds,
         onprogress: progressToken === undefined || !context.sendNotification ? undefined : (progress) => {
           void context.sendNotification?.({ method: 'notifications/progress', params: { ...progress, progressToken } }).catch(() => {});
         },
       });
+      if (context.statelessRounds && isInputRequiredResult(result)) {
+        outcome = 'input_required';
+        throw new UpstreamInputRound(call, (result.inputRequests ?? {}) as Record<string, Request>, result.requestState);
+      }
       if (result.isError === true) outcome = 'tool_error';
       return withoutUpstreamServerInfo(result);
     } catch (error) {
+      if (error instanceof UpstreamInputRound) throw error;
       outcome = error instanceof UpstreamTimeoutError ? 'timeout'
         : error instanceof UpstreamUnavailableError ? 'unavailable'
         : context.signal.aborted ? 'cancelled' : 'error';

@@ -8,10 +8,12 @@ import { RecordCodec } from './records.js';
 import { RedisConnection, redactUrl } from './redis-connection.js';
 import { RedisEraVerdicts } from './redis-era-verdicts.js';
 import { RedisEventStores } from './redis-event-store.js';
+import { RedisHeldCalls } from './redis-held-calls.js';
 import { RedisLock } from './redis-lock.js';
 import { RedisNotices } from './redis-notices.js';
 import { RedisTokenStore } from './redis-store.js';
-import { Sealer } from './sealed.js';
+import { RedisSubscriber } from './redis-subscriber.js';
+import { Sealer, type SealPurpose } from './sealed.js';
 import type { TokenStore } from './types.js';
 
 export interface TokenStoreOptions {
@@ -56,9 +58,11 @@ export function createTokenStore(options: TokenStoreOptions): TokenStore {
   const codec = new RecordCodec(sealerFor(options.secret), logger);
   const connection = new RedisConnection(options.url, logger);
   const lock = new RedisLock(connection, { waitMs: lockWaitMs, leaseMs: options.lockLeaseMs ?? DEFAULT_LOCK_LEASE_MS }, logger);
-  const notices = new RedisNotices(options.url, connection, codec, logger);
+  const subscriber = new RedisSubscriber(options.url, logger);
+  const notices = new RedisNotices(connection, subscriber, codec);
   const verdicts = new RedisEraVerdicts(connection, logger);
-  return new RedisTokenStore(connection, codec, lock, options.sessionGrantTtlMs ?? DEFAULT_SESSION_GRANT_TTL_MS, notices, verdicts);
+  const heldCalls = new RedisHeldCalls(connection, subscriber, codec, logger);
+  return new RedisTokenStore(connection, codec, lock, options.sessionGrantTtlMs ?? DEFAULT_SESSION_GRANT_TTL_MS, { notices, subscriber }, verdicts, heldCalls);
 }
 
 export interface EventStoreOptions extends EventRetention {
@@ -76,11 +80,20 @@ export function createEventStores(options: EventStoreOptions): EventStores {
   return new RedisEventStores(new RedisConnection(options.url, logger, 'event store'), retention, logger);
 }
 
-function sealerFor(secret: string): Sealer {
+/**
+ * The sealer of 2026-07-28 requestStates, from the same SWITCHBOARD_SECRET as the store's records under a purpose of
+ * its own (sealed.ts), derived once: every replica with the secret opens what any of them sealed. Without a secret
+ * the key is random per process, as is the memory store's: a state opens only where it was sealed.
+ */
+export function requestStateSealer(secret: string | undefined): Sealer {
+  return sealerFor(secret ?? randomBytes(32).toString('base64url'), 'request-state');
+}
+
+function sealerFor(secret: string, purpose: SealPurpose = 'records'): Sealer {
   if (secret.length < MIN_SECRET_LENGTH) {
     throw new StoreConfigError(`SWITCHBOARD_SECRET must be at least ${MIN_SECRET_LENGTH} characters (for example: openssl rand -base64 32)`);
   }
-  return new Sealer(secret);
+  return new Sealer(secret, purpose);
 }
 
 function parseStoreUrl(raw: string): URL {

@@ -24,3 +24,15 @@ export class StoreConfigError extends Error {
     this.name = 'StoreConfigError';
   }
 }
+
+/**
+ * A continuation could not reach the call it belongs to: `gone`, no process serves the replica that held it (it
+ * stopped or crashed); `silent`, that replica took the round and then stopped answering. Either way the call is lost
+ * and the client must make it again.
+ */
+export class HeldCallLostError extends Error {
+  constructor(readonly kind: 'gone' | 'silent', readonly replica: string) {
+    super(kind === 'gone' ? `the replica ${replica} that held the call is gone` : `the replica ${replica} that held the call stopped answering`);
+    this.name = 'HeldCallLostError';
+  }
+}

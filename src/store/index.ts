@@ -1,5 +1,5 @@
-export type { AccessToken, ClientRegistration, Grant, GrantOfPrincipal, PendingSignIn, ServerNotice, SignInNotice, StoredServer, TokenStore } from './types.js';
-export { createEventStores, createTokenStore, type EventStoreOptions, type TokenStoreOptions } from './create.js';
+export type { AccessToken, ClientRegistration, Grant, GrantOfPrincipal, HeldCalls, HeldRound, HeldRoundAnswer, HeldRoundNotification, PendingSignIn, ServerNotice, SignInNotice, StoredServer, TokenStore } from './types.js';
+export { createEventStores, createTokenStore, requestStateSealer, type EventStoreOptions, type TokenStoreOptions } from './create.js';
 export type { EventStores, SessionEventStore } from './event-store.js';
-export { LockTimeoutError, StoreConfigError, StoreUnavailableError } from './errors.js';
+export { HeldCallLostError, LockTimeoutError, StoreConfigError, StoreUnavailableError } from './errors.js';
 export { Sealer } from './sealed.js';

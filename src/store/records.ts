@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Sealer } from './sealed.js';
-import type { ClientRegistration, Grant, PendingSignIn, ServerNotice, SignInNotice, StoredServer } from './types.js';
+import type { ClientRegistration, Grant, HeldRound, HeldRoundAnswer, HeldRoundNotification, PendingSignIn, ServerNotice, SignInNotice, StoredServer } from './types.js';
 
 /** Who a record belongs to. Bound into its ciphertext, so a record only opens where it was written. */
 export type RecordOwner =
@@ -9,7 +9,17 @@ export type RecordOwner =
   | { kind: 'registration'; issuer: string; redirectUri: string }
   | { kind: 'server'; name: string }
   | { kind: 'sign-in-notice' }
-  | { kind: 'server-notice' };
+  | { kind: 'server-notice' }
+  /** A message between replicas about a held call, bound to the channel it was published on. */
+  | { kind: 'held-call'; channel: string };
+
+/** What goes between replicas about a held call (redis-held-calls.ts), sealed: to the holder (`round`, `cancel`), and back to the forwarder (the rest). */
+export type HeldCallMessage =
+  | { type: 'round'; id: string; replyTo: string; round: HeldRound }
+  | { type: 'cancel'; id: string }
+  | { type: 'accepted' | 'alive'; id: string }
+  | { type: 'notification'; id: string; notification: HeldRoundNotification }
+  | { type: 'answer'; id: string; answer: HeldRoundAnswer };
 
 interface RecordTypes {
   grant: Grant;
@@ -19,6 +29,7 @@ interface RecordTypes {
   server: StoredServer;
   'sign-in-notice': SignInNotice & { origin: string };
   'server-notice': ServerNotice & { origin: string };
+  'held-call': HeldCallMessage;
 }
 
 /** The records that are notices to other processes, each on its own pub/sub channel (redis-notices.ts). */
@@ -79,6 +90,8 @@ function associatedData(owner: RecordOwner): string {
       return JSON.stringify(['sign-in-notice']);
     case 'server-notice':
       return JSON.stringify(['server-notice']);
+    case 'held-call':
+      return JSON.stringify(['held-call', owner.channel]);
   }
 }
 

@@ -24,6 +24,10 @@ export const redisKeys = {
   signIns: `${PREFIX}:sign-ins`,
   /** The pub/sub channel of changes of stored servers. */
   serverChanges: `${PREFIX}:server-changes`,
+  /** The pub/sub channel of the rounds forwarded to one replica, whose 2026-07-28 calls wait on its connections. */
+  heldCalls: (replica: string) => `${PREFIX}:held-calls:${part(replica)}`,
+  /** The pub/sub channel of one process's answers to the rounds it forwarded. */
+  heldCallAnswers: (process: string) => `${PREFIX}:held-call-answers:${part(process)}`,
   /** One Redis Stream per SSE stream of a session (resumable legacy streams). */
   events: (session: string, stream: string) => `${PREFIX}:events:${part(session)}:${part(stream)}`,
 };

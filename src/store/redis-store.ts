@@ -4,8 +4,9 @@ import type { RedisConnection } from './redis-connection.js';
 import { redisKeys } from './redis-keys.js';
 import type { RedisLock } from './redis-lock.js';
 import type { RedisNotices } from './redis-notices.js';
+import type { RedisSubscriber } from './redis-subscriber.js';
 import type { EraVerdictCache } from '../upstream/index.js';
-import type { ClientRegistration, Grant, GrantOfPrincipal, PendingSignIn, ServerNotice, SignInNotice, StoredServer, TokenStore } from './types.js';
+import type { ClientRegistration, Grant, GrantOfPrincipal, HeldCalls, PendingSignIn, ServerNotice, SignInNotice, StoredServer, TokenStore } from './types.js';
 
 /** Keys SCAN looks at per round trip while it finds the grants at an issuer. */
 const SCAN_BATCH = 500;
@@ -20,8 +21,9 @@ export class RedisTokenStore implements TokenStore {
     private readonly lock: RedisLock,
     /** How long a session's grants outlive their last renewal (keepSessions) or write. */
     private readonly sessionGrantTtlMs: number,
-    private readonly notices: RedisNotices,
+    private readonly pubsub: { notices: RedisNotices; subscriber: RedisSubscriber },
     readonly eraVerdicts: EraVerdictCache,
+    readonly heldCalls: HeldCalls,
   ) {}
 
   async getGrant(principal: Principal, issuer: string): Promise<Grant | undefined> {
@@ -133,19 +135,19 @@ export class RedisTokenStore implements TokenStore {
   }
 
   announceSignIn(notice: SignInNotice): Promise<void> {
-    return this.notices.announce('sign-in-notice', notice);
+    return this.pubsub.notices.announce('sign-in-notice', notice);
   }
 
   onSignInElsewhere(listener: (notice: SignInNotice) => void): () => void {
-    return this.notices.listen('sign-in-notice', listener);
+    return this.pubsub.notices.listen('sign-in-notice', listener);
   }
 
   announceServerChange(notice: ServerNotice): Promise<void> {
-    return this.notices.announce('server-notice', notice);
+    return this.pubsub.notices.announce('server-notice', notice);
   }
 
   onServerChangeElsewhere(listener: (notice: ServerNotice) => void): () => void {
-    return this.notices.listen('server-notice', listener);
+    return this.pubsub.notices.listen('server-notice', listener);
   }
 
   withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
@@ -157,7 +159,7 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async close(): Promise<void> {
-    await this.notices.close();
+    this.pubsub.subscriber.close();
     await this.connection.close();
   }
 }

@@ -1,9 +1,16 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
-// Fixed HKDF inputs (RFC 5869 section 3.1: a salt need not be secret). They name the purpose, so the same
-// SWITCHBOARD_SECRET used elsewhere in switchboard can never yield this key.
-const HKDF_SALT = 'switchboard token store salt v1';
-const HKDF_INFO = 'switchboard token store aes-256-gcm record key v1';
+// Fixed HKDF inputs (RFC 5869 section 3.1: a salt need not be secret; section 3.2: `info` binds the key to its
+// purpose). One SWITCHBOARD_SECRET yields an unrelated key per purpose, so a token record can never be passed off as
+// a request state, or the other way round.
+const PURPOSES = {
+  /** Token store records (and the pub/sub messages between replicas, sealed like records). */
+  records: { salt: 'switchboard token store salt v1', info: 'switchboard token store aes-256-gcm record key v1' },
+  /** The requestState of 2026-07-28 input rounds, which round-trips through the client. */
+  'request-state': { salt: 'switchboard request state salt v1', info: 'switchboard mrtr request state aes-256-gcm key v1' },
+} as const;
+
+export type SealPurpose = keyof typeof PURPOSES;
 const ALGORITHM = 'aes-256-gcm';
 const KEY_BYTES = 32;
 // 96-bit IVs are what GCM is specified for (NIST SP 800-38D section 8.2); random per record.
@@ -20,8 +27,9 @@ export class Sealer {
   private readonly key: Buffer;
 
   /** The key is derived once here, not per record: a KDF per call would cost on every token read. */
-  constructor(secret: string) {
-    this.key = Buffer.from(hkdfSync('sha256', secret, HKDF_SALT, HKDF_INFO, KEY_BYTES));
+  constructor(secret: string, purpose: SealPurpose = 'records') {
+    const { salt, info } = PURPOSES[purpose];
+    this.key = Buffer.from(hkdfSync('sha256', secret, salt, info, KEY_BYTES));
   }
 
   seal(plaintext: string, owner: string): string {

@@ -80,6 +80,46 @@ export interface ServerNotice {
   name: string;
 }
 
+/**
+ * The continuation of a 2026-07-28 call whose upstream request waits on another replica (a 2025-11-25 upstream asked
+ * during the call, on the connection that replica holds): the client's retry, as the holder needs it.
+ */
+export interface HeldRound {
+  /** principalKey of the caller; the holder answers only for a call of the same principal. */
+  principal: string;
+  /** The call, as the holder named it in its requestState. */
+  exchange: string;
+  inputResponses?: Record<string, unknown>;
+  /** What the retrying client declared (2026-07-28: every request declares its own), and the log level it named. */
+  capabilities: Record<string, unknown>;
+  logLevel?: string;
+}
+
+/** What the holder answered a held round with: the result (complete, or another input round), or a JSON-RPC error. */
+export type HeldRoundAnswer =
+  | { result: Record<string, unknown> }
+  | { error: { code: number; message: string; data?: unknown } };
+
+/** A notification of the held call (progress, a log) for the client of the replica that forwarded the round. */
+export interface HeldRoundNotification {
+  method: string;
+  params?: Record<string, unknown>;
+}
+
+/**
+ * Continuations sent to the replica that holds their call, and that replica's answers, across the processes sharing a
+ * store (Redis pub/sub). A replica is named by `http.replicaId` (or a random id per process).
+ */
+export interface HeldCalls {
+  /**
+   * Sends `round` to `replica` and resolves with its answer. Rejects with HeldCallLostError when no process serves
+   * that replica, or it stops answering (a bounded wait, never a hang). Aborting `signal` cancels the round there.
+   */
+  forward(replica: string, round: HeldRound, options: { signal: AbortSignal; onNotification(notification: HeldRoundNotification): void }): Promise<HeldRoundAnswer>;
+  /** Answers the rounds forwarded to `replica` (this process). Returns the stop. */
+  serve(replica: string, handler: (round: HeldRound, options: { signal: AbortSignal; notify(notification: HeldRoundNotification): void }) => Promise<HeldRoundAnswer>): () => void;
+}
+
 /** How switchboard is known to an authorization server, per redirect URI. May hold a client secret. */
 export interface ClientRegistration {
   issuer: string;
@@ -104,6 +144,11 @@ export interface TokenStore {
    * store: each process's own cache serves (upstream/verdicts.ts).
    */
   readonly eraVerdicts?: EraVerdictCache;
+  /**
+   * Continuations of held 2026-07-28 calls, forwarded to the replica that holds them (Redis). Absent for the memory
+   * store: there is no other process to forward to.
+   */
+  readonly heldCalls?: HeldCalls;
   getGrant(principal: Principal, issuer: string): Promise<Grant | undefined>;
   putGrant(principal: Principal, grant: Grant): Promise<void>;
   deleteGrant(principal: Principal, issuer: string): Promise<void>;

@@ -79,6 +79,12 @@ export interface CallOptions {
   downstreamRequestId?: RequestId;
   /** 2026 era: what the caller's client declared on its request; the upstream is told the part switchboard relays. */
   clientCapabilities?: ClientCapabilities;
+  /**
+   * 2026 era: an input_required result of a 2026 upstream is returned as it is, for a 2026-07-28 caller whose client
+   * answers it by retrying (the round then needs nothing of this process), instead of being relayed round by round
+   * here while the call waits.
+   */
+  returnInputRequired?: boolean;
 }
 
 /** A call in flight: whose it is, so that what the upstream sends during it reaches the right client. */
@@ -277,7 +283,7 @@ export class UpstreamConnection {
     try {
       const params = withMeta(request.params, live.era === 'modern' ? this.modernMeta(progressToken, options.caller, options.clientCapabilities) : progressToken === undefined ? undefined : { progressToken });
       const send = (roundParams: Record<string, unknown> | undefined) => this.send(live, { method: request.method, params: roundParams }, deadline.signal, owner);
-      if (live.era === 'modern' && INPUT_REQUIRED_METHODS.has(request.method)) {
+      if (live.era === 'modern' && INPUT_REQUIRED_METHODS.has(request.method) && !options.returnInputRequired) {
         return await relayInputRequired(params, send, (input, key) => this.askClient(input, key, deadline.signal, owner));
       }
       return await send(params);

@@ -6,6 +6,42 @@ import { principalKey, sessionPrincipal } from '../../src/principal/index.js';
 import { waitUntil } from './support/processes.js';
 import { Stack, Traffic } from './support/stack.js';
 
+/** How many sign-ins the callback-to-list_changed measurement times. */
+const ROUNDS = 10;
+
+interface Phases {
+  total: number;
+  afterAnswer: number;
+  signedIn: number;
+  heard: number;
+  connected: number;
+  toClient: number;
+}
+
+const PHASES: [keyof Phases, string][] = [
+  ['total', 'callback sent -> list_changed at the client'],
+  ['afterAnswer', 'callback page answered -> list_changed'],
+  ['signedIn', '  callback sent -> code exchanged and stored (replica 1)'],
+  ['heard', '  -> replica 2 heard the sign-in (pub/sub)'],
+  ['connected', '  -> the server connected on replica 2 (initialize, listings)'],
+  ['toClient', '  -> list_changed at the client'],
+];
+
+/** When a switchboard log line with this message was written (pino's epoch-ms `time`). */
+function logTime(lines: string[], msg: string): number {
+  for (const line of lines) {
+    if (!line.includes(`"msg":"${msg}"`)) continue;
+    return (JSON.parse(line) as { time: number }).time;
+  }
+  return Number.NaN;
+}
+
+function summary(values: number[]): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return `${at(0).toFixed(0)} / ${at(0.5).toFixed(0)} / ${at(1).toFixed(0)}`;
+}
+
 /** Which replica holds a legacy session: its id names it (SWITCHBOARD_REPLICA_ID). */
 function replicaOf(sessionId: string | undefined): number {
   const index = Number(/^r(\d+)\./.exec(sessionId ?? '')?.[1]) - 1;
@@ -35,21 +71,38 @@ describe('Replicas behind a load balancer lose one', { timeout: 300_000 }, () =>
   }
 
   it('a callback that lands on the other replica reaches the session there at once (time to list_changed)', async (t) => {
-    const timings: number[] = [];
-    for (let round = 0; round < 3; round++) {
+    const runs: Phases[] = [];
+    let probed = 0;
+    for (let round = 0; round < ROUNDS; round++) {
       const client = await clientOn(1);
       const callback = new URL(await stack.approve(await stack.signInUrl(client)));
       client.forgetNotifications();
+      const logsFrom = stack.replicas.map((r) => r.lines.length);
       // The balancer sent the browser to replica 1; the session lives on replica 2.
+      const calledAt = Date.now();
       const answer = await stack.openCallback(`${stack.replicaOrigin(0)}${callback.pathname}${callback.search}`);
       assert.equal(answer.status, 200, answer.text);
-      const answeredAt = performance.now();
+      const answeredAt = Date.now();
       const heard = await waitUntil(() => client.notifications.find((n) => n.method === 'notifications/tools/list_changed'), 'list_changed on replica 2');
+      const heardAt = Date.now() - (performance.now() - heard.at);
       assert.ok((await client.toolNames()).includes('jira_whoami'));
-      timings.push(heard.at - answeredAt);
+      const logged = (replica: number, msg: string) => logTime(stack.replicas[replica]!.lines.slice(logsFrom[replica]), msg);
+      const connectedLine = stack.replicas[1]!.lines.slice(logsFrom[1]).find((line) => line.includes('"msg":"upstream connected"'));
+      if (connectedLine?.includes('"verdict":"probed"')) probed++;
+      runs.push({
+        total: heardAt - calledAt,
+        afterAnswer: heardAt - answeredAt,
+        signedIn: logged(0, 'sign-in completed') - calledAt,
+        heard: logged(1, 'signed in; connecting the servers behind this issuer') - logged(0, 'sign-in completed'),
+        connected: logged(1, 'upstream connected') - logged(1, 'signed in; connecting the servers behind this issuer'),
+        toClient: heardAt - logged(1, 'upstream connected'),
+      });
       await client.endSession();
     }
-    t.diagnostic(`callback on replica 1 -> list_changed of the session on replica 2: ${timings.map((ms) => Math.max(0, ms).toFixed(0)).join(', ')} ms after the callback's answer`);
+    // A measurement, not an assertion (issue 9's 200 ms target): min / median / max of each phase.
+    t.diagnostic(`callback on replica 1 -> list_changed of the session on replica 2, ${ROUNDS} runs, min/median/max ms:`);
+    for (const [phase, label] of PHASES) t.diagnostic(`  ${label}: ${summary(runs.map((r) => r[phase]))}`);
+    t.diagnostic(`  the server's era was probed again on ${probed} of ${ROUNDS} connects (else the cached verdict served)`);
   });
 
   it('a replica killed mid-sign-in: the callback completes on the survivor, and a session living there gets its tools', async (t) => {

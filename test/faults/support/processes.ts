@@ -123,9 +123,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A mock MCP server process (mock-servers/mcp) with the echo, slow and hang tools. */
-export async function startMockMcp(name: string, port: number, era: 'legacy' | 'modern' = 'legacy'): Promise<RunningProcess> {
-  return RunningProcess.start(`mock MCP ${name}`, ['mock-servers/mcp/main.ts', '--name', name, '--port', String(port), '--tools', 'echo,slow,hang', '--era', era],
+/** A mock MCP server process (mock-servers/mcp), by default with the echo, slow and hang tools. */
+export async function startMockMcp(name: string, port: number, era: 'legacy' | 'modern' = 'legacy', tools = 'echo,slow,hang'): Promise<RunningProcess> {
+  return RunningProcess.start(`mock MCP ${name}`, ['mock-servers/mcp/main.ts', '--name', name, '--port', String(port), '--tools', tools, '--era', era],
     (line) => line.includes('listening at'));
 }
 

@@ -1,0 +1,63 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+/**
+ * The one subscribed Redis connection of a process (a subscribed connection runs nothing else), shared by everything
+ * that listens on pub/sub channels: sign-in notices, continuations forwarded between replicas. ioredis subscribes
+ * again after every reconnect (autoResubscribe), and a SUBSCRIBE waits in its queue until the connection is up.
+ */
+export class RedisSubscriber {
+  private client: Redis | undefined;
+  private readonly listeners = new Map<string, (message: string) => void>();
+  private readonly subscribed = new Map<string, Promise<void>>();
+  private lostLogged = false;
+
+  constructor(private readonly url: string, private readonly logger: Logger) {}
+
+  /**
+   * Delivers the messages of `channel` to `listener` (one listener per channel). Resolves once Redis confirmed the
+   * subscription: what is published after that reaches it. `what` names the messages in the warning of an outage.
+   */
+  listen(channel: string, what: string, listener: (message: string) => void): Promise<void> {
+    this.listeners.set(channel, listener);
+    const client = this.client ??= this.connect();
+    let done = this.subscribed.get(channel);
+    if (!done) {
+      done = client.subscribe(channel).then(() => {}, (error: unknown) => {
+        this.subscribed.delete(channel);
+        this.logger.warn({ error: error instanceof Error ? error.message : String(error) }, `could not listen for ${what}`);
+        throw error;
+      });
+      this.subscribed.set(channel, done);
+    }
+    return done;
+  }
+
+  /** Stops delivering `channel`'s messages. */
+  async unlisten(channel: string): Promise<void> {
+    this.listeners.delete(channel);
+    if (!this.subscribed.delete(channel)) return;
+    await this.client?.unsubscribe(channel).catch(() => {});
+  }
+
+  close(): void {
+    this.client?.disconnect();
+  }
+
+  private connect(): Redis {
+    const client = new Redis(this.url, {
+      maxRetriesPerRequest: null,
+      retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000) + Math.floor(Math.random() * 100),
+      connectionName: 'switchboard-pubsub',
+    });
+    client.on('message', (channel: string, message: string) => this.listeners.get(channel)?.(message));
+    client.on('ready', () => (this.lostLogged = false));
+    // Once per outage; the token store's own connection reports the outage in full.
+    client.on('error', (error: Error) => {
+      if (this.lostLogged) return;
+      this.lostLogged = true;
+      this.logger.warn({ error: error.message }, 'messages from other replicas (sign-ins, forwarded input rounds) are not heard until Redis is back');
+    });
+    return client;
+  }
+}
