@@ -126,6 +126,27 @@ Feature: Upstream sign-ins behind the front door belong to users
     And client "bob" eventually sees the tool "jira_whoami"
     And "jira" was sent a new token of each of the users "alice, bob" once it was back, none it had seen before
 
+  # A token is bound to its address (RFC 8707): the old address's tokens go. Whether the sign-in stretches to the new
+  # address is the authorization server's call (RFC 8707 section 2.2: a refresh names only resources of the grant);
+  # this one, like most, says no, and the user signs in once more.
+  Scenario: A server moved to another address loses the old address's tokens
+    Given a protected server "wiki" behind "corp"
+    And switchboard is protected by "idp"
+    And switchboard is running from a configuration file with the upstreams "weather"
+    And "ops" with the scope "servers.create" adds the server "jira"
+    And client "alice" is connected as "alice"
+    When client "alice" signs in to "jira" as "alice"
+    Then the sign-in of the user "alice" at "corp" holds a token for the address of "jira"
+    When "ops" with the scope "servers.update" moves the server "jira" to the address of "wiki"
+    Then the admin API answers 200
+    And the sign-in of the user "alice" at "corp" holds no token for the address of "jira"
+    And client "alice" eventually sees the tool "authenticate_jira"
+    When client "alice" signs in to "jira" as "alice"
+    Then client "alice" eventually sees the tool "jira_whoami"
+    When client "alice" calls "jira_whoami"
+    Then client "alice" gets a result mentioning "alice"
+    And "wiki" received tokens of the users "alice" only
+
   Scenario: Deleting the last server behind an issuer deletes every user's sign-in there, so adding it again needs new sign-ins
     Given switchboard is protected by "idp"
     And switchboard is running from a configuration file with the upstreams "weather"

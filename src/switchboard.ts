@@ -98,7 +98,7 @@ function configReloader(path: string, servers: ServerSet, targets: ServerChangeT
     const before = servers.snapshot();
     const change = servers.replaceFromFile(next.mcpServers);
     // Every replica reloads its own file: each deletes what its file removed (idempotent, under the refresh locks).
-    await applyServerChange(change, removedBy(change, before), targets, logger);
+    await applyServerChange(change, removedBy(change, before, servers.snapshot()), targets, logger);
     const summary = (['added', 'removed', 'updated'] as const).map((kind) => `${kind}: ${change[kind].join(', ') || 'none'}`).join('; ');
     targets.audit.record({ user: RELOAD_USER, action: 'config.reload', resourceType: 'config', resourceId: path, outcome: 'success', reason: summary });
     return change;

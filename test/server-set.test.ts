@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { keepMaskedSecrets, MASK, maskSecrets, parseConfig, ServerSet, type ServerConfig } from '../src/config/index.js';
+import { keepMaskedSecrets, MASK, maskSecrets, parseConfig, removedBy, ServerSet, type ServerConfig } from '../src/config/index.js';
 
 function setOf(servers: Record<string, unknown>) {
   const config = parseConfig({ mcpServers: servers }, 'test');
@@ -31,6 +31,18 @@ describe('the server set', () => {
     servers.replaceFromFile({ b: remote('https://b.example/mcp') });
     assert.deepEqual(Object.keys(config.mcpServers).sort(), ['b', 'news']);
     assert.deepEqual(servers.removeRuntime('news'), { added: [], removed: ['news'], updated: [] });
+  });
+
+  it('names the servers whose tokens a change orphans: the removed ones and the moved ones, with their old configuration', () => {
+    const { servers } = setOf({ gone: { url: 'https://gone.example/mcp' }, moved: { url: 'https://old.example/mcp' }, tuned: { url: 'https://t.example/mcp' } });
+    const before = servers.snapshot();
+    const change = servers.replaceFromFile({
+      moved: remote('https://new.example/mcp'),
+      tuned: parseConfig({ mcpServers: { tuned: { url: 'https://t.example/mcp', timeoutMs: 5000 } } }, 'test').mcpServers.tuned!,
+    });
+    assert.deepEqual(change, { added: [], removed: ['gone'], updated: ['moved', 'tuned'] });
+    const orphaned = removedBy(change, before, servers.snapshot());
+    assert.deepEqual(orphaned.map(({ name, server }) => [name, 'url' in server ? server.url : undefined]), [['gone', 'https://gone.example/mcp'], ['moved', 'https://old.example/mcp']]);
   });
 });
 

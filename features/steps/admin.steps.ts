@@ -89,6 +89,10 @@ When('{string} with the scope {string} adds the server {string}', async function
   await admin(this, 'POST', '', { token: await asUser(this, user, scope), body: { name: server, url: this.upstream(server).url } });
 });
 
+When('{string} with the scope {string} moves the server {string} to the address of {string}', async function (this: SwitchboardWorld, user: string, scope: string, server: string, target: string) {
+  await admin(this, 'PUT', `/${server}`, { token: await asUser(this, user, scope), body: { url: this.upstream(target).url } });
+});
+
 When('{string} with the scope {string} deletes the server {string}', async function (this: SwitchboardWorld, user: string, scope: string, server: string) {
   await admin(this, 'DELETE', `/${server}`, { token: await asUser(this, user, scope) });
 });

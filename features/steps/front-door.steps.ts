@@ -173,6 +173,21 @@ Then('switchboard holds no sign-in at {string} for the user {string}', async fun
   assert.equal(await userGrant(this, issuer, user), undefined);
 });
 
+/** A sign-in's access tokens are kept per RFC 8707 resource: the MCP endpoint's address. */
+async function resourcesOfSignIn(world: SwitchboardWorld, user: string, issuer: string): Promise<string[]> {
+  const grant = await userGrant(world, issuer, user);
+  assert.ok(grant?.refreshToken, `no sign-in of ${user} at ${issuer} is stored`);
+  return Object.keys(grant.tokens);
+}
+
+Then('the sign-in of the user {string} at {string} holds a token for the address of {string}', async function (this: SwitchboardWorld, user: string, issuer: string, server: string) {
+  assert.ok((await resourcesOfSignIn(this, user, issuer)).includes(auth(this).protectedServer(server).url));
+});
+
+Then('the sign-in of the user {string} at {string} holds no token for the address of {string}', async function (this: SwitchboardWorld, user: string, issuer: string, server: string) {
+  assert.ok(!(await resourcesOfSignIn(this, user, issuer)).includes(auth(this).protectedServer(server).url));
+});
+
 // --- no token passthrough ---
 
 Then("no upstream ever received a token a client presented to switchboard", function (this: SwitchboardWorld) {

@@ -54,9 +54,10 @@ export class AuthManager implements TokenService {
 
   /**
    * Servers were removed or reconfigured (src/config ServerSet): their discovery is done again, and the tokens of each
-   * server in `removed` are deleted for every principal (issue 7: removing a server deletes its tokens). Only the
-   * process that made the change passes `removed`, so a change that every replica applies deletes them once. Resolves
-   * once they are deleted; a failure is logged, never thrown: the server is gone either way.
+   * server in `removed` (gone, or moved to another URL: config removedBy) are deleted for every principal (issue 7:
+   * removing a server deletes its tokens). Only the process that made the change passes `removed`, so a change that
+   * every replica applies deletes them once. Resolves once they are deleted; a failure is logged, never thrown: the
+   * server is gone either way.
    */
   serversChanged(change: ServerChange, removed: readonly RemovedServer[] = []): Promise<void> {
     // What discovery found is read before it is forgotten.
@@ -70,9 +71,9 @@ export class AuthManager implements TokenService {
       const { issuer, resource } = await identity;
       const sharedBy = await this.serversBehind(issuer);
       const principals = await this.tokens.forgetServer(issuer, resource, { wholeGrant: sharedBy.length === 0 });
-      this.log.info({ server, issuer, principals, keptFor: sharedBy }, sharedBy.length === 0 ? 'removed server: its sign-ins deleted for every principal' : 'removed server: its tokens deleted for every principal');
+      this.log.info({ server, issuer, principals, keptFor: sharedBy }, sharedBy.length === 0 ? 'removed or moved server: its sign-ins deleted for every principal' : 'removed or moved server: its tokens deleted for every principal');
     } catch (error) {
-      this.log.warn({ server, error: error instanceof Error ? error.message : String(error) }, 'removed server: its tokens could not be deleted');
+      this.log.warn({ server, error: error instanceof Error ? error.message : String(error) }, 'removed or moved server: its tokens could not be deleted');
     }
   }
 

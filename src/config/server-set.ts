@@ -18,9 +18,18 @@ export function isEmptyChange(change: ServerChange): boolean {
   return change.added.length === 0 && change.removed.length === 0 && change.updated.length === 0;
 }
 
-/** The removed servers of `change`, with the configurations they had in `before` (a ServerSet snapshot). */
-export function removedBy(change: ServerChange, before: Readonly<Record<string, ServerConfig>>): RemovedServer[] {
-  return change.removed.flatMap((name) => (before[name] ? [{ name, server: before[name] }] : []));
+/**
+ * The servers whose tokens `change` leaves to no one, with the configurations they had in `before` (ServerSet
+ * snapshots taken before and after the change): the removed ones, and the updated ones whose URL moved. A token is
+ * bound to the resource it was issued for (RFC 8707 section 2), so the old URL's tokens serve nothing any more.
+ */
+export function removedBy(change: ServerChange, before: Readonly<Record<string, ServerConfig>>, after: Readonly<Record<string, ServerConfig>>): RemovedServer[] {
+  const moved = change.updated.filter((name) => urlOf(before[name]) !== undefined && urlOf(before[name]) !== urlOf(after[name]));
+  return [...change.removed, ...moved].flatMap((name) => (before[name] ? [{ name, server: before[name] }] : []));
+}
+
+function urlOf(server: ServerConfig | undefined): string | undefined {
+  return server && 'url' in server ? server.url : undefined;
 }
 
 /**

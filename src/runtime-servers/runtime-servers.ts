@@ -1,10 +1,11 @@
-import { ConfigError, parseServerEntry, type RemovedServer, type ServerChange, type ServerConfig, type ServerSet } from '../config/index.js';
+import { ConfigError, parseServerEntry, removedBy, type RemovedServer, type ServerChange, type ServerConfig, type ServerSet } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { TokenStore } from '../store/index.js';
 
 /**
  * Applies a change of the server set to everything that follows it (src/switchboard.ts). `removed` names the servers
- * whose tokens are to be deleted: the process that made the change passes them, the others pass none.
+ * whose tokens are to be deleted (removed, or moved to another URL): the process that made the change passes them, the
+ * others pass none.
  */
 export type ApplyServerChange = (change: ServerChange, removed: readonly RemovedServer[]) => Promise<void>;
 
@@ -39,7 +40,10 @@ export class RuntimeServers {
     const previous = await this.store.getServer(name);
     const now = Date.now();
     await this.store.putServer({ name, entry, createdAt: previous?.createdAt ?? now, updatedAt: now });
-    await this.apply(this.servers.putRuntime(name, server), []);
+    const before = this.servers.snapshot();
+    const change = this.servers.putRuntime(name, server);
+    // A server given a new URL leaves its old resource's tokens behind (removedBy).
+    await this.apply(change, removedBy(change, before, this.servers.snapshot()));
     await this.announce(name);
   }
 
