@@ -54,16 +54,38 @@ export class RuntimeServers {
     await this.announce(name);
   }
 
-  /** Applies the changes other replicas announce, until the returned function is called. */
+  /**
+   * Applies the changes other replicas announce, until the returned function is called. After an outage of the store,
+   * when announcements may have been missed, every stored server and every server this replica added is read again.
+   */
   follow(): () => void {
-    return this.store.onServerChangeElsewhere(({ name }) => {
-      this.pending = this.pending.then(() => this.heard(name));
-    });
+    const stopHearing = this.store.onServerChangeElsewhere(({ name }) => this.queue(() => this.heard(name)));
+    const stopResyncing = this.store.onAnnouncementsMissed(() => this.queue(() => this.resync()));
+    return () => {
+      stopHearing();
+      stopResyncing();
+    };
+  }
+
+  private queue(work: () => Promise<void>): void {
+    this.pending = this.pending.then(work);
+  }
+
+  private async resync(): Promise<void> {
+    let stored;
+    try {
+      stored = await this.store.listServers();
+    } catch (error) {
+      this.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'the stored servers could not be read again after the store came back; changes of other replicas wait for their next announcement');
+      return;
+    }
+    const names = new Set([...stored.map(({ name }) => name), ...this.servers.names().filter((name) => this.servers.isRuntime(name))]);
+    for (const name of names) await this.heard(name);
   }
 
   private async announce(name: string): Promise<void> {
     await this.store.announceServerChange({ name }).catch((error: unknown) => {
-      // Stored already: the other replicas serve it from their next start.
+      // Stored already: the other replicas read it again once their outage ends (onAnnouncementsMissed), or at start.
       this.logger.warn({ server: name, error: error instanceof Error ? error.message : String(error) }, 'a server change could not be announced to the other replicas');
     });
   }

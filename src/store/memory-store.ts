@@ -114,6 +114,10 @@ export class MemoryTokenStore implements TokenStore {
     return () => {};
   }
 
+  onAnnouncementsMissed(): () => void {
+    return () => {};
+  }
+
   withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
     return this.locks.run(key, fn);
   }

@@ -15,7 +15,7 @@ const WHAT: Record<NoticeKind, string> = { 'sign-in-notice': 'sign-ins of other 
  * every replica serves the same servers). A notice is sealed like a record (the OAuth state and principal stay
  * private, and only a holder of the secret can announce one). Pub/sub delivers to whoever listens at that moment; a
  * replica that was cut off misses it: the principal's next authenticate call finds the stored sign-in instead
- * (SignInState.begin), and stored servers are read again at the next start.
+ * (SignInState.begin), and the stored servers are read again once it hears again (TokenStore.onAnnouncementsMissed).
  */
 export class RedisNotices {
   /** This process, so that it ignores its own notices coming back. */

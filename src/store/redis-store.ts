@@ -150,6 +150,10 @@ export class RedisTokenStore implements TokenStore {
     return this.pubsub.notices.listen('server-notice', listener);
   }
 
+  onAnnouncementsMissed(listener: () => void): () => void {
+    return this.pubsub.subscriber.onResumed(listener);
+  }
+
   withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
     return this.lock.run(key, fn);
   }

@@ -3,13 +3,17 @@ import type { Logger } from 'pino';
 
 /**
  * The one subscribed Redis connection of a process (a subscribed connection runs nothing else), shared by everything
- * that listens on pub/sub channels: sign-in notices, continuations forwarded between replicas. ioredis subscribes
- * again after every reconnect (autoResubscribe), and a SUBSCRIBE waits in its queue until the connection is up.
+ * that listens on pub/sub channels: sign-in notices, server changes, continuations forwarded between replicas. A
+ * SUBSCRIBE waits in ioredis's queue until the connection is up. After an outage the channels are subscribed again
+ * here (not by ioredis's autoResubscribe, which tells no one when it is done), and once Redis confirmed it the
+ * `onResumed` listeners hear that messages may have been missed: what is published after that reaches this process.
  */
 export class RedisSubscriber {
   private client: Redis | undefined;
   private readonly listeners = new Map<string, (message: string) => void>();
   private readonly subscribed = new Map<string, Promise<void>>();
+  private readonly resumedListeners = new Set<() => void>();
+  private everReady = false;
   private lostLogged = false;
 
   constructor(private readonly url: string, private readonly logger: Logger) {}
@@ -40,6 +44,12 @@ export class RedisSubscriber {
     await this.client?.unsubscribe(channel).catch(() => {});
   }
 
+  /** Hears each return of Redis after an outage, once this process listens again on every channel. */
+  onResumed(listener: () => void): () => void {
+    this.resumedListeners.add(listener);
+    return () => this.resumedListeners.delete(listener);
+  }
+
   close(): void {
     this.client?.disconnect();
   }
@@ -49,9 +59,14 @@ export class RedisSubscriber {
       maxRetriesPerRequest: null,
       retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000) + Math.floor(Math.random() * 100),
       connectionName: 'switchboard-pubsub',
+      autoResubscribe: false,
     });
     client.on('message', (channel: string, message: string) => this.listeners.get(channel)?.(message));
-    client.on('ready', () => (this.lostLogged = false));
+    client.on('ready', () => {
+      this.lostLogged = false;
+      if (this.everReady) void this.resubscribe(client);
+      this.everReady = true;
+    });
     // Once per outage; the token store's own connection reports the outage in full.
     client.on('error', (error: Error) => {
       if (this.lostLogged) return;
@@ -59,5 +74,17 @@ export class RedisSubscriber {
       this.logger.warn({ error: error.message }, 'messages from other replicas (sign-ins, forwarded input rounds) are not heard until Redis is back');
     });
     return client;
+  }
+
+  private async resubscribe(client: Redis): Promise<void> {
+    const channels = [...this.subscribed.keys()];
+    try {
+      if (channels.length > 0) await client.subscribe(...channels);
+    } catch (error) {
+      // The connection dropped again; its next 'ready' tries once more.
+      this.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'could not listen again for messages from other replicas');
+      return;
+    }
+    for (const listener of this.resumedListeners) listener();
   }
 }

@@ -195,6 +195,11 @@ export interface TokenStore {
   announceServerChange(notice: ServerNotice): Promise<void>;
   /** Hears the server changes other processes sharing this store announce; never this process's own. */
   onServerChangeElsewhere(listener: (notice: ServerNotice) => void): () => void;
+  /**
+   * Hears that announcements of other processes may have been missed: pub/sub reached this process again after an
+   * outage of the store (Redis), and whatever was announced meanwhile is lost. Never for a store of one process.
+   */
+  onAnnouncementsMissed(listener: () => void): () => void;
   /** Resolves when the backend is reachable; rejects with StoreUnavailableError otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -12,7 +12,7 @@ describe('Servers added through the admin API are shared by replicas and outlive
   let notes: RunningProcess;
   let notesUrl: string;
   before(async () => {
-    stack = await Stack.start({ replicas: 2 });
+    stack = await Stack.start({ replicas: 2, redisLinks: true });
     const port = await freePort();
     notes = await startMockMcp('notes', port);
     notesUrl = `http://127.0.0.1:${port}/mcp`;
@@ -87,5 +87,22 @@ describe('Servers added through the admin API are shared by replicas and outlive
     assert.equal(await raw.hexists('switchboard:v1:servers', 'notes'), 0);
     await raw.quit();
     t.diagnostic(`deleted on replica 2 -> list_changed of a session on replica 1 after ${Math.max(0, heard.at - deletedAt).toFixed(0)} ms`);
+  });
+
+  it('a replica cut off from Redis while a server is added serves it once it is back, and its client hears list_changed', async (t) => {
+    const onB = await listedClientOf(1);
+    stack.links[1]!.cut();
+    await waitUntil(async () => !(await stack.readiness(1)).body.ready, 'replica 2 to see that Redis is out of reach');
+    const created = await admin(0, 'POST', '', { name: 'notes', url: notesUrl });
+    assert.equal(created.status, 201, created.text);
+    // The announcement was published while replica 2 could not hear it.
+    assert.ok(!(await onB.toolNames()).includes('notes_echo'));
+    assert.equal(heardListChanged(onB), undefined);
+    stack.links[1]!.restore();
+    const restoredAt = performance.now();
+    const heard = await waitUntil(() => heardListChanged(onB), 'list_changed on replica 2 after Redis came back');
+    await waitUntil(async () => (await onB.toolNames()).includes('notes_echo'), 'notes_echo on replica 2');
+    t.diagnostic(`link to Redis restored -> list_changed of a session on replica 2 after ${Math.max(0, heard.at - restoredAt).toFixed(0)} ms (ioredis reconnects with backoff)`);
+    assert.equal((await admin(0, 'DELETE', '/notes')).status, 204);
   });
 });

@@ -1,6 +1,7 @@
 import { TestClient, type ClientEra } from '../../../features/support/client.js';
 import { startRedis, type RedisServer } from '../../support/redis.js';
 import { Balancer } from './balancer.js';
+import { TcpLink } from './tcp-link.js';
 import { freePort, RunningProcess, scratchDir, startMockAuthServer, startMockMcp, startProtectedMcp, startSwitchboard, waitUntil } from './processes.js';
 
 export const SECRET = 'faults-suite-secret-0123456789-abcdefghijkl';
@@ -13,6 +14,8 @@ export interface StackOptions {
   authServerArgs?: string[];
   /** Upstream call timeout of the public servers. */
   timeoutMs?: number;
+  /** Each replica reaches Redis through a link of its own that a test can cut (`links`). */
+  redisLinks?: boolean;
 }
 
 /**
@@ -24,6 +27,8 @@ export class Stack {
   readonly replicas: RunningProcess[] = [];
   readonly clients: TestClient[] = [];
   redis: RedisServer | undefined;
+  /** With redisLinks: replica i's way to Redis. */
+  readonly links: TcpLink[] = [];
   authServer!: RunningProcess;
   issuer!: string;
   jira!: RunningProcess;
@@ -106,6 +111,7 @@ export class Stack {
     await this.balancer?.close();
     await Promise.all(this.replicas.map((r) => r.stop()));
     await Promise.all([this.jira, this.weather, this.news, this.authServer].map((p) => p?.stop()));
+    await Promise.all(this.links.map((link) => link.close()));
     await this.redis?.stop();
     await this.files?.remove();
   }
@@ -135,9 +141,10 @@ export class Stack {
       reconnect: { initialDelayMs: 100, maxDelayMs: 1_000 },
       sessions: { firstListWaitMs: 10_000 },
     });
-    const storeUrl = this.redis?.url ?? 'memory:';
+    if (options.redisLinks && this.redis) this.links.push(...await Promise.all(this.replicaPorts.map(() => TcpLink.start(this.redis!.port))));
+    const storeUrl = (i: number) => (this.links[i] ? `redis://127.0.0.1:${this.links[i].port}` : this.redis?.url ?? 'memory:');
     this.replicas.push(...await Promise.all(this.replicaPorts.map((port, i) =>
-      startSwitchboard(`switchboard ${ids[i]}`, { port, configFile: config, storeUrl, secret: SECRET, replicaId: ids[i] }))));
+      startSwitchboard(`switchboard ${ids[i]}`, { port, configFile: config, storeUrl: storeUrl(i), secret: SECRET, replicaId: ids[i] }))));
   }
 }
 
