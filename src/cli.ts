@@ -50,12 +50,14 @@ async function main(argv: string[]): Promise<void> {
 
   const options = { secret: process.env.SWITCHBOARD_SECRET, configFile: values.config };
   const running = values.stdio ? await serveStdio(config, logger, options) : await serveHttp(config, logger, options);
-  const stop = async (signal: string) => {
+  // One shutdown, whichever of stdin's end and the signals comes first: a signal during it does not start another.
+  let stopping: Promise<void> | undefined;
+  const stop = (signal: string) => (stopping ??= (async () => {
     logger.info({ signal }, 'stopping');
     await running.close();
     logger.flush();
     process.exit(0);
-  };
+  })());
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
   // SIGHUP reloads the configuration file (its servers), as daemons do; a file watch does the same by itself.

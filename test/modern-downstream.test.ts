@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -174,10 +175,16 @@ describe('modern (2026-07-28) clients over stdio: listen streams', () => {
     const everything = fileURLToPath(import.meta.resolve('@modelcontextprotocol/server-everything/dist/index.js'));
     const dir = await mkdtemp(join(tmpdir(), 'switchboard-stdio-'));
     const client = new Client({ name: 'test', version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN } } });
+    let log = '';
+    let switchboardPid: number | undefined;
+    let upstreamPids: number[] = [];
     try {
       const configFile = join(dir, 'config.json');
-      await writeFile(configFile, JSON.stringify({ mcpServers: { everything: { command: process.execPath, args: [everything, 'stdio'] } }, http: { port: 0 }, log: { level: 'silent' } }));
-      await client.connect(new StdioClientTransport({ command: process.execPath, args: ['bin/switchboard.js', 'serve', '--stdio', '--config', configFile], stderr: 'ignore' }));
+      await writeFile(configFile, JSON.stringify({ mcpServers: { everything: { command: process.execPath, args: [everything, 'stdio'] } }, http: { port: 0 }, log: { level: 'info' } }));
+      const transport = new StdioClientTransport({ command: process.execPath, args: ['bin/switchboard.js', 'serve', '--stdio', '--config', configFile], stderr: 'pipe' });
+      transport.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString('utf8')));
+      await client.connect(transport);
+      switchboardPid = transport.pid ?? undefined;
       const uri = 'everything+demo://resource/dynamic/text/1';
       const updated = new Promise<string>((resolve) => client.setNotificationHandler('notifications/resources/updated', (n) => resolve(n.params.uri)));
       const listening = await client.listen({ resourceSubscriptions: [uri] });
@@ -186,11 +193,32 @@ describe('modern (2026-07-28) clients over stdio: listen streams', () => {
       assert.equal(await updated, uri);
       await listening.close();
     } finally {
+      upstreamPids = switchboardPid === undefined ? [] : childrenOf(switchboardPid);
       await client.close();
       await rm(dir, { recursive: true, force: true });
     }
+    // MCP basic/lifecycle#stdio: the end of its input stops switchboard, which stops its own stdio upstreams first
+    // (within its client's wait, so it is never signalled, let alone killed with the upstream left behind).
+    assert.ok(upstreamPids.length > 0, 'the stdio upstream ran as a child of switchboard');
+    assert.deepEqual(upstreamPids.filter(isAlive), [], 'the stdio upstream outlived switchboard');
+    const stops = log.split('\n').filter((line) => line.includes('"msg":"stopping"'));
+    assert.deepEqual(stops.map((line) => (JSON.parse(line) as { signal: string }).signal), ['stdin closed']);
   });
 });
+
+/** Linux: the processes a process started (proc(5), /proc/pid/task/tid/children). */
+function childrenOf(pid: number): number[] {
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 describe('modern (2026-07-28) listen streams', () => {
   it('hear the resource updates they asked for: auth://status when an upstream comes up', async () => {

@@ -39,6 +39,7 @@ export function createTransport(kind: TransportKind, options: TransportFactoryOp
     transport.stderr?.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) options.logger.debug({ stderr: line.slice(0, 2000) }, 'upstream stderr');
     });
+    shortenExitGrace(transport);
     return { transport, kind, abortAll: () => {} };
   }
   const url = new URL(config.url);
@@ -53,6 +54,34 @@ export function createTransport(kind: TransportKind, options: TransportFactoryOp
     ? new SSEClientTransport(url, { fetch: upstreamFetch.fetch, eventSourceInit: { fetch: upstreamFetch.fetch } as EventSourceInit })
     : new StreamableHTTPClientTransport(url, { fetch: upstreamFetch.fetch });
   return { transport, kind, abortAll: upstreamFetch.abortAll, post: upstreamFetch.post };
+}
+
+/**
+ * MCP 2025-11-25 basic/lifecycle#stdio: the client closes the server's input, waits for it to exit, and sends SIGTERM
+ * when it does not exit "within a reasonable time", then SIGKILL. The SDK waits 2 s at each step, and so does the
+ * IDE in front of a stdio switchboard: a switchboard waiting 2 s on an upstream that ignores the end of its input
+ * would itself be signalled, then killed, leaving that upstream behind. So switchboard waits less than its own client
+ * does before it sends SIGTERM; the SDK's SIGKILL stays the last resort.
+ */
+const STDIO_EXIT_GRACE_MS = 500;
+
+function shortenExitGrace(transport: StdioClientTransport): void {
+  const close = transport.close.bind(transport);
+  transport.close = async () => {
+    const pid = transport.pid;
+    const terminate = pid === null ? undefined : setTimeout(() => {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // Exited meanwhile.
+      }
+    }, STDIO_EXIT_GRACE_MS);
+    try {
+      await close();
+    } finally {
+      clearTimeout(terminate);
+    }
+  };
 }
 
 /** The transports to try, in order: a forced one, or Streamable HTTP with a fallback to legacy SSE. */
