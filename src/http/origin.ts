@@ -1,3 +1,4 @@
+import cors from 'cors';
 import type { NextFunction, Request, Response } from 'express';
 
 /**
@@ -20,6 +21,24 @@ export function originValidation(allowed: readonly string[], options: { sameOrig
     if (extra.has(normalized) || own.includes(normalized)) return next();
     res.status(403).json({ jsonrpc: '2.0', error: { code: -32000, message: `Forbidden: origin ${origin} is not allowed` }, id: null });
   };
+}
+
+/**
+ * CORS for the browser pages originValidation admitted (it runs first and refuses every other origin, so the origin
+ * is reflected as it is). A preflight is answered here, before the front door: the Fetch standard's CORS-preflight
+ * request carries no credentials, so it could never pass a token check. Answers expose what a browser-based MCP
+ * client must read: the session id, the protocol version and the 401's challenge. Allowed request headers are those
+ * the preflight asks for (SEP-2243's `Mcp-Param-*` names vary per tool). Requests without an Origin (every
+ * non-browser client) skip it.
+ */
+export function crossOriginAccess() {
+  const answer = cors({
+    origin: true,
+    methods: ['GET', 'POST', 'DELETE'],
+    exposedHeaders: ['Mcp-Session-Id', 'MCP-Protocol-Version', 'WWW-Authenticate', 'Retry-After'],
+    maxAge: 600,
+  });
+  return (req: Request, res: Response, next: NextFunction): void => (req.headers.origin === undefined ? next() : answer(req, res, next));
 }
 
 export function isLoopbackHost(host: string): boolean {
