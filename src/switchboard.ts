@@ -4,7 +4,7 @@ import { userInfo } from 'node:os';
 import express from 'express';
 import { AuditLog, type AuditDestination, type AuditRecorder } from './audit/index.js';
 import { AuthManager, authRoutes } from './auth/index.js';
-import { isEmptyChange, loadConfigFile, removedBy, ServerSet, watchFile, type Config, type RemovedServer, type ServerChange } from './config/index.js';
+import { isEmptyChange, loadConfigFile, ServerSet, watchFile, type Config, type RemovedServer, type ServerChange } from './config/index.js';
 import { FrontDoor } from './front-door/index.js';
 import { adminRoutes, createHttpApp, httpOrigin, isLoopbackHost, listen, ModernEndpoint, modernPrincipal, PortInUseError, SessionRegistry, sessionGrantTtlMs, type Readiness } from './http/index.js';
 import type { Logger } from './log/index.js';
@@ -95,10 +95,9 @@ function configReloader(path: string, servers: ServerSet, targets: ServerChangeT
     }
     if (rest !== undefined && others(next) !== rest) logger.warn({ file: path }, 'only mcpServers changes apply without a restart; the other changes wait for one');
     rest = others(next);
-    const before = servers.snapshot();
-    const change = servers.replaceFromFile(next.mcpServers);
+    const { change, orphaned } = servers.replaceFromFile(next.mcpServers);
     // Every replica reloads its own file: each deletes what its file removed (idempotent, under the refresh locks).
-    await applyServerChange(change, removedBy(change, before, servers.snapshot()), targets, logger);
+    await applyServerChange(change, orphaned, targets, logger);
     const summary = (['added', 'removed', 'updated'] as const).map((kind) => `${kind}: ${change[kind].join(', ') || 'none'}`).join('; ');
     targets.audit.record({ user: RELOAD_USER, action: 'config.reload', resourceType: 'config', resourceId: path, outcome: 'success', reason: summary });
     return change;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { keepMaskedSecrets, MASK, maskSecrets, parseConfig, removedBy, ServerSet, type ServerConfig } from '../src/config/index.js';
+import { keepMaskedSecrets, MASK, maskSecrets, parseConfig, ServerSet, type ServerConfig } from '../src/config/index.js';
 
 function setOf(servers: Record<string, unknown>) {
   const config = parseConfig({ mcpServers: servers }, 'test');
@@ -12,7 +12,7 @@ const remote = (url: string) => parseConfig({ mcpServers: { x: { url } } }, 'tes
 describe('the server set', () => {
   it('applies a reloaded file as one change: added, removed and updated names, in the file\'s order', () => {
     const { config, servers } = setOf({ a: { url: 'https://a.example/mcp' }, b: { url: 'https://b.example/mcp' } });
-    const change = servers.replaceFromFile({ c: remote('https://c.example/mcp'), a: remote('https://a2.example/mcp') });
+    const { change } = servers.replaceFromFile({ c: remote('https://c.example/mcp'), a: remote('https://a2.example/mcp') });
     assert.deepEqual(change, { added: ['c'], removed: ['b'], updated: ['a'] });
     assert.deepEqual(Object.keys(config.mcpServers), ['c', 'a']);
   });
@@ -20,28 +20,26 @@ describe('the server set', () => {
   it('reports no change for an identical file, and leaves the object everyone reads in place', () => {
     const { config, servers } = setOf({ a: { url: 'https://a.example/mcp' } });
     const before = config.mcpServers;
-    assert.deepEqual(servers.replaceFromFile({ a: remote('https://a.example/mcp') }), { added: [], removed: [], updated: [] });
+    assert.deepEqual(servers.replaceFromFile({ a: remote('https://a.example/mcp') }).change, { added: [], removed: [], updated: [] });
     assert.equal(config.mcpServers, before);
   });
 
   it('keeps the servers added at run time through a reload of the file', () => {
     const { config, servers } = setOf({ a: { url: 'https://a.example/mcp' } });
-    assert.deepEqual(servers.putRuntime('news', remote('https://news.example/mcp')), { added: ['news'], removed: [], updated: [] });
+    assert.deepEqual(servers.putRuntime('news', remote('https://news.example/mcp')).change, { added: ['news'], removed: [], updated: [] });
     assert.ok(servers.isRuntime('news'));
     servers.replaceFromFile({ b: remote('https://b.example/mcp') });
     assert.deepEqual(Object.keys(config.mcpServers).sort(), ['b', 'news']);
-    assert.deepEqual(servers.removeRuntime('news'), { added: [], removed: ['news'], updated: [] });
+    assert.deepEqual(servers.removeRuntime('news').change, { added: [], removed: ['news'], updated: [] });
   });
 
   it('names the servers whose tokens a change orphans: the removed ones and the moved ones, with their old configuration', () => {
     const { servers } = setOf({ gone: { url: 'https://gone.example/mcp' }, moved: { url: 'https://old.example/mcp' }, tuned: { url: 'https://t.example/mcp' } });
-    const before = servers.snapshot();
-    const change = servers.replaceFromFile({
+    const { change, orphaned } = servers.replaceFromFile({
       moved: remote('https://new.example/mcp'),
       tuned: parseConfig({ mcpServers: { tuned: { url: 'https://t.example/mcp', timeoutMs: 5000 } } }, 'test').mcpServers.tuned!,
     });
     assert.deepEqual(change, { added: [], removed: ['gone'], updated: ['moved', 'tuned'] });
-    const orphaned = removedBy(change, before, servers.snapshot());
     assert.deepEqual(orphaned.map(({ name, server }) => [name, 'url' in server ? server.url : undefined]), [['gone', 'https://gone.example/mcp'], ['moved', 'https://old.example/mcp']]);
   });
 });

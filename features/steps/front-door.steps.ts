@@ -5,7 +5,7 @@ import { signedInUser } from '../../src/principal/index.js';
 import { auth } from '../support/auth.js';
 import { TestClient, type ClientEra } from '../support/client.js';
 import { frontDoor } from '../support/front-door.js';
-import { initializeBody, MCP_POST_HEADERS, sendHttp } from '../support/http.js';
+import { initializeBody, MCP_POST_HEADERS, modernToolsList, sendHttp } from '../support/http.js';
 import { InMemoryOAuthClient } from '../support/oauth-client.js';
 import { eventually } from '../support/wait.js';
 import type { SwitchboardWorld } from '../support/world.js';
@@ -44,11 +44,7 @@ Given('the upstream {string} is configured with the header {string} set to {stri
 
 const WITHOUT_TOKEN: Record<string, { method: string; headers: Record<string, string>; body?: string }> = {
   'an initialize request': { method: 'POST', headers: { ...MCP_POST_HEADERS }, body: initializeBody() },
-  'a 2026-07-28 request': {
-    method: 'POST',
-    headers: { ...MCP_POST_HEADERS, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} } } }),
-  },
+  'a 2026-07-28 request': { method: 'POST', ...modernToolsList() },
   'a request for a notification stream': { method: 'GET', headers: { accept: 'text/event-stream', 'mcp-session-id': 'any' } },
   'a request to end a session': { method: 'DELETE', headers: { 'mcp-session-id': 'any' } },
 };

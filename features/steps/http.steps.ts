@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Given, Then, When } from '@cucumber/cucumber';
-import { initializeBody, jsonRpcOf, MCP_POST_HEADERS, type HttpRequestInit } from '../support/http.js';
+import { allowBrowserOrigin, initializeBody, jsonRpcOf, MCP_POST_HEADERS, type HttpRequestInit } from '../support/http.js';
 import type { SwitchboardWorld } from '../support/world.js';
 import { eventually } from '../support/wait.js';
 
@@ -14,8 +14,7 @@ function httpConfig(world: SwitchboardWorld): Record<string, unknown> {
 }
 
 Given('browser pages from {string} may use switchboard', function (this: SwitchboardWorld, origin: string) {
-  const http = httpConfig(this);
-  http.allowedOrigins = [...((http.allowedOrigins as string[] | undefined) ?? []), origin];
+  allowBrowserOrigin(this.config, origin);
 });
 
 Given('switchboard listens on all interfaces', function (this: SwitchboardWorld) {

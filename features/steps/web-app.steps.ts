@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { After, Given, Then, When } from '@cucumber/cucumber';
 import { frontDoor } from '../support/front-door.js';
-import { initializeBody, MCP_POST_HEADERS } from '../support/http.js';
+import { allowBrowserOrigin, initializeBody, MCP_POST_HEADERS, modernToolsList } from '../support/http.js';
 import { WebApp, type PageFetch } from '../support/web-app.js';
 import type { SwitchboardWorld } from '../support/world.js';
 
@@ -27,9 +27,7 @@ async function serveWebApp(world: SwitchboardWorld): Promise<WebApp> {
 }
 
 Given('a web app whose origin switchboard allows', async function (this: SwitchboardWorld) {
-  const webApp = await serveWebApp(this);
-  const http = (this.config.http ??= {}) as Record<string, unknown>;
-  http.allowedOrigins = [...((http.allowedOrigins as string[] | undefined) ?? []), webApp.origin];
+  allowBrowserOrigin(this.config, (await serveWebApp(this)).origin);
 });
 
 Given('a web app on an origin switchboard does not allow', async function (this: SwitchboardWorld) {
@@ -38,11 +36,7 @@ Given('a web app on an origin switchboard does not allow', async function (this:
 
 /** The first request of the scenario's era: an initialize (2025-11-25), or a tools/list with its envelope (2026-07-28). */
 function firstRequest(world: SwitchboardWorld): { headers: Record<string, string>; body: string } {
-  if (world.clientEra === 'legacy') return { headers: { ...MCP_POST_HEADERS }, body: initializeBody() };
-  return {
-    headers: { ...MCP_POST_HEADERS, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {}, 'io.modelcontextprotocol/clientInfo': { name: 'web app', version: '1.0.0' } } } }),
-  };
+  return world.clientEra === 'legacy' ? { headers: { ...MCP_POST_HEADERS }, body: initializeBody() } : modernToolsList();
 }
 
 async function callFromBrowser(world: SwitchboardWorld, token?: string): Promise<void> {

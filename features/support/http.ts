@@ -50,6 +50,20 @@ export function jsonRpcOf(answer: HttpAnswer): { result?: unknown; error?: { cod
 
 export const MCP_POST_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' } as const;
 
+/** A hand-made 2026-07-28 tools/list: the headers and the `_meta` envelope every modern request carries. */
+export function modernToolsList(): { headers: Record<string, string>; body: string } {
+  return {
+    headers: { ...MCP_POST_HEADERS, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {}, 'io.modelcontextprotocol/clientInfo': { name: 'hand-made', version: '1.0.0' } } } }),
+  };
+}
+
+/** Lets pages of `origin` use the switchboard of a scenario's configuration (`http.allowedOrigins`). */
+export function allowBrowserOrigin(config: Record<string, unknown>, origin: string): void {
+  const http = (config.http ??= {}) as Record<string, unknown>;
+  http.allowedOrigins = [...((http.allowedOrigins as string[] | undefined) ?? []), origin];
+}
+
 export function initializeBody(): string {
   return JSON.stringify({
     jsonrpc: '2.0',

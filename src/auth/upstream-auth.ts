@@ -54,7 +54,7 @@ export class AuthManager implements TokenService {
 
   /**
    * Servers were removed or reconfigured (src/config ServerSet): their discovery is done again, and the tokens of each
-   * server in `removed` (gone, or moved to another URL: config removedBy) are deleted for every principal (issue 7:
+   * server in `removed` (gone, or moved to another URL: config AppliedChange.orphaned) are deleted for every principal (issue 7:
    * removing a server deletes its tokens). Only the process that made the change passes `removed`, so a change that
    * every replica applies deletes them once. Resolves once they are deleted; a failure is logged, never thrown: the
    * server is gone either way.

@@ -1,7 +1,7 @@
 export { loadConfigFile, parseConfig, parseServerEntry, parseReplicaId, ConfigError, type ParseOptions } from './load.js';
 export { maskSecrets, keepMaskedSecrets, MASK } from './secrets.js';
 export { watchFile } from './watch.js';
-export { ServerSet, isEmptyChange, removedBy, type RemovedServer, type ServerChange } from './server-set.js';
+export { ServerSet, isEmptyChange, type AppliedChange, type RemovedServer, type ServerChange } from './server-set.js';
 export {
   DEFAULT_HTTP_PORT,
   isRemote,

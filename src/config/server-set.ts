@@ -19,13 +19,14 @@ export function isEmptyChange(change: ServerChange): boolean {
 }
 
 /**
- * The servers whose tokens `change` leaves to no one, with the configurations they had in `before` (ServerSet
- * snapshots taken before and after the change): the removed ones, and the updated ones whose URL moved. A token is
- * bound to the resource it was issued for (RFC 8707 section 2), so the old URL's tokens serve nothing any more.
+ * A change of the set as the one who made it sees it: the names, for everything that follows the set, and the servers
+ * whose tokens the change leaves to no one, with the configurations they had: the removed ones, and the updated ones
+ * whose URL moved. A token is bound to the resource it was issued for (RFC 8707 section 2), so the old URL's tokens
+ * serve nothing any more.
  */
-export function removedBy(change: ServerChange, before: Readonly<Record<string, ServerConfig>>, after: Readonly<Record<string, ServerConfig>>): RemovedServer[] {
-  const moved = change.updated.filter((name) => urlOf(before[name]) !== undefined && urlOf(before[name]) !== urlOf(after[name]));
-  return [...change.removed, ...moved].flatMap((name) => (before[name] ? [{ name, server: before[name] }] : []));
+export interface AppliedChange {
+  change: ServerChange;
+  orphaned: RemovedServer[];
 }
 
 function urlOf(server: ServerConfig | undefined): string | undefined {
@@ -50,19 +51,19 @@ export class ServerSet {
   }
 
   /** The configuration file changed: its servers become `fromFile`; servers added at run time stay. */
-  replaceFromFile(fromFile: Record<string, ServerConfig>): ServerChange {
+  replaceFromFile(fromFile: Record<string, ServerConfig>): AppliedChange {
     const kept = Object.fromEntries(Object.entries(this.config.mcpServers).filter(([name]) => this.runtime.has(name) && !(name in fromFile)));
     for (const name of Object.keys(fromFile)) this.runtime.delete(name);
     return this.replace({ ...fromFile, ...kept });
   }
 
   /** Adds or changes a server at run time. */
-  putRuntime(name: string, server: ServerConfig): ServerChange {
+  putRuntime(name: string, server: ServerConfig): AppliedChange {
     this.runtime.add(name);
     return this.put(name, server);
   }
 
-  removeRuntime(name: string): ServerChange {
+  removeRuntime(name: string): AppliedChange {
     this.runtime.delete(name);
     return this.remove(name);
   }
@@ -75,32 +76,35 @@ export class ServerSet {
     return Object.keys(this.config.mcpServers);
   }
 
-  /** The servers as they are now; read it before a change to know what the change removed (removedBy). */
-  snapshot(): Readonly<Record<string, ServerConfig>> {
-    return { ...this.config.mcpServers };
-  }
-
   /** The whole set becomes `next`. */
-  private replace(next: Record<string, ServerConfig>): ServerChange {
+  private replace(next: Record<string, ServerConfig>): AppliedChange {
     const current = this.config.mcpServers;
     const change: ServerChange = { added: [], removed: [], updated: [] };
-    for (const name of Object.keys(current)) if (!(name in next)) change.removed.push(name);
+    const orphaned: RemovedServer[] = [];
+    for (const [name, server] of Object.entries(current)) {
+      if (!(name in next)) {
+        change.removed.push(name);
+        orphaned.push({ name, server });
+      } else if (urlOf(server) !== undefined && urlOf(server) !== urlOf(next[name])) {
+        orphaned.push({ name, server });
+      }
+    }
     for (const [name, server] of Object.entries(next)) {
       if (!(name in current)) change.added.push(name);
       else if (!isDeepStrictEqual(current[name], server)) change.updated.push(name);
     }
-    if (isEmptyChange(change)) return change;
+    if (isEmptyChange(change)) return { change, orphaned };
     for (const name of Object.keys(current)) delete current[name];
     Object.assign(current, next);
-    return change;
+    return { change, orphaned };
   }
 
   /** Adds a server, or replaces one's configuration (at its place in the order). */
-  private put(name: string, server: ServerConfig): ServerChange {
+  private put(name: string, server: ServerConfig): AppliedChange {
     return this.replace({ ...this.config.mcpServers, [name]: server });
   }
 
-  private remove(name: string): ServerChange {
+  private remove(name: string): AppliedChange {
     const { [name]: _removed, ...rest } = this.config.mcpServers;
     return this.replace(rest);
   }

@@ -10,7 +10,7 @@ import type { ServerHealth } from '../upstream/index.js';
 import { envelopeValidation } from './envelope.js';
 import { fastPath } from './fast-path.js';
 import type { ModernEndpoint } from './modern.js';
-import { crossOriginAccess, isLoopbackHost, originValidation } from './origin.js';
+import { isLoopbackHost, originValidation } from './origin.js';
 import type { SessionRegistry } from './sessions.js';
 import { statusPage } from './status-page.js';
 
@@ -93,8 +93,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
 
   const allowedOrigins = [...config.http.allowedOrigins, ...(config.publicUrl ? [new URL(config.publicUrl).origin] : [])];
   const mcp = express.Router();
-  mcp.use(originValidation(allowedOrigins, { sameOriginFromHost: loopback }));
-  mcp.use(crossOriginAccess());
+  mcp.use(originValidation(allowedOrigins, { sameOriginFromHost: loopback, cors: true }));
   // The front door checks every request (initialize, modern requests, GET, DELETE) before its body is even read.
   if (options.frontDoor) mcp.use(options.frontDoor.gate());
   const assertions = options.identityAssertions;

@@ -1,6 +1,6 @@
-import { ConfigError, parseServerEntry, removedBy, type RemovedServer, type ServerChange, type ServerConfig, type ServerSet } from '../config/index.js';
+import { ConfigError, parseServerEntry, type RemovedServer, type ServerChange, type ServerConfig, type ServerSet } from '../config/index.js';
 import type { Logger } from '../log/index.js';
-import type { TokenStore } from '../store/index.js';
+import type { StoredServer, TokenStore } from '../store/index.js';
 
 /**
  * Applies a change of the server set to everything that follows it (src/switchboard.ts). `removed` names the servers
@@ -40,17 +40,16 @@ export class RuntimeServers {
     const previous = await this.store.getServer(name);
     const now = Date.now();
     await this.store.putServer({ name, entry, createdAt: previous?.createdAt ?? now, updatedAt: now });
-    const before = this.servers.snapshot();
-    const change = this.servers.putRuntime(name, server);
-    // A server given a new URL leaves its old resource's tokens behind (removedBy).
-    await this.apply(change, removedBy(change, before, this.servers.snapshot()));
+    // A server given a new URL leaves its old resource's tokens behind (orphaned).
+    const { change, orphaned } = this.servers.putRuntime(name, server);
+    await this.apply(change, orphaned);
     await this.announce(name);
   }
 
   async delete(name: string): Promise<void> {
-    const before = this.servers.get(name);
     await this.store.deleteServer(name);
-    await this.apply(this.servers.removeRuntime(name), before ? [{ name, server: before }] : []);
+    const { change, orphaned } = this.servers.removeRuntime(name);
+    await this.apply(change, orphaned);
     await this.announce(name);
   }
 
@@ -79,8 +78,9 @@ export class RuntimeServers {
       this.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'the stored servers could not be read again after the store came back; changes of other replicas wait for their next announcement');
       return;
     }
-    const names = new Set([...stored.map(({ name }) => name), ...this.servers.names().filter((name) => this.servers.isRuntime(name))]);
-    for (const name of names) await this.heard(name);
+    const byName = new Map(stored.map((server) => [server.name, server]));
+    const names = new Set([...byName.keys(), ...this.servers.names().filter((name) => this.servers.isRuntime(name))]);
+    for (const name of names) await this.follows(name, byName.get(name));
   }
 
   private async announce(name: string): Promise<void> {
@@ -92,14 +92,25 @@ export class RuntimeServers {
 
   /** What the store holds for the server now is what this replica serves: notices out of order end the same. */
   private async heard(name: string): Promise<void> {
+    let stored;
     try {
-      const stored = await this.store.getServer(name);
+      stored = await this.store.getServer(name);
+    } catch (error) {
+      this.logger.warn({ server: name, error: error instanceof Error ? error.message : String(error) }, 'a server change of another replica could not be read');
+      return;
+    }
+    await this.follows(name, stored);
+  }
+
+  /** This replica serves what the store holds for `name` (absent: nothing). Another replica deletes the tokens. */
+  private async follows(name: string, stored: StoredServer | undefined): Promise<void> {
+    try {
       if (!stored) {
-        if (this.servers.isRuntime(name)) await this.apply(this.servers.removeRuntime(name), []);
+        if (this.servers.isRuntime(name)) await this.apply(this.servers.removeRuntime(name).change, []);
         return;
       }
       const server = parsedEntry(name, stored.entry, this.servers, this.logger);
-      if (server) await this.apply(this.servers.putRuntime(name, server), []);
+      if (server) await this.apply(this.servers.putRuntime(name, server).change, []);
     } catch (error) {
       this.logger.warn({ server: name, error: error instanceof Error ? error.message : String(error) }, 'a server change of another replica could not be applied');
     }

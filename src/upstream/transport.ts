@@ -65,6 +65,7 @@ export function createTransport(kind: TransportKind, options: TransportFactoryOp
  */
 const STDIO_EXIT_GRACE_MS = 500;
 
+/** On the instance, not in a subclass: the SDK probes in a sibling process only for its own class (see above). */
 function shortenExitGrace(transport: StdioClientTransport): void {
   const close = transport.close.bind(transport);
   transport.close = async () => {
