@@ -7,6 +7,9 @@
  * 3. Sessions over 5 public upstreams: a new session's initialize + first tools/list, memory with 1,000 legacy sessions
  *    open, and the memory a second round of 1,000 needs after the first ended (scripts/bench/sessions.ts).
  *
+ * At c16 the same load also goes through a pass-through relay (scripts/bench/pass-through.ts: Node's http server and
+ * undici, no MCP logic), whose ratio is the most any Node relay reaches on the machine of the run.
+ *
  * Three kinds of process, each with its own event loop: the mock upstreams (one child, scripts/bench/upstreams.ts),
  * switchboard (a child running the CLI with a temporary config) and the load generator (this process).
  * Everything is on loopback and every loop is bounded by time. Children are stopped on exit, on error and on
@@ -132,12 +135,43 @@ interface ConcurrencyResult {
   roundRatios: number[];
 }
 
+/** The same c16 load through the pass-through relay (scripts/bench/pass-through.ts): what any Node relay costs here. */
+interface PassThroughResult {
+  direct: Summary;
+  passThrough: Summary;
+  ratio: number;
+  roundRatios: number[];
+}
+
 interface CallsResult {
   c1: ConcurrencyResult;
   c16: ConcurrencyResult;
+  passThrough: PassThroughResult;
   memory: { beforeC16: ProcessMemory; afterC16: ProcessMemory; afterC16Closed: ProcessMemory };
   maxListenersWarnings: { switchboard: number; upstream: number };
   profile?: ProfileSummary;
+}
+
+/**
+ * Direct against the pass-through relay at c16, interleaved like switchboard. The pass-through forwards names as they
+ * are, so its clients call the upstream's own `echo`. Its CPU is read in the switchboard column.
+ */
+async function benchPassThrough(era: BenchEra, directUrl: string, directOps: Operation[], upstreamPid: number): Promise<PassThroughResult> {
+  const child = new BenchChild({ name: 'pass-through', script: 'scripts/bench/pass-through.ts', args: ['--upstream', directUrl] });
+  try {
+    const { url } = JSON.parse(await child.waitForLine('READY ', CHILD_START_TIMEOUT_MS)) as { url: string };
+    const clients = await Promise.all(range(16).map(() => openClient(url, era)));
+    try {
+      const ops = clients.map((c) => echoCall(c, 'echo'));
+      for (const op of ops) if (!(await op())) throw new Error('an echo call through the pass-through relay did not answer "hello"');
+      const { a, b, ratios } = await interleaved(directOps, ops, { bench: process.pid, switchboard: child.pid, upstream: upstreamPid });
+      return { direct: a, passThrough: b, ratio: b.callsPerSecond / a.callsPerSecond, roundRatios: ratios };
+    } finally {
+      await Promise.all(clients.map(closeClient));
+    }
+  } finally {
+    await child.stop();
+  }
 }
 
 /** The same measurement in either era: the client, the upstream mock and switchboard's two faces are of that era. */
@@ -161,14 +195,17 @@ async function benchCalls(era: BenchEra): Promise<CallsResult> {
     const probe = { bench: process.pid, switchboard: sb.child.pid, upstream: upstream.child.pid };
     const { a: d, b: s, ratios } = await interleaved(directOps, viaOps, probe);
     result[`c${concurrency}`] = { direct: d, switchboard: s, ratio: s.callsPerSecond / d.callsPerSecond, addedP50Ms: s.p50Ms - d.p50Ms, roundRatios: ratios };
-    if (concurrency === 16) memory.afterC16 = await readMemory(sb);
+    if (concurrency === 16) {
+      memory.afterC16 = await readMemory(sb);
+      result.passThrough = await benchPassThrough(era, directUrl, directOps, upstream.child.pid);
+    }
     await Promise.all([...direct, ...via].map(closeClient));
     if (concurrency === 16) memory.afterC16Closed = await readMemory(sb);
   }
   const profile = await stopWithProfile(sb, `switchboard CPU profile, ${era} tools/call part`);
   await upstream.child.stop();
   return {
-    ...(result as Pick<CallsResult, 'c1' | 'c16'>),
+    ...(result as Pick<CallsResult, 'c1' | 'c16' | 'passThrough'>),
     memory: memory as CallsResult['memory'],
     maxListenersWarnings: { switchboard: sb.child.maxListenersWarnings, upstream: upstream.child.maxListenersWarnings },
     profile,
@@ -311,6 +348,8 @@ function printCalls(calls: CallsResult, targets: { c16RatioMin: number; c1AddedP
   console.log(`c1  added p50 latency             ${calls.c1.addedP50Ms.toFixed(2)} ms${c1Max === undefined ? '' : `   target <= ${c1Max} ms: ${verdict(calls.c1.addedP50Ms <= c1Max)}`}`);
   console.log(`c16 throughput ratio (sb/direct)  ${calls.c16.ratio.toFixed(2)} ${spread(calls.c16.roundRatios)}   target >= ${targets.c16RatioMin}: ${verdict(calls.c16.ratio >= targets.c16RatioMin)}`);
   console.log(`c16 added p50 latency             ${calls.c16.addedP50Ms.toFixed(2)} ms`);
+  const pass = calls.passThrough;
+  console.log(`c16 pass-through relay / direct   ${pass.ratio.toFixed(2)} ${spread(pass.roundRatios)}   (no MCP logic: the ceiling of any Node relay here; ${pass.passThrough.cpuMsPerCall?.switchboard?.toFixed(2) ?? '?'} ms of its CPU per call)`);
   printCpu(calls);
   const m = calls.memory;
   console.log(`switchboard RSS (heap used): ${mb(m.beforeC16.rssBytes)} MB (${mb(m.beforeC16.heapUsedBytes)}) before c16, ${mb(m.afterC16.rssBytes)} MB (${mb(m.afterC16.heapUsedBytes)}) after c16 with its 16 clients still open, ${mb(m.afterC16Closed.rssBytes)} MB (${mb(m.afterC16Closed.heapUsedBytes)}) after they closed`);
@@ -366,6 +405,7 @@ function callsJson(calls: CallsResult, met: Record<string, boolean>): Record<str
   return {
     c1: concurrencyJson(calls.c1),
     c16: concurrencyJson(calls.c16),
+    c16PassThrough: { direct: compact(calls.passThrough.direct), passThrough: compact(calls.passThrough.passThrough), ratio: round(calls.passThrough.ratio, 3), roundRatios: calls.passThrough.roundRatios.map((r) => round(r, 3)) },
     met,
     switchboardMemory: {
       beforeC16RssBytes: calls.memory.beforeC16.rssBytes,

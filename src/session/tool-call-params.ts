@@ -12,6 +12,14 @@ const ToolCallParams = z.object({
  * would answer with its schema's whole issue list.
  */
 export function toolCallParamsProblem(params: unknown): string | undefined {
+  if (isPlainToolCall(params)) return undefined;
   const parsed = ToolCallParams.safeParse(params);
   return parsed.success ? undefined : `Invalid params: ${parsed.error.issues[0]?.message}`;
+}
+
+/** The usual params, recognised without zod; a subset of what `ToolCallParams` accepts, so zod words every problem. */
+function isPlainToolCall(params: unknown): boolean {
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) return false;
+  const { name, arguments: args } = params as { name?: unknown; arguments?: unknown };
+  return typeof name === 'string' && name.length > 0 && (args === undefined || (typeof args === 'object' && args !== null && !Array.isArray(args)));
 }

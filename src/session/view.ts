@@ -552,10 +552,10 @@ export class PrincipalView implements ConnectionUser {
     const server = route.connection.name;
     if (route.connection.state === 'connecting') await route.connection.settled(this.options.config.sessions.firstListWaitMs);
     const progressToken = request.params?._meta?.progressToken;
-    const call = roundCall(request, server);
     const continuation = context.continuation;
     // The retry must be the request its state was minted for; answers meant for another call never reach this one.
-    if (continuation && continuation.call !== call) throw new ForeignRequestStateError();
+    // (The digest is made only when a round needs it: most calls have none.)
+    if (continuation && continuation.call !== roundCall(request, server)) throw new ForeignRequestStateError();
     const params = continuation ? { ...request.params, inputResponses: continuation.inputResponses, ...(continuation.upstreamState !== undefined && { requestState: continuation.upstreamState }) } : request.params;
     const started = performance.now();
     let outcome = 'ok';
@@ -572,7 +572,7 @@ export class PrincipalView implements ConnectionUser {
       });
       if (context.statelessRounds && isInputRequiredResult(result)) {
         outcome = 'input_required';
-        throw new UpstreamInputRound(call, (result.inputRequests ?? {}) as Record<string, Request>, result.requestState);
+        throw new UpstreamInputRound(roundCall(request, server), (result.inputRequests ?? {}) as Record<string, Request>, result.requestState);
       }
       if (result.isError === true) outcome = 'tool_error';
       return withoutUpstreamServerInfo(result);
