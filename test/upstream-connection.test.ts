@@ -264,6 +264,20 @@ describe('upstream defects of issue 6', () => {
     });
   }
 
+  it('closing a 2026 connection ends the call in flight on the wire: the upstream sees its request end', async () => {
+    const mock = await mockOf('modern');
+    const connection = await connected(remote(mock.url), new MemoryEraVerdicts());
+    assert.equal(connection.era, 'modern');
+    const call = connection.request({ method: 'tools/call', params: { name: 'hang' } }).then(() => assert.fail('the call should fail'), (e: unknown) => e);
+    await until(() => mock.calls().some((c) => c.tool === 'hang'), 'the call to reach the server');
+    await connection.close();
+    const error = await call;
+    assert.ok(error instanceof UpstreamUnavailableError, `expected UpstreamUnavailableError, got ${String(error)}`);
+    assert.match(error.message, /closed/);
+    // 2026-07-28 has no notifications/cancelled: the server learns only from the request's connection closing.
+    await until(() => mock.cancelled().includes('hang'), 'the upstream to see the request end');
+  });
+
   for (const era of ['legacy', 'modern'] as const) {
     it(`${era}: an upstream's JSON-RPC error is relayed with its own text, without an "MCP error" prefix`, async () => {
       const mock = await mockOf(era);
