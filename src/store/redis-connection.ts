@@ -1,6 +1,7 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { StoreUnavailableError } from './errors.js';
+import { loadRedis } from './ioredis.js';
 
 // A caller waits at most this long for a connection that is being (re)established, then gets StoreUnavailableError:
 // long enough to ride out a reconnect in progress, short enough that an outage never looks like a hang.
@@ -18,7 +19,8 @@ const MAX_RECONNECT_DELAY_MS = 2_000;
  * would silently lose every token when Redis comes back.
  */
 export class RedisConnection {
-  private readonly client: Redis;
+  /** Set once ioredis has loaded; until then the connection is connecting, as it is while Redis is unreachable. */
+  private client: Redis | undefined;
   private readonly logger: Logger;
   private state: 'connecting' | 'up' | 'down' = 'connecting';
   private closing = false;
@@ -30,13 +32,19 @@ export class RedisConnection {
   constructor(url: string, logger: Logger, private readonly label = 'token store') {
     this.logger = logger.child({ redis: redactUrl(url) });
     this.resetReady();
+    void this.connect(url);
+  }
+
+  private async connect(url: string): Promise<void> {
+    const Redis = await loadRedis();
+    if (this.closing) return;
     this.client = new Redis(url, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       commandTimeout: COMMAND_TIMEOUT_MS,
       connectTimeout: CONNECT_TIMEOUT_MS,
       retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, MAX_RECONNECT_DELAY_MS) + Math.floor(Math.random() * 100),
-      connectionName: `switchboard-${label.replace(/\s+/g, '-')}`,
+      connectionName: `switchboard-${this.label.replace(/\s+/g, '-')}`,
     });
     this.client.on('ready', () => this.onReady());
     this.client.on('close', () => this.onClose());
@@ -49,10 +57,10 @@ export class RedisConnection {
    */
   async run<T>(operation: string, command: (client: Redis) => Promise<T>, options: { waitForReady?: boolean } = {}): Promise<T> {
     if (this.closing) throw new StoreUnavailableError(`${this.label} ${operation}: the store is closed`);
-    if (options.waitForReady === false && this.client.status !== 'ready') throw new StoreUnavailableError(`${this.label} ${operation}: Redis is not reachable`);
-    await this.untilReady(operation);
+    if (options.waitForReady === false && this.client?.status !== 'ready') throw new StoreUnavailableError(`${this.label} ${operation}: Redis is not reachable`);
+    const client = await this.untilReady(operation);
     try {
-      return await command(this.client);
+      return await command(client);
     } catch (error) {
       throw new StoreUnavailableError(`${this.label} ${operation} failed: ${(error as Error).message}`, { cause: error });
     }
@@ -60,15 +68,16 @@ export class RedisConnection {
 
   async close(): Promise<void> {
     this.closing = true;
-    if (this.client.status === 'ready') {
-      await this.client.quit().catch(() => this.client.disconnect());
+    const client = this.client;
+    if (client?.status === 'ready') {
+      await client.quit().catch(() => client.disconnect());
     } else {
-      this.client.disconnect();
+      client?.disconnect();
     }
   }
 
-  private async untilReady(operation: string): Promise<void> {
-    if (this.client.status === 'ready') return;
+  private async untilReady(operation: string): Promise<Redis> {
+    if (this.client?.status === 'ready') return this.client;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new StoreUnavailableError(`${this.label} ${operation}: Redis is not reachable`)), READY_WAIT_MS);
@@ -80,6 +89,8 @@ export class RedisConnection {
     } finally {
       clearTimeout(timer);
     }
+    // Ready is only ever reported by the client.
+    return this.client!;
   }
 
   private onReady(): void {

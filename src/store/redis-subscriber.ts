@@ -1,5 +1,6 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { loadRedis } from './ioredis.js';
 
 /**
  * The one subscribed Redis connection of a process (a subscribed connection runs nothing else), shared by everything
@@ -9,7 +10,7 @@ import type { Logger } from 'pino';
  * `onResumed` listeners hear that messages may have been missed: what is published after that reaches this process.
  */
 export class RedisSubscriber {
-  private client: Redis | undefined;
+  private client: Promise<Redis> | undefined;
   private readonly listeners = new Map<string, (message: string) => void>();
   private readonly subscribed = new Map<string, Promise<void>>();
   private readonly resumedListeners = new Set<() => void>();
@@ -27,7 +28,7 @@ export class RedisSubscriber {
     const client = this.client ??= this.connect();
     let done = this.subscribed.get(channel);
     if (!done) {
-      done = client.subscribe(channel).then(() => {}, (error: unknown) => {
+      done = client.then((redis) => redis.subscribe(channel)).then(() => {}, (error: unknown) => {
         this.subscribed.delete(channel);
         this.logger.warn({ error: error instanceof Error ? error.message : String(error) }, `could not listen for ${what}`);
         throw error;
@@ -41,7 +42,7 @@ export class RedisSubscriber {
   async unlisten(channel: string): Promise<void> {
     this.listeners.delete(channel);
     if (!this.subscribed.delete(channel)) return;
-    await this.client?.unsubscribe(channel).catch(() => {});
+    await this.client?.then((redis) => redis.unsubscribe(channel)).catch(() => {});
   }
 
   /** Hears each return of Redis after an outage, once this process listens again on every channel. */
@@ -51,10 +52,11 @@ export class RedisSubscriber {
   }
 
   close(): void {
-    this.client?.disconnect();
+    void this.client?.then((redis) => redis.disconnect());
   }
 
-  private connect(): Redis {
+  private async connect(): Promise<Redis> {
+    const Redis = await loadRedis();
     const client = new Redis(this.url, {
       maxRetriesPerRequest: null,
       retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000) + Math.floor(Math.random() * 100),
