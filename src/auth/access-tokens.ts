@@ -1,4 +1,4 @@
-import { decodeJwt } from 'jose';
+import { decodeJwt } from 'jose/jwt/decode';
 import { auditUser, NO_AUDIT, type AuditRecorder } from '../audit/index.js';
 import type { Logger } from '../log/index.js';
 import { principalKey, type Principal, type SessionPrincipal } from '../principal/index.js';

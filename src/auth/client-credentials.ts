@@ -1,5 +1,5 @@
-import { importPKCS8 } from 'jose';
-import * as oidc from 'openid-client';
+import { importPKCS8 } from 'jose/key/import';
+import type * as oidc from 'openid-client';
 import type { ClientCredentialsConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { AccessToken } from '../store/index.js';
@@ -16,6 +16,7 @@ import {
 } from './discovery/index.js';
 import { NoTokenEndpointError } from './errors.js';
 import { clientSecretBasic, guardTokenRequest, toTokenSet } from './oauth-client.js';
+import { loadOpenidClient } from './openid-client.js';
 import { canonicalResource } from './server-info.js';
 
 /** Where the grant is made, found once (and again after a refusal). */
@@ -77,8 +78,9 @@ export class ClientCredentialsGrant {
     const endpoint = await this.tokenEndpoint(challenge);
     const parameters: Record<string, string> = { resource: endpoint.resource };
     if (this.config.scopes?.length) parameters.scope = this.config.scopes.join(' ');
+    const openid = await loadOpenidClient();
     const obtainedAt = Date.now();
-    const tokens = toTokenSet(await guardTokenRequest(() => oidc.clientCredentialsGrant(endpoint.configuration, parameters)));
+    const tokens = toTokenSet(await guardTokenRequest(() => openid.clientCredentialsGrant(endpoint.configuration, parameters)));
     this.token = {
       value: tokens.accessToken,
       tokenType: tokens.tokenType,
@@ -119,22 +121,23 @@ export class ClientCredentialsGrant {
       metadata = await discoverTokenEndpoint(first, this.policy);
       resource ??= prm.resource;
     }
-    const configuration = new oidc.Configuration(metadata.raw as oidc.ServerMetadata, this.config.clientId, undefined, await this.clientAuth(metadata));
-    configuration[oidc.customFetch] = createGuardedFetch(this.policy) as oidc.CustomFetch;
+    const openid = await loadOpenidClient();
+    const configuration = new openid.Configuration(metadata.raw as oidc.ServerMetadata, this.config.clientId, undefined, await this.clientAuth(openid, metadata));
+    configuration[openid.customFetch] = createGuardedFetch(this.policy) as oidc.CustomFetch;
     // The guarded fetch already refuses plain http except to loopback or where the operator allowed it.
-    oidc.allowInsecureRequests(configuration);
+    openid.allowInsecureRequests(configuration);
     return { configuration, resource: resource ?? canonicalResource(this.serverUrl) };
   }
 
-  private async clientAuth(metadata: TokenEndpointMetadata): Promise<oidc.ClientAuth> {
+  private async clientAuth(openid: typeof oidc, metadata: TokenEndpointMetadata): Promise<oidc.ClientAuth> {
     const key = this.config.privateKeyJwt;
-    if (key) return oidc.PrivateKeyJwt({ key: await importPKCS8(key.pem, key.alg), ...(key.kid ? { kid: key.kid } : {}) });
+    if (key) return openid.PrivateKeyJwt({ key: await importPKCS8(key.pem, key.alg), ...(key.kid ? { kid: key.kid } : {}) });
     const secret = this.config.clientSecret!;
     // RFC 8414 §2: without token_endpoint_auth_methods_supported the default is client_secret_basic.
     const method = this.config.tokenEndpointAuthMethod
       ?? (metadata.tokenEndpointAuthMethodsSupported?.includes('client_secret_basic') === false && metadata.tokenEndpointAuthMethodsSupported.includes('client_secret_post')
         ? 'client_secret_post'
         : 'client_secret_basic');
-    return method === 'client_secret_post' ? oidc.ClientSecretPost(secret) : clientSecretBasic(secret);
+    return method === 'client_secret_post' ? openid.ClientSecretPost(secret) : clientSecretBasic(secret);
   }
 }

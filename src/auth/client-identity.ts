@@ -43,7 +43,7 @@ export class ClientIdentities {
     const key = `${info.issuer}\u0000${auth?.clientId ?? ''}\u0000${knownClientId ?? ''}`;
     let client = this.clients.get(key);
     if (!client) {
-      client = this.identify(info, knownClientId).then((identity) => new OAuthClient(info.metadata, identity, this.servers.policyFor(info.server)));
+      client = this.identify(info, knownClientId).then((identity) => OAuthClient.create(info.metadata, identity, this.servers.policyFor(info.server)));
       client.catch(() => this.clients.delete(key));
       this.clients.set(key, client);
     }

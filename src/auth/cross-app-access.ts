@@ -145,6 +145,6 @@ export class CrossAppAccess {
         raw: { issuer, token_endpoint: settings.tokenEndpoint },
       }
       : await discoverAuthorizationServer(issuer, policy);
-    return new OAuthClient(metadata, { clientId: settings.clientId, clientSecret: settings.clientSecret, method: 'preregistered' }, policy);
+    return OAuthClient.create(metadata, { clientId: settings.clientId, clientSecret: settings.clientSecret, method: 'preregistered' }, policy);
   }
 }

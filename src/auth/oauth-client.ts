@@ -1,7 +1,8 @@
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
 import type { AuthorizationServerMetadata, FetchPolicy } from './discovery/index.js';
 import { createGuardedFetch } from './discovery/index.js';
 import { TokenRequestError } from './errors.js';
+import { loadOpenidClient } from './openid-client.js';
 
 const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -28,16 +29,21 @@ export interface TokenSet {
 export class OAuthClient {
   private readonly configuration: oidc.Configuration;
 
-  constructor(readonly metadata: AuthorizationServerMetadata, readonly identity: ClientIdentity, policy: FetchPolicy) {
+  /** Async because openid-client loads with the first client (openid-client.ts). */
+  static async create(metadata: AuthorizationServerMetadata, identity: ClientIdentity, policy: FetchPolicy): Promise<OAuthClient> {
+    return new OAuthClient(await loadOpenidClient(), metadata, identity, policy);
+  }
+
+  private constructor(private readonly openid: typeof oidc, readonly metadata: AuthorizationServerMetadata, readonly identity: ClientIdentity, policy: FetchPolicy) {
     const auth = identity.clientSecret === undefined
-      ? oidc.None()
+      ? openid.None()
       : metadata.tokenEndpointAuthMethodsSupported?.includes('client_secret_basic') === false
-        ? oidc.ClientSecretPost(identity.clientSecret)
+        ? openid.ClientSecretPost(identity.clientSecret)
         : clientSecretBasic(identity.clientSecret);
-    this.configuration = new oidc.Configuration(metadata.raw as oidc.ServerMetadata, identity.clientId, undefined, auth);
-    this.configuration[oidc.customFetch] = createGuardedFetch(policy) as oidc.CustomFetch;
+    this.configuration = new openid.Configuration(metadata.raw as oidc.ServerMetadata, identity.clientId, undefined, auth);
+    this.configuration[openid.customFetch] = createGuardedFetch(policy) as oidc.CustomFetch;
     // The guarded fetch already refuses plain http except to loopback or where the operator allowed it.
-    oidc.allowInsecureRequests(this.configuration);
+    openid.allowInsecureRequests(this.configuration);
   }
 
   /**
@@ -53,12 +59,12 @@ export class OAuthClient {
     });
     for (const resource of params.resources) query.append('resource', resource);
     if (params.scope) query.set('scope', params.scope);
-    return oidc.buildAuthorizationUrl(this.configuration, query).href;
+    return this.openid.buildAuthorizationUrl(this.configuration, query).href;
   }
 
   /** Exchanges the code from the callback; openid-client checks state, iss (RFC 9207) and error parameters. */
   async exchangeCode(callbackUrl: URL, checks: { state: string; codeVerifier: string; redirectUri: string; resource: string }): Promise<TokenSet> {
-    const tokens = await this.guard(() => oidc.authorizationCodeGrant(
+    const tokens = await this.guard(() => this.openid.authorizationCodeGrant(
       this.configuration,
       callbackUrl,
       { expectedState: checks.state, pkceCodeVerifier: checks.codeVerifier, idTokenExpected: false },
@@ -69,7 +75,7 @@ export class OAuthClient {
   }
 
   async refresh(refreshToken: string, resource: string): Promise<TokenSet> {
-    return toTokenSet(await this.guard(() => oidc.refreshTokenGrant(this.configuration, refreshToken, { resource })));
+    return toTokenSet(await this.guard(() => this.openid.refreshTokenGrant(this.configuration, refreshToken, { resource })));
   }
 
   /**
@@ -77,7 +83,7 @@ export class OAuthClient {
    * section 4.3). openid-client accepts the `N_A` token type of such a response (RFC 8693 section 2.2.1).
    */
   async exchangeToken(params: Record<string, string>): Promise<{ token: string; issuedTokenType: string | undefined; expiresInSeconds?: number }> {
-    const response = await this.guard(() => oidc.genericGrantRequest(this.configuration, TOKEN_EXCHANGE_GRANT, params));
+    const response = await this.guard(() => this.openid.genericGrantRequest(this.configuration, TOKEN_EXCHANGE_GRANT, params));
     return {
       token: response.access_token,
       issuedTokenType: typeof response.issued_token_type === 'string' ? response.issued_token_type : undefined,
@@ -88,7 +94,7 @@ export class OAuthClient {
   /** RFC 7523 section 2.1: a JWT (here an ID-JAG) as the authorization grant, with RFC 8707 `resource` as always. */
   async jwtBearer(assertion: string, resource: string, scope: string | undefined): Promise<TokenSet> {
     const params: Record<string, string> = { assertion, resource, ...(scope ? { scope } : {}) };
-    return toTokenSet(await this.guard(() => oidc.genericGrantRequest(this.configuration, JWT_BEARER_GRANT, params)));
+    return toTokenSet(await this.guard(() => this.openid.genericGrantRequest(this.configuration, JWT_BEARER_GRANT, params)));
   }
 
   private guard<T>(request: () => Promise<T>): Promise<T> {
@@ -104,10 +110,11 @@ export async function guardTokenRequest<T>(request: () => Promise<T>): Promise<T
   try {
     return await request();
   } catch (error) {
-    if (error instanceof oidc.ResponseBodyError) throw new TokenRequestError(error.error, error.status, error.error_description);
+    const openid = await loadOpenidClient();
+    if (error instanceof openid.ResponseBodyError) throw new TokenRequestError(error.error, error.status, error.error_description);
     // RFC 6749 §5.2: a client that failed to authenticate gets 401 with a WWW-Authenticate challenge, which openid-client
     // reports before reading the body; the body still names the error (invalid_client).
-    if (error instanceof oidc.WWWAuthenticateChallengeError) {
+    if (error instanceof openid.WWWAuthenticateChallengeError) {
       const body = (await error.response.json().catch(() => undefined)) as { error?: unknown } | undefined;
       throw new TokenRequestError(typeof body?.error === 'string' ? body.error : 'invalid_client', error.status, `HTTP ${error.status}`);
     }

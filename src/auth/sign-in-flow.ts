@@ -1,4 +1,3 @@
-import * as oidc from 'openid-client';
 import { auditUser, NO_AUDIT, type AuditRecorder } from '../audit/index.js';
 import type { Logger } from '../log/index.js';
 import { principalKey, type Principal } from '../principal/index.js';
@@ -7,6 +6,7 @@ import type { AccessTokens } from './access-tokens.js';
 import type { CallbackAddress } from './callback-address.js';
 import type { ClientIdentities } from './client-identity.js';
 import { AuthorizationDeniedError, CallbackIssuerError, DiscoveryError, SignInError, SignInStoreUnavailableError, UnknownStateError } from './errors.js';
+import { loadOpenidClient } from './openid-client.js';
 import type { ServerAuthInfo, ServerInfoResolver } from './server-info.js';
 
 /** MCP 2025-11-25 authorization does not fix it; RFC 6749 §10.12 wants state short-lived. The issue says 10 minutes. */
@@ -62,9 +62,10 @@ export class SignInFlow {
   async begin(principal: Principal, info: ServerAuthInfo, scope: string | undefined, alsoFor: readonly string[] = []): Promise<SignInStart> {
     const client = await this.clients.clientFor(info);
     // openid-client: 32 random bytes each (RFC 7636 §4.1, RFC 6749 §10.10), S256 challenge (RFC 7636 §4.2).
-    const state = oidc.randomState();
-    const codeVerifier = oidc.randomPKCECodeVerifier();
-    const codeChallenge = await oidc.calculatePKCECodeChallenge(codeVerifier);
+    const openid = await loadOpenidClient();
+    const state = openid.randomState();
+    const codeVerifier = openid.randomPKCECodeVerifier();
+    const codeChallenge = await openid.calculatePKCECodeChallenge(codeVerifier);
     const redirectUri = this.address.redirectUri;
     await this.store.putPending({
       state, principal, server: info.server, issuer: info.issuer, resource: info.resource, codeVerifier,

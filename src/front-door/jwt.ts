@@ -1,9 +1,6 @@
-import {
-  createRemoteJWKSet,
-  errors,
-  jwtVerify,
-  type JWTVerifyGetKey,
-} from 'jose';
+import * as errors from 'jose/errors';
+import { createRemoteJWKSet } from 'jose/jwks/remote';
+import { jwtVerify, type JWTVerifyGetKey } from 'jose/jwt/verify';
 import type { InboundAuthConfig } from '../config/index.js';
 import { InvalidTokenError, TokenCheckUnavailableError } from './errors.js';
 import { readClaims, type VerifiedToken } from './verified-token.js';
