@@ -49,6 +49,19 @@ Feature: Starting switchboard from the command line
     Then the result is "over stdio"
     And switchboard wrote its logs to stderr and nothing but the protocol to stdout
 
+  # `npx switchboard` runs the published package: its compiled JavaScript and its production dependencies, nothing of
+  # this checkout (no TypeScript, no dev dependencies). The package is packed with `npm pack` and installed with
+  # `npm install` in an empty folder, as npx would install it from the registry.
+  Scenario: The published package runs with npx as an IDE's stdio server
+    Given an upstream "weather" over Streamable HTTP with tools "echo"
+    And the environment variable "WEATHER_URL" holds the address of "weather"
+    And switchboard's package is packed and installed in an empty folder
+    When an MCP client launches "npx switchboard" over stdio with "switchboard.yaml" in that folder
+    Then the client sees exactly the tools "weather_echo"
+    When the client calls "weather_echo" with text "from the package"
+    Then the result is "from the package"
+    And switchboard wrote its logs to stderr and nothing but the protocol to stdout
+
   # In stdio mode the HTTP port serves only the OAuth callback. RFC 8252 section 7.3 lets a loopback redirect URI use
   # any port, so when the default port is taken (the demo, a second IDE window) switchboard takes a free one.
   Scenario: Over stdio, a taken default callback port is replaced by a free one, and signing in still works

@@ -6,7 +6,7 @@ import { After, Given, Then, When } from '@cucumber/cucumber';
 import { parseDocument } from 'yaml';
 import { DEFAULT_HTTP_PORT } from '../../src/config/index.js';
 import { auth } from '../support/auth.js';
-import { buildSwitchboard, REPO_ROOT, runSwitchboardProcess } from '../support/cli.js';
+import { buildSwitchboard, installPackage, REPO_ROOT, runSwitchboardProcess } from '../support/cli.js';
 import { eventually } from '../support/wait.js';
 import type { SwitchboardWorld } from '../support/world.js';
 
@@ -47,6 +47,20 @@ Then('start-up fails with an error naming {string}, {string} and {string}', func
 
 When('an MCP client launches switchboard over stdio with {string}', async function (this: SwitchboardWorld, name: string) {
   await this.launchOverStdio(name);
+});
+
+/** Where this scenario installed the package (the step below), per scenario. */
+const installs = new WeakMap<SwitchboardWorld, string>();
+
+Given('switchboard\'s package is packed and installed in an empty folder', { timeout: 180_000 }, async function (this: SwitchboardWorld) {
+  installs.set(this, await installPackage((await this.files()).dir));
+});
+
+When('an MCP client launches {string} over stdio with {string} in that folder', async function (this: SwitchboardWorld, command: string, name: string) {
+  assert.equal(command, 'npx switchboard', 'the step launches the installed package with npx');
+  const folder = installs.get(this);
+  assert.ok(folder, 'the package was not installed in this scenario');
+  await this.launchOverStdio(name, folder);
 });
 
 Then('switchboard wrote its logs to stderr and nothing but the protocol to stdout', async function (this: SwitchboardWorld) {

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,35 @@ let build: Promise<unknown> | undefined;
 export function buildSwitchboard(): Promise<unknown> {
   build ??= promisify(execFile)(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT });
   return build;
+}
+
+/**
+ * Installs switchboard as a user of the published package gets it: `npm pack` of this checkout (dist/ built first,
+ * `files` in package.json decides what goes in), then `npm install` of that tarball into `dir/app`, an empty folder,
+ * with the package's production dependencies from the npm registry (or npm's cache) and nothing of this checkout.
+ * Returns the folder, where `npx switchboard` runs the installed command.
+ */
+export async function installPackage(dir: string): Promise<string> {
+  await buildSwitchboard();
+  const run = promisify(execFile);
+  const env = npmFreeEnv();
+  const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: REPO_ROOT, env });
+  const [packed] = JSON.parse(stdout) as { filename: string }[];
+  if (!packed) throw new Error(`npm pack printed no package: ${stdout}`);
+  const app = join(dir, 'app');
+  await mkdir(app);
+  await run('npm', ['install', '--prefix', app, '--no-audit', '--no-fund', '--prefer-offline', join(dir, packed.filename)], { cwd: app, env });
+  return app;
+}
+
+/**
+ * The environment without the `npm_*` variables of the `npm run` this runs under: they name this checkout as the
+ * project (npm_config_local_prefix, npm_package_*), and an npm or npx started here must see only its own folder.
+ */
+export function npmFreeEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) if (value !== undefined && !name.toLowerCase().startsWith('npm_')) env[name] = value;
+  return { ...env, ...extra };
 }
 
 export interface ProcessOutcome {

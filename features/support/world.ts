@@ -4,7 +4,7 @@ import { loadConfigFile, parseConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/log/index.js';
 import { serveHttp, type RunningHttp } from '../../src/switchboard.js';
 import { startMockMcpServer, stdioCommand, type MockEra, type MockMcpServer, type MockMcpSpec } from '../../mock-servers/mcp/index.js';
-import { buildSwitchboard, ScenarioFiles, SWITCHBOARD_BIN, REPO_ROOT, type ProcessOutcome } from './cli.js';
+import { buildSwitchboard, npmFreeEnv, ScenarioFiles, SWITCHBOARD_BIN, REPO_ROOT, type ProcessOutcome } from './cli.js';
 import { referenceStdioCommand, startReferenceServer, type RunningReferenceServer } from './reference-server.js';
 import { TestClient, type ClientBehaviour, type ClientEra } from './client.js';
 import { sendHttp, type HttpAnswer, type HttpRequestInit } from './http.js';
@@ -259,15 +259,18 @@ export class SwitchboardWorld extends World {
   }
 
   /** Launches switchboard in stdio mode through an MCP client, as an IDE does; it becomes the default client. */
-  async launchOverStdio(configFile: string): Promise<TestClient> {
+  /**
+   * Starts switchboard as an IDE does, as a command speaking MCP over stdio: this checkout's `bin/switchboard.js`, or,
+   * with `installedIn` (installPackage), `npx switchboard` in the folder where the package is installed. npx is told
+   * not to fetch anything (`--no`): a command missing from that folder fails instead of coming from the registry.
+   */
+  async launchOverStdio(configFile: string, installedIn?: string): Promise<TestClient> {
     const files = await this.files();
-    await buildSwitchboard();
-    const client = await TestClient.launch({
-      command: process.execPath,
-      args: [SWITCHBOARD_BIN, 'serve', '--config', files.path(configFile), '--stdio'],
-      cwd: REPO_ROOT,
-      env: { ...(process.env as Record<string, string>), ...this.childEnv },
-    });
+    const args = ['serve', '--config', files.path(configFile), '--stdio'];
+    if (!installedIn) await buildSwitchboard();
+    const client = await TestClient.launch(installedIn
+      ? { command: 'npx', args: ['--no', 'switchboard', ...args], cwd: installedIn, env: npmFreeEnv(this.childEnv) }
+      : { command: process.execPath, args: [SWITCHBOARD_BIN, ...args], cwd: REPO_ROOT, env: { ...(process.env as Record<string, string>), ...this.childEnv } });
     this.clients.set('default', client);
     return client;
   }
