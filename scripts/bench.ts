@@ -352,7 +352,7 @@ function printCalls(calls: CallsResult, targets: { c16RatioMin: number; c1AddedP
   console.log(`c16 pass-through relay / direct   ${pass.ratio.toFixed(2)} ${spread(pass.roundRatios)}   (no MCP logic: the ceiling of any Node relay here; ${pass.passThrough.cpuMsPerCall?.switchboard?.toFixed(2) ?? '?'} ms of its CPU per call)`);
   printCpu(calls);
   const m = calls.memory;
-  console.log(`switchboard RSS (heap used): ${mb(m.beforeC16.rssBytes)} MB (${mb(m.beforeC16.heapUsedBytes)}) before c16, ${mb(m.afterC16.rssBytes)} MB (${mb(m.afterC16.heapUsedBytes)}) after c16 with its 16 clients still open, ${mb(m.afterC16Closed.rssBytes)} MB (${mb(m.afterC16Closed.heapUsedBytes)}) after they closed`);
+  console.log(`switchboard RSS (heap used, garbage included: no forced GC): ${mb(m.beforeC16.rssBytes)} MB (${mb(m.beforeC16.heapUsedBytes)}) before c16, ${mb(m.afterC16.rssBytes)} MB (${mb(m.afterC16.heapUsedBytes)}) after c16 with its 16 clients still open, ${mb(m.afterC16Closed.rssBytes)} MB (${mb(m.afterC16Closed.heapUsedBytes)}) after they closed`);
   console.log(`MaxListenersExceededWarning lines in stderr: switchboard ${calls.maxListenersWarnings.switchboard}, upstream ${calls.maxListenersWarnings.upstream}`);
 }
 
@@ -469,7 +469,7 @@ async function main(): Promise<void> {
     const sbCpu = list.switchboardRaw.cpuMsPerCall?.switchboard;
     const refCpu = list.referenceRaw.cpuMsPerCall?.upstream;
     if (sbCpu !== undefined && refCpu !== undefined) console.log(`CPU ms per list: switchboard ${sbCpu.toFixed(1)}, reference mock ${refCpu.toFixed(1)}`);
-    console.log(`switchboard RSS (heap used) with ${list.upstreams * 2} upstream connections (monitor + session): ${mb(list.memory.rssBytes)} MB (${mb(list.memory.heapUsedBytes)}); MaxListenersExceededWarning lines: switchboard ${list.maxListenersWarnings.switchboard}, upstreams ${list.maxListenersWarnings.upstream}`);
+    console.log(`switchboard RSS (heap used, no forced GC) with ${list.upstreams * 2} upstream connections (monitor + session): ${mb(list.memory.rssBytes)} MB (${mb(list.memory.heapUsedBytes)}); MaxListenersExceededWarning lines: switchboard ${list.maxListenersWarnings.switchboard}, upstreams ${list.maxListenersWarnings.upstream}`);
   }
 
   let sessions: SessionFigures | undefined;
