@@ -39,7 +39,7 @@ export interface DirectCallerOptions {
 
 export interface DirectCallOptions {
   /** Aborting it ends the call; a reason that is an UpstreamTimeoutError reports a timeout. */
-  signal: AbortSignal;
+  signal?: AbortSignal;
   /** Sends notifications/cancelled for the request (MCP 2025-11-25 basic/utilities/cancellation). */
   cancel(requestId: RequestId, reason: string): void;
   /**
@@ -80,6 +80,7 @@ const DEFAULT_RESUME_DELAY_MS = 1_000;
 export class DirectCaller {
   private nextId = 0;
   private readonly pending = new Map<RequestId, PendingCall>();
+  private readonly controllers = new Set<AbortController>();
   private hooked = false;
 
   constructor(private readonly options: DirectCallerOptions) {}
@@ -87,38 +88,44 @@ export class DirectCaller {
   async call(request: Request, options: DirectCallOptions): Promise<PassThroughResult> {
     this.hook();
     const id = `switchboard-${this.nextId++}`;
+    const controller = new AbortController();
     let pending!: PendingCall;
     const answer = new Promise<ResponseMessage>((resolve, reject) => {
       pending = { resolve, reject };
     });
-    // The same signal aborts the POST itself (undici listens to it).
+    const stop = (error: unknown, reason: string) => {
+      if (!this.pending.has(id)) return;
+      pending.reject(error);
+      options.cancel(id, reason);
+      controller.abort();
+    };
     const signal = options.signal;
     const onAbort = () => {
-      if (!this.pending.has(id)) return;
-      const reason: unknown = signal.reason;
-      pending.reject(reason instanceof UpstreamTimeoutError ? reason : abortError(reason));
-      options.cancel(id, reason instanceof UpstreamTimeoutError ? `timed out after ${reason.timeoutMs} ms` : 'the client cancelled the request');
+      const reason: unknown = signal?.reason;
+      if (reason instanceof UpstreamTimeoutError) stop(reason, `timed out after ${reason.timeoutMs} ms`);
+      else stop(abortError(reason), 'the client cancelled the request');
     };
     this.pending.set(id, pending);
-    signal.addEventListener('abort', onAbort, { once: true });
-    if (signal.aborted) onAbort();
-    else void this.send(id, request, signal, options.onMessage).catch((error: unknown) => this.pending.get(id)?.reject(error));
+    this.controllers.add(controller);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    else void this.send(id, request, controller.signal, options.onMessage).catch((error: unknown) => this.pending.get(id)?.reject(error));
     try {
       return toResult(await answer);
     } finally {
-      signal.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', onAbort);
       this.pending.delete(id);
+      this.controllers.delete(controller);
     }
   }
 
-  /**
-   * The connection is closing: calls in flight end with UpstreamConnectionClosedError. Their POSTs end with the
-   * sockets, which the connection's fetch closes (fetch.ts abortAll).
-   */
+  /** The connection is closing: calls in flight end with UpstreamConnectionClosedError. */
   abortAll(): void {
     const error = new UpstreamConnectionClosedError();
     for (const call of this.pending.values()) call.reject(error);
     this.pending.clear();
+    for (const controller of this.controllers) controller.abort();
+    this.controllers.clear();
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Pool, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
 
 /**
  * The fetch every HTTP upstream connection goes through. It exists for three reasons:
@@ -71,10 +71,7 @@ export interface UpstreamFetch {
    * The caller owns the answer's body: it must read, dump or destroy it. Redirects are not followed.
    */
   post(headers: Record<string, string>, body: string, signal: AbortSignal): Promise<UpstreamPostResponse>;
-  /**
-   * Aborts the standalone GET stream and requests still waiting for their answer, and closes the sockets `post()`
-   * opened (used when the connection closes).
-   */
+  /** Aborts the standalone GET stream and requests still waiting for their answer (used when the connection closes). */
   abortAll(): void;
 }
 
@@ -104,14 +101,9 @@ const postView: AnswerView<UpstreamPostResponse> = {
 export function createUpstreamFetch(options: UpstreamFetchOptions): UpstreamFetch {
   const inFlight = new Set<AbortController>();
   const watchedSignals = new WeakSet<AbortSignal>();
-  // post()'s own keep-alive sockets to the endpoint: closing the connection closes them and fails what is in flight on
-  // them, so a call needs no abort controller of its own for that. Opened again on the next post() after a close.
-  let pool: Pool | undefined;
   const abortAll = () => {
     for (const controller of inFlight) controller.abort();
     inFlight.clear();
-    void pool?.destroy().catch(() => {});
-    pool = undefined;
   };
   const credentialsKind = options.credentials?.kind ?? 'sign-in';
   const queryParameters = options.credentials?.kind === 'static' ? options.credentials.queryParameters : undefined;
@@ -193,8 +185,7 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): UpstreamFetc
   };
 
   const post = async (headers: Record<string, string>, body: string, signal: AbortSignal): Promise<UpstreamPostResponse> =>
-    withCredentials((credentials) => (pool ??= new Pool(endpoint.origin)).request({
-      path: `${endpoint.pathname}${endpoint.search}`,
+    withCredentials((credentials) => request(endpoint, {
       method: 'POST',
       headers: credentials ? { ...headers, ...staticHeaders, ...lowerCaseKeys(credentials) } : { ...headers, ...staticHeaders },
       body,
