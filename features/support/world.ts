@@ -258,11 +258,11 @@ export class SwitchboardWorld extends World {
     return this.filesValue;
   }
 
-  /** Launches switchboard in stdio mode through an MCP client, as an IDE does; it becomes the default client. */
   /**
-   * Starts switchboard as an IDE does, as a command speaking MCP over stdio: this checkout's `bin/switchboard.js`, or,
-   * with `installedIn` (installPackage), `npx switchboard` in the folder where the package is installed. npx is told
-   * not to fetch anything (`--no`): a command missing from that folder fails instead of coming from the registry.
+   * Starts switchboard as an IDE does, as a command speaking MCP over stdio, through an MCP client that becomes the
+   * default client: this checkout's `bin/switchboard.js`, or, with `installedIn` (installPackage), `npx switchboard`
+   * in the folder where the package is installed. npx is told not to fetch anything (`--no`): a command missing from
+   * that folder fails instead of coming from the registry.
    */
   async launchOverStdio(configFile: string, installedIn?: string): Promise<TestClient> {
     const files = await this.files();
